@@ -1,0 +1,436 @@
+"""Schema + Config + selection -> FilePlan[]: every name, type, import and literal decided here.
+
+Templates receive only precomputed strings.  Every piece of schema text that
+reaches generated code goes through ``lit()`` (a Python string literal) or is
+a validated identifier from ``naming``.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from . import naming
+from .columns import AttrPlan, ColumnRenderer, call, lit
+from .config import Config, FileSpec
+from .errors import ConfigError
+from .existing import ExistingModel
+from .schema import ForeignKey, Schema, Table
+
+
+@dataclass(frozen=True)
+class ClassPlan:
+    name: str
+    tablename: str  # a Python literal
+    columns: tuple[AttrPlan, ...]
+    relationships: tuple[AttrPlan, ...]
+    table_args: tuple[str, ...]
+    table_kwargs: tuple[tuple[str, str], ...]  # (literal key, expression)
+
+
+@dataclass(frozen=True)
+class TableVarPlan:
+    """A table without a primary key: a ``db.Table`` (it cannot be mapped to a class)."""
+
+    name: str
+    expr: str
+
+
+@dataclass(frozen=True)
+class FilePlan:
+    path: Path
+    module: str
+    group: str | None
+    tables: tuple[str, ...]
+    import_groups: tuple[tuple[str, ...], ...]
+    definitions: tuple[tuple[str, str], ...]  # (variable, expression): enums, domains
+    custom_types: tuple[tuple[str, str], ...]  # (class name, literal of the SQL type)
+    classes: tuple[ClassPlan, ...]
+    table_vars: tuple[TableVarPlan, ...]
+    regenerate: str
+    style: str
+    class_names: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class PackagePlan:
+    """Everything one generate run produces."""
+
+    files: tuple[FilePlan, ...]
+    extras: tuple[tuple[Path, str], ...] = ()  # bootstrap: (path, content) of __init__, db
+    import_lines: tuple[str, ...] = ()
+    unmodelled: tuple[str, ...] = ()
+
+
+@dataclass
+class _Unit:
+    """One table's place in the run: which file, group and class name."""
+
+    table: Table
+    spec: FileSpec
+    order: int
+    class_name: str | None = None  # None: rendered as db.Table
+    var_name: str | None = None
+    columns: dict[str, str] = field(default_factory=dict)  # column -> attribute
+    taken: set[str] = field(default_factory=set)
+    relationships: list[AttrPlan] = field(default_factory=list)
+
+
+def select_specs(config: Config, schema: Schema, groups: list[str], all_groups: bool) -> list[FileSpec]:
+    """The files to generate: the config's groups, or a module per schema with no config."""
+    if not config.files:
+        return bootstrap_specs(config, schema)
+    if all_groups:
+        return list(config.files)
+    unknown = [g for g in groups if g not in config.groups]
+    if unknown:
+        raise ConfigError(
+            f"{config.label}: no group named {unknown[0]!r} (groups: {', '.join(config.groups)})"
+        )
+    if not groups:
+        raise ConfigError(
+            f"{config.label}: choose --group NAME or --all (groups: {', '.join(config.groups)})"
+        )
+    return list(config.files_for(groups))
+
+
+def bootstrap_specs(config: Config, schema: Schema) -> list[FileSpec]:
+    ignored = set(config.ignore)
+    by_schema: dict[str, list[str]] = defaultdict(list)
+    for table in schema.tables:
+        if table.name in ignored or f"{table.schema}.{table.name}" in ignored:
+            continue
+        by_schema[table.schema].append(f"{table.schema}.{table.name}")
+    specs = []
+    taken: set[str] = set()
+    for name in sorted(by_schema):
+        module = naming.unique(naming.module_name(name), taken)
+        specs.append(FileSpec("all", f"{module}.py", tuple(sorted(by_schema[name]))))
+    return specs
+
+
+def build_plan(
+    schema: Schema,
+    config: Config,
+    selected: list[FileSpec],
+    out_dir: Path,
+    existing: tuple[ExistingModel, ...] = (),
+    regenerate: str = "modelgen generate",
+) -> PackagePlan:
+    bootstrap = not config.files
+    universe = list(bootstrap_specs(config, schema) if bootstrap else config.files)
+    group_order = {g: i for i, g in enumerate(dict.fromkeys(s.group for s in universe))}
+    hand = _hand_written(existing, schema)
+    units = _units(schema, config, universe, hand)
+    _name_classes(units, config, set(hand.values()))
+    lookup = {u.table.key: u for u in units}
+    renderer = ColumnRenderer(schema, config.style)
+    for unit in units:
+        unit.columns = {}
+        for column in unit.table.columns:
+            unit.columns[column.name] = naming.unique(naming.attribute_name(column.name), unit.taken)
+    _plan_relationships(units, lookup, hand, group_order, bootstrap, config.style)
+
+    db_import = ".extensions" if bootstrap else config.db_import
+    files = []
+    wanted = {spec.filename for spec in selected}
+    for spec in universe:
+        if spec.filename not in wanted:
+            continue
+        members = [u for u in units if u.spec.filename == spec.filename]
+        files.append(
+            _file_plan(spec, members, renderer, out_dir, db_import, regenerate, config.style)
+        )
+    extras: list[tuple[Path, str]] = []
+    imports: list[str] = []
+    for plan in files:
+        names = ", ".join(plan.class_names) if plan.class_names else None
+        if names:
+            imports.append(f"from .{plan.module} import {names}  # noqa: F401")
+        else:
+            imports.append(f"from . import {plan.module}  # noqa: F401")
+    if bootstrap:
+        extras = _bootstrap_extras(out_dir, files)
+    unmodelled = tuple(f"{r.schema}.{r.name} ({r.kind})" for r in schema.others)
+    return PackagePlan(tuple(files), tuple(extras), tuple(imports), unmodelled)
+
+
+def _hand_written(existing: tuple[ExistingModel, ...], schema: Schema) -> dict[tuple[str, str], str]:
+    found: dict[tuple[str, str], str] = {}
+    for model in existing:
+        if model.generated or model.class_name is None:
+            continue
+        found[(model.schema or schema.default_schema, model.table)] = model.class_name
+    return found
+
+
+def _units(
+    schema: Schema, config: Config, universe: list[FileSpec], hand: dict[tuple[str, str], str]
+) -> list[_Unit]:
+    units: list[_Unit] = []
+    order = 0
+    for spec in universe:
+        for name in spec.tables:
+            table = schema.find_table(name)
+            if table is None:
+                raise ConfigError(
+                    f"{config.label}: key 'groups.{spec.group}.{spec.filename}': table "
+                    f"{name!r} is not in the database"
+                )
+            if table.key in hand:
+                raise ConfigError(
+                    f"{config.label}: key 'groups.{spec.group}.{spec.filename}': table "
+                    f"{name!r} already has a hand-written model ({hand[table.key]})"
+                )
+            units.append(_Unit(table=table, spec=spec, order=order))
+            order += 1
+    return units
+
+
+def _name_classes(units: list[_Unit], config: Config, hand_names: set[str]) -> None:
+    """Class names from table names; collisions get a schema prefix, then a number.
+
+    Decided over the whole universe in sorted table order, so a name never
+    depends on which files are selected or on the order tables arrive in.
+    """
+    candidates: dict[str, list[_Unit]] = defaultdict(list)
+    for unit in sorted(units, key=lambda u: u.table.key):
+        if unit.table.primary_key is None:
+            continue
+        override = config.class_names.get(unit.table.name) or config.class_names.get(
+            f"{unit.table.schema}.{unit.table.name}"
+        )
+        candidates[override or naming.class_name(unit.table.name)].append(unit)
+    taken = set(hand_names)
+    for name in sorted(candidates):
+        group = candidates[name]
+        for unit in group:
+            chosen = name
+            if len(group) > 1 or name in hand_names:
+                chosen = naming.class_name(f"{unit.table.schema}_{unit.table.name}")
+            unit.class_name = naming.unique(chosen, taken)
+    module_taken: dict[str, set[str]] = defaultdict(set)
+    for unit in sorted(units, key=lambda u: u.table.key):
+        if unit.class_name is None:
+            base = naming.attribute_name(naming.snake(unit.table.name)) + "_table"
+            unit.var_name = naming.unique(base, module_taken[unit.spec.filename])
+
+
+def _fk_target(fk: ForeignKey) -> tuple[str, str]:
+    return (fk.ref_schema, fk.ref_table)
+
+
+def _plan_relationships(
+    units: list[_Unit],
+    lookup: dict[tuple[str, str], _Unit],
+    hand: dict[tuple[str, str], str],
+    group_order: dict[str, int],
+    bootstrap: bool,
+    style: str,
+) -> None:
+    """Forward relationships first (every class), then reverse ones, both in sorted order."""
+    reverse_jobs: list[tuple[_Unit, _Unit, ForeignKey, str, str]] = []
+    for unit in sorted(units, key=lambda u: u.table.key):
+        if unit.class_name is None:
+            continue
+        counts: dict[tuple[str, str], int] = defaultdict(int)
+        for fk in unit.table.foreign_keys:
+            counts[_fk_target(fk)] += 1
+        for fk in unit.table.foreign_keys:
+            target_key = _fk_target(fk)
+            target = lookup.get(target_key)
+            if target is not None and target.class_name is None:
+                continue
+            if target is None and target_key not in hand:
+                continue
+            same = target is not None and (bootstrap or target.spec.group == unit.spec.group)
+            earlier = (
+                target is not None
+                and not same
+                and group_order[target.spec.group] < group_order[unit.spec.group]
+            )
+            if target is not None and not (same or earlier):
+                continue  # a later group's class may not exist yet: no relationship to it
+            target_class = target.class_name if target else hand[target_key]
+            assert target_class is not None
+            ambiguous = counts[target_key] > 1 or target_key == unit.table.key
+            forward = _forward_name(fk, target_class, unit.taken)
+            reverse = None
+            if target is not None:
+                reverse = _reverse_name(unit, fk, forward, ambiguous, target)
+            _add_forward(unit, fk, forward, target_class, ambiguous, reverse, same, style)
+            if target is not None and same and reverse is not None:
+                reverse_jobs.append((target, unit, fk, reverse, forward))
+    for target, source, fk, reverse, forward in reverse_jobs:
+        _add_reverse(target, source, fk, reverse, forward, style)
+
+
+def _forward_name(fk: ForeignKey, target_class: str, taken: set[str]) -> str:
+    if len(fk.columns) == 1 and fk.columns[0].lower().endswith("_id") and len(fk.columns[0]) > 3:
+        base = naming.attribute_name(naming.snake(fk.columns[0][:-3]))
+    else:
+        base = naming.attribute_name(naming.snake(target_class))
+    return naming.unique(base, taken)
+
+
+def _reverse_name(
+    source: _Unit, fk: ForeignKey, forward: str, ambiguous: bool, target: _Unit
+) -> str:
+    assert source.class_name is not None
+    many = naming.plural(naming.snake(source.class_name))
+    one = _is_one_to_one(source.table, fk)
+    base = naming.snake(source.class_name) if one else many
+    if source.table.key == target.table.key:
+        if forward == "parent":
+            base = "children"
+        elif forward.startswith("parent_"):
+            base = "child_" + naming.plural(forward[len("parent_") :])
+        else:
+            base = f"{forward}_{base}"
+    elif ambiguous:
+        base = f"{forward}_{base}"
+    return naming.unique(naming.attribute_name(base), target.taken)
+
+
+def _is_one_to_one(table: Table, fk: ForeignKey) -> bool:
+    cols = set(fk.columns)
+    if table.primary_key is not None and set(table.primary_key.columns) == cols:
+        return True
+    return any(set(u.columns) == cols for u in table.uniques)
+
+
+def _attr_list(cls: str, unit: _Unit, columns: tuple[str, ...]) -> str:
+    attrs = [f"{cls}.{unit.columns[c]}" for c in columns]
+    return attrs[0] if len(attrs) == 1 else "[" + ", ".join(attrs) + "]"
+
+
+def _add_forward(
+    unit: _Unit,
+    fk: ForeignKey,
+    name: str,
+    target_class: str,
+    ambiguous: bool,
+    reverse: str | None,
+    same_group: bool,
+    style: str,
+) -> None:
+    assert unit.class_name is not None
+    kwargs: list[tuple[str, str]] = []
+    if ambiguous:
+        kwargs.append(("foreign_keys", lit(_attr_list(unit.class_name, unit, fk.columns))))
+    if unit.table.key == (fk.ref_schema, fk.ref_table):
+        remote = [f"{unit.class_name}.{unit.columns[c]}" for c in fk.ref_columns]
+        kwargs.append(("remote_side", lit(remote[0] if len(remote) == 1 else "[" + ", ".join(remote) + "]")))
+    if reverse is not None:
+        if same_group:
+            kwargs.append(("back_populates", lit(reverse)))
+        else:
+            kwargs.append(("backref", lit(reverse)))
+    expr = call("db.relationship", [lit(target_class)], kwargs)
+    annotation = None
+    if style == "typed":
+        nullable = any(unit.table.column(c).nullable for c in fk.columns)
+        inner = f"{target_class} | None" if nullable else target_class
+        annotation = f"Mapped[{lit(inner)}]"
+    unit.relationships.append(AttrPlan(name, expr, annotation))
+
+
+def _add_reverse(
+    target: _Unit, source: _Unit, fk: ForeignKey, name: str, forward: str, style: str
+) -> None:
+    assert source.class_name is not None and target.class_name is not None
+    kwargs: list[tuple[str, str]] = []
+    counts = sum(1 for f in source.table.foreign_keys if _fk_target(f) == _fk_target(fk))
+    if counts > 1 or source.table.key == target.table.key:
+        kwargs.append(("foreign_keys", lit(_attr_list(source.class_name, source, fk.columns))))
+    one = _is_one_to_one(source.table, fk)
+    if one:
+        kwargs.append(("uselist", "False"))
+    kwargs.append(("back_populates", lit(forward)))
+    expr = call("db.relationship", [lit(source.class_name)], kwargs)
+    annotation = None
+    if style == "typed":
+        inner = f"{source.class_name} | None" if one else source.class_name
+        annotation = f"Mapped[{lit(inner)}]" if one else f"Mapped[list[{lit(inner)}]]"
+    target.relationships.append(AttrPlan(name, expr, annotation))
+
+
+def _file_plan(
+    spec: FileSpec,
+    members: list[_Unit],
+    renderer: ColumnRenderer,
+    out_dir: Path,
+    db_import: str,
+    regenerate: str,
+    style: str,
+) -> FilePlan:
+    classes: list[ClassPlan] = []
+    table_vars: list[TableVarPlan] = []
+    imports: set[str] = set()
+    definitions: dict[str, str] = {}
+    custom: dict[str, str] = {}
+    for unit in members:
+        rendered = renderer.table(unit.table, unit.columns)
+        imports |= rendered.imports
+        definitions.update(rendered.definitions)
+        custom.update(rendered.custom_types)
+        if unit.class_name is None:
+            assert unit.var_name is not None
+            table_vars.append(TableVarPlan(unit.var_name, rendered.table_expr()))
+            continue
+        rels = unit.relationships
+        if style == "typed":
+            imports.add("from sqlalchemy.orm import Mapped")
+        classes.append(
+            ClassPlan(
+                name=unit.class_name,
+                tablename=lit(unit.table.name),
+                columns=rendered.attributes,
+                relationships=tuple(rels),
+                table_args=rendered.table_args,
+                table_kwargs=rendered.table_kwargs,
+            )
+        )
+    imports.add(f"from {db_import} import db")
+    return FilePlan(
+        path=out_dir / spec.filename,
+        module=spec.filename[:-3],
+        group=spec.group,
+        tables=tuple(f"{u.table.schema}.{u.table.name}" for u in members),
+        import_groups=_import_groups(imports),
+        definitions=tuple(sorted(definitions.items())),
+        custom_types=tuple(sorted(custom.items())),
+        classes=tuple(classes),
+        table_vars=tuple(table_vars),
+        regenerate=regenerate,
+        style=style,
+        class_names=tuple(c.name for c in classes),
+    )
+
+
+_STDLIB = re.compile(r"^(import (datetime|decimal|uuid)|from typing import)")
+
+
+def _import_groups(imports: set[str]) -> tuple[tuple[str, ...], ...]:
+    """isort's order: standard library, third party, then the app's own ``db``."""
+    std = sorted(i for i in imports if _STDLIB.match(i))
+    local = sorted(i for i in imports if i.endswith(" import db"))
+    third = sorted(i for i in imports if i not in std and i not in local)
+    return tuple(group for group in (tuple(std), tuple(third), tuple(local)) if group)
+
+
+def _bootstrap_extras(out_dir: Path, files: list[FilePlan]) -> list[tuple[Path, str]]:
+    db_module = (
+        '"""The Flask-SQLAlchemy instance of the generated models."""\n\n'
+        "from flask_sqlalchemy import SQLAlchemy\n\n"
+        "db = SQLAlchemy()\n"
+    )
+    modules = sorted(plan.module for plan in files)
+    lines = ['"""Models generated by modelgen: importing this package defines every table."""', ""]
+    lines.append("from .extensions import db")
+    if modules:
+        lines.append(f"from . import {', '.join(modules)}")
+    lines += ["", f"__all__ = {['db', *modules]!r}".replace("'", '"'), ""]
+    return [(out_dir / "extensions.py", db_module), (out_dir / "__init__.py", "\n".join(lines))]

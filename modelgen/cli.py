@@ -1,0 +1,189 @@
+"""Typer commands only: parse, call, print, exit code (0 ok, 1 drift/refused, 2 error)."""
+
+from __future__ import annotations
+
+import functools
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Annotated, Any, TypeVar
+
+import typer
+
+from .errors import ModelgenError
+
+app = typer.Typer(
+    add_completion=False,
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    pretty_exceptions_show_locals=False,
+    help="Generate the missing Flask-SQLAlchemy models from production PostgreSQL.",
+)
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+ConfigOpt = Annotated[
+    Path | None, typer.Option("--config", "-c", help="modelgen.toml or pyproject.toml")
+]
+UrlOpt = Annotated[
+    str | None, typer.Option("--url", help="database URL (default: the config's url_env)")
+]
+SnapshotOpt = Annotated[
+    Path | None, typer.Option("--snapshot", help="read a schema.json instead of a database")
+]
+GroupOpt = Annotated[
+    list[str] | None, typer.Option("--group", "-g", help="a group of the config (repeatable)")
+]
+AllOpt = Annotated[bool, typer.Option("--all", help="every group of the config")]
+OutOpt = Annotated[
+    Path | None, typer.Option("--out", help="output package folder (default: the config's)")
+]
+
+
+def _err(message: str) -> None:
+    typer.echo(f"modelgen: error: {message}", err=True)
+
+
+def guarded(func: F) -> F:
+    """Every ModelgenError becomes one line on stderr and its exit code; never a traceback."""
+
+    @functools.wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return func(*args, **kwargs)
+        except ModelgenError as exc:
+            _err(str(exc))
+            raise typer.Exit(exc.exit_code) from None
+        except KeyboardInterrupt:
+            _err("interrupted; files are either old or new, never half-written")
+            raise typer.Exit(130) from None
+
+    return wrapper  # type: ignore[return-value]
+
+
+def _load(config_path: Path | None) -> Any:
+    from .config import find_config, load_config
+
+    return load_config(find_config(config_path, Path.cwd()), Path.cwd())
+
+
+@app.command()
+@guarded
+def generate(
+    config: ConfigOpt = None,
+    url: UrlOpt = None,
+    snapshot: SnapshotOpt = None,
+    group: GroupOpt = None,
+    all_groups: AllOpt = False,
+    out: OutOpt = None,
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="print the diff, write nothing")
+    ] = False,
+    force: Annotated[
+        bool, typer.Option("--force", help="replace hand-edited files (a .bak is kept)")
+    ] = False,
+) -> None:
+    """Write the model files of the chosen groups (or bootstrap a package with no config)."""
+    from .output import compare_files, write_files
+    from .pipeline import generate_files, load_schema
+
+    cfg = _load(config)
+    if cfg.path is None and out is None:
+        raise ModelgenError("no config found: pass --config FILE, or --out DIR to bootstrap")
+    schema = load_schema(cfg, url, snapshot)
+    result = generate_files(schema, cfg, group or [], all_groups, out)
+    files = list(result.files)
+    if dry_run:
+        diffs = compare_files(files, Path.cwd())
+        for item in diffs:
+            if item.diff:
+                sys.stdout.write(item.diff)
+        changed = sum(1 for d in diffs if d.status != "unchanged")
+        typer.echo(f"dry run: {changed} file(s) would change; nothing written", err=True)
+        return
+    outcome = write_files(files, force=force)
+    for path in outcome.written:
+        typer.echo(f"wrote {_rel(path)}")
+    for path in outcome.unchanged:
+        typer.echo(f"unchanged {_rel(path)}")
+    for path in outcome.backups:
+        typer.echo(f"kept the hand-edited version as {_rel(path)}")
+    if result.plan.unmodelled:
+        typer.echo(
+            f"not modelled ({len(result.plan.unmodelled)}): views, partitions and the like: "
+            + ", ".join(result.plan.unmodelled[:10])
+            + (" ..." if len(result.plan.unmodelled) > 10 else ""),
+            err=True,
+        )
+    if cfg.files:
+        typer.echo("\nadd to the models package's __init__.py (modelgen never edits it):")
+        for line in result.plan.import_lines:
+            typer.echo(f"    {line}")
+
+
+@app.command()
+@guarded
+def check(
+    config: ConfigOpt = None,
+    url: UrlOpt = None,
+    snapshot: SnapshotOpt = None,
+    group: GroupOpt = None,
+    all_groups: AllOpt = False,
+    out: OutOpt = None,
+) -> None:
+    """Regenerate in memory and diff against the files on disk: exit 0 in sync, 1 drift."""
+    from .output import compare_files
+    from .pipeline import generate_files, load_schema
+
+    cfg = _load(config)
+    if cfg.path is None and out is None:
+        raise ModelgenError("no config found: pass --config FILE, or --out DIR")
+    schema = load_schema(cfg, url, snapshot)
+    result = generate_files(schema, cfg, group or [], all_groups, out)
+    diffs = compare_files(list(result.files), Path.cwd())
+    drift = [d for d in diffs if d.status != "unchanged"]
+    for item in drift:
+        sys.stdout.write(item.diff)
+    for item in drift:
+        if item.status == "missing":
+            typer.echo(f"missing: {_rel(item.path)}", err=True)
+        else:
+            typer.echo(f"out of date: {_rel(item.path)}", err=True)
+    typer.echo(
+        f"{len(drift)} of {len(diffs)} file(s) differ from the schema"
+        if drift
+        else f"{len(diffs)} file(s) in sync",
+        err=True,
+    )
+    if drift:
+        raise typer.Exit(1)
+
+
+@app.command()
+@guarded
+def snapshot(
+    url: UrlOpt = None,
+    config: ConfigOpt = None,
+    output: Annotated[Path, typer.Option("--output", "-o", help="file to write")] = Path(
+        "schema.json"
+    ),
+) -> None:
+    """Save the reflected schema as deterministic JSON (read-only on the database)."""
+    from .pipeline import load_schema
+    from .snapshot import write_snapshot
+
+    cfg = _load(config)
+    schema = load_schema(cfg, url, None)
+    write_snapshot(schema, output)
+    typer.echo(f"wrote {_rel(output.resolve())}: {len(schema.tables)} tables")
+
+
+def _rel(path: Path) -> str:
+    try:
+        return str(path.relative_to(Path.cwd()))
+    except ValueError:
+        return str(path)
+
+
+def main() -> None:  # pragma: no cover - console entry point
+    app()

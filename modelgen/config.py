@@ -1,0 +1,208 @@
+"""Load and validate modelgen.toml or pyproject's [tool.modelgen]; every error names file and key."""
+
+from __future__ import annotations
+
+import keyword
+import re
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from .errors import ConfigError
+
+STYLES = ("classic", "typed")
+_MODULE_FILE = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\.py")
+_DOTTED = re.compile(r"\.?[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*")
+_IDENT = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+
+KEYS = {
+    "url_env": "environment variable holding the production database URL",
+    "output": "package directory the generated model files are written into",
+    "db_import": "module that defines `db = SQLAlchemy()` (imported as `from X import db`)",
+    "models": "directory of hand-written models, scanned for __tablename__",
+    "schemas": "database schemas to read",
+    "ignore": "tables that never get a model",
+    "style": '"classic" (db.Column) or "typed" (Mapped[...] = db.mapped_column)',
+    "templates": "folder of templates overriding the built-in ones, file by file",
+    "class_names": "table -> class name overrides",
+    "groups": "group -> {file.py -> [tables]}",
+}
+
+
+@dataclass(frozen=True)
+class FileSpec:
+    group: str
+    filename: str
+    tables: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Config:
+    path: Path | None  # None: no config file (bootstrap mode)
+    root: Path  # directory relative paths are resolved against
+    url_env: str = "DATABASE_URL"
+    output: Path | None = None
+    db_import: str = "app.extensions"
+    models: Path | None = None
+    schemas: tuple[str, ...] = ()
+    ignore: tuple[str, ...] = ()
+    style: str = "classic"
+    templates: Path | None = None
+    class_names: dict[str, str] = field(default_factory=dict)
+    files: tuple[FileSpec, ...] = ()
+
+    @property
+    def groups(self) -> tuple[str, ...]:
+        seen: dict[str, None] = {}
+        for spec in self.files:
+            seen.setdefault(spec.group)
+        return tuple(seen)
+
+    @property
+    def label(self) -> str:
+        return str(self.path) if self.path else "command line"
+
+    def files_for(self, groups: list[str] | tuple[str, ...]) -> tuple[FileSpec, ...]:
+        return tuple(spec for spec in self.files if spec.group in groups)
+
+
+def find_config(explicit: Path | None, cwd: Path) -> Path | None:
+    """--config, else ./modelgen.toml, else ./pyproject.toml with [tool.modelgen]."""
+    if explicit is not None:
+        if not explicit.is_file():
+            raise ConfigError(f"{explicit}: config file not found")
+        return explicit
+    candidate = cwd / "modelgen.toml"
+    if candidate.is_file():
+        return candidate
+    pyproject = cwd / "pyproject.toml"
+    if pyproject.is_file():
+        try:
+            data = tomllib.loads(pyproject.read_text(encoding="utf-8"))
+        except (tomllib.TOMLDecodeError, UnicodeDecodeError):
+            return None
+        if isinstance(data.get("tool"), dict) and "modelgen" in data["tool"]:
+            return pyproject
+    return None
+
+
+def load_config(path: Path | None, cwd: Path | None = None) -> Config:
+    """Read and validate a config file; ``None`` gives the no-config (bootstrap) defaults."""
+    if path is None:
+        return Config(path=None, root=(cwd or Path.cwd()))
+    label = str(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"{label}: cannot read config: {exc}") from None
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{label}: invalid TOML: {exc}") from None
+    if path.name == "pyproject.toml":
+        tool = data.get("tool", {})
+        if not isinstance(tool, dict) or "modelgen" not in tool:
+            raise ConfigError(f"{label}: no [tool.modelgen] table")
+        data = tool["modelgen"]
+        prefix = "tool.modelgen."
+    else:
+        prefix = ""
+    return _validate(data, path, prefix)
+
+
+def _validate(data: dict[str, Any], path: Path, prefix: str) -> Config:
+    label = str(path)
+    root = path.parent
+
+    def err(key: str, message: str) -> ConfigError:
+        return ConfigError(f"{label}: key '{prefix}{key}': {message}")
+
+    for key in data:
+        if key not in KEYS:
+            raise err(key, f"unknown key (known: {', '.join(sorted(KEYS))})")
+
+    def string(key: str, default: str | None = None) -> str | None:
+        value = data.get(key, default)
+        if value is not None and not isinstance(value, str):
+            raise err(key, "must be a string")
+        if value is not None and not value.strip():
+            raise err(key, "must not be empty")
+        return value
+
+    def strings(key: str) -> tuple[str, ...]:
+        value = data.get(key, [])
+        if not isinstance(value, list) or not all(isinstance(v, str) and v for v in value):
+            raise err(key, "must be a list of non-empty strings")
+        return tuple(value)
+
+    def directory(key: str) -> Path | None:
+        value = string(key)
+        return (root / value).resolve() if value else None
+
+    style = string("style", "classic")
+    if style not in STYLES:
+        raise err("style", f"must be one of {', '.join(STYLES)}, not {style!r}")
+    db_import = string("db_import", "app.extensions") or "app.extensions"
+    if not _DOTTED.fullmatch(db_import):
+        raise err("db_import", f"{db_import!r} is not a module path like app.extensions")
+    url_env = string("url_env", "DATABASE_URL") or "DATABASE_URL"
+    if not _IDENT.fullmatch(url_env):
+        raise err("url_env", f"{url_env!r} is not an environment variable name")
+
+    class_names = data.get("class_names", {})
+    if not isinstance(class_names, dict):
+        raise err("class_names", "must be a table of table = \"ClassName\"")
+    for table, cls in class_names.items():
+        if not isinstance(cls, str) or not _IDENT.fullmatch(cls) or keyword.iskeyword(cls):
+            raise err(f"class_names.{table}", f"{cls!r} is not a valid class name")
+
+    files = _groups(data.get("groups", {}), err)
+    return Config(
+        path=path,
+        root=root,
+        url_env=url_env,
+        output=directory("output"),
+        db_import=db_import,
+        models=directory("models"),
+        schemas=strings("schemas"),
+        ignore=strings("ignore"),
+        style=style or "classic",
+        templates=directory("templates"),
+        class_names=dict(class_names),
+        files=files,
+    )
+
+
+def _groups(groups: Any, err: Any) -> tuple[FileSpec, ...]:
+    if not isinstance(groups, dict):
+        raise err("groups", "must be a table of [groups.NAME] tables")
+    files: list[FileSpec] = []
+    owner: dict[str, str] = {}
+    filenames: dict[str, str] = {}
+    for group, mapping in groups.items():
+        if not _IDENT.fullmatch(group):
+            raise err(f"groups.{group}", "group names must be identifiers")
+        if not isinstance(mapping, dict) or not mapping:
+            raise err(f"groups.{group}", 'must map file names to tables: "file.py" = ["table"]')
+        for filename, tables in mapping.items():
+            key = f"groups.{group}.{filename}"
+            if not _MODULE_FILE.fullmatch(filename) or keyword.iskeyword(filename[:-3]):
+                raise err(key, "file names must be Python module names ending in .py")
+            if filename == "__init__.py":
+                raise err(key, "__init__.py is never generated")
+            if filename in filenames:
+                raise err(key, f"file is already listed in group '{filenames[filename]}'")
+            filenames[filename] = group
+            if (
+                not isinstance(tables, list)
+                or not tables
+                or not all(isinstance(t, str) and t for t in tables)
+            ):
+                raise err(key, "must be a non-empty list of table names")
+            for table in tables:
+                if table in owner:
+                    raise err(key, f"table '{table}' is already mapped to {owner[table]}")
+                owner[table] = f"groups.{group}.{filename}"
+            files.append(FileSpec(group, filename, tuple(tables)))
+    return tuple(files)

@@ -1,0 +1,116 @@
+"""The generate pipeline as one function: Schema + Config -> GeneratedFile[].
+
+generate, check, verify and the tests are small consumers of ``generate_files``.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+from .build import PackagePlan, build_plan, select_specs
+from .config import Config
+from .errors import ConfigError, DatabaseError
+from .existing import scan_models
+from .format import format_source
+from .output import HASH_PREFIX, GeneratedFile, content_hash
+from .render import make_environment, render_file, render_header
+from .schema import Schema
+
+
+@dataclass(frozen=True)
+class Generation:
+    files: tuple[GeneratedFile, ...]
+    plan: PackagePlan
+    out_dir: Path
+
+
+def load_schema(config: Config, url: str | None, snapshot: Path | None) -> Schema:
+    """From --snapshot, else --url, else the environment variable the config names."""
+    if url and snapshot:
+        raise ConfigError("give --url or --snapshot, not both")
+    if snapshot is not None:
+        from .snapshot import load_snapshot
+
+        schema = load_snapshot(snapshot)
+        if config.schemas:
+            keep = set(config.schemas)
+            schema = Schema(
+                tables=tuple(t for t in schema.tables if t.schema in keep),
+                enums=schema.enums,
+                domains=schema.domains,
+                others=tuple(r for r in schema.others if r.schema in keep),
+                server_version=schema.server_version,
+                default_schema=schema.default_schema,
+            )
+        return schema
+    url = url or os.environ.get(config.url_env)
+    if not url:
+        raise DatabaseError(
+            f"no database: pass --url or --snapshot, or set {config.url_env}"
+        )
+    from .reflect import reflect_url
+
+    return reflect_url(url, config.schemas or None)
+
+
+def output_dir(config: Config, out: Path | None) -> Path:
+    if out is not None:
+        return out.resolve()
+    if config.output is None:
+        raise ConfigError(
+            f"{config.label}: no output folder: pass --out DIR or set 'output' in the config"
+        )
+    return config.output
+
+
+def regenerate_command(config: Config, groups: list[str], all_groups: bool) -> str:
+    parts = ["modelgen generate"]
+    if config.path is not None:
+        parts.append(f"--config {config.path.name}")
+        if all_groups:
+            parts.append("--all")
+        else:
+            parts += [f"--group {g}" for g in groups]
+    else:
+        parts.append(f"--url ${config.url_env} --out DIR")
+    return " ".join(parts)
+
+
+def generate_files(
+    schema: Schema,
+    config: Config,
+    groups: list[str] | None = None,
+    all_groups: bool = False,
+    out: Path | None = None,
+) -> Generation:
+    groups = list(groups or [])
+    out_dir = output_dir(config, out)
+    selected = select_specs(config, schema, groups, all_groups)
+    existing = scan_models(config.models) if config.files else ()
+    env = make_environment(config.templates)
+    files: list[GeneratedFile] = []
+    by_group: dict[str, list[str]] = {}
+    for spec in selected:
+        by_group.setdefault(spec.group, [])
+    plan = build_plan(
+        schema, config, selected, out_dir, existing, regenerate="modelgen generate"
+    )
+    for file_plan in plan.files:
+        command = regenerate_command(
+            config, [file_plan.group] if file_plan.group and config.files else [], False
+        )
+        file_plan = _with_regenerate(file_plan, command)
+        body = format_source(render_file(env, file_plan), str(file_plan.path))
+        header = render_header(env, file_plan, f"{HASH_PREFIX}{content_hash(body)}")
+        files.append(GeneratedFile(file_plan.path, header + body, file_plan.tables))
+    for path, content in plan.extras:
+        files.append(GeneratedFile(path, content, overwrite_if_present=False))
+    return Generation(tuple(files), plan, out_dir)
+
+
+def _with_regenerate(plan, command):  # type: ignore[no-untyped-def]
+    from dataclasses import replace
+
+    return replace(plan, regenerate=command)

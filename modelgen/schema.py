@@ -1,0 +1,192 @@
+"""Frozen, JSON-friendly facts about a database schema: no SQLAlchemy objects here."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True)
+class TypeRef:
+    """A column's type as PostgreSQL knows it.
+
+    ``display`` is ``format_type()`` of the column (what ``\\d`` prints, e.g.
+    ``character varying(40)[]``); ``name``/``schema``/``kind`` describe the
+    element type (for arrays, the type of one element); ``modifiers`` are the
+    parenthesised modifiers of that element type (``("40",)``).
+    """
+
+    display: str
+    name: str
+    schema: str
+    kind: str  # b base, e enum, d domain, r range, m multirange, c composite, p pseudo
+    array_dims: int = 0
+    modifiers: tuple[str, ...] = ()
+    element_display: str = ""
+
+
+@dataclass(frozen=True)
+class Identity:
+    always: bool
+    start: int
+    increment: int
+    minvalue: int
+    maxvalue: int
+    cycle: bool
+    cache: int
+
+
+@dataclass(frozen=True)
+class Column:
+    name: str
+    type: TypeRef
+    nullable: bool
+    default: str | None = None
+    identity: Identity | None = None
+    generated: str | None = None  # expression of a STORED generated column
+    comment: str | None = None
+    collation: str | None = None  # only when it differs from the type's default
+    serial_sequence: str | None = None  # owned sequence behind a nextval() default
+
+
+@dataclass(frozen=True)
+class ForeignKey:
+    name: str
+    columns: tuple[str, ...]
+    ref_schema: str
+    ref_table: str
+    ref_columns: tuple[str, ...]
+    on_update: str | None = None  # None means NO ACTION
+    on_delete: str | None = None
+    match: str | None = None  # FULL / PARTIAL; None means SIMPLE
+    deferrable: bool = False
+    initially_deferred: bool = False
+    definition: str = ""
+
+
+@dataclass(frozen=True)
+class Constraint:
+    """Primary key, unique, check or exclusion constraint."""
+
+    name: str
+    kind: str  # p, u, c, x
+    columns: tuple[str, ...]
+    definition: str  # pg_get_constraintdef()
+    expression: str | None = None  # CHECK body, without the CHECK ( ) wrapper
+    deferrable: bool = False
+    initially_deferred: bool = False
+    nulls_not_distinct: bool = False
+    no_inherit: bool = False
+    index: Index | None = None  # the index behind a unique/exclusion constraint
+
+
+@dataclass(frozen=True)
+class IndexElement:
+    """One key of an index: a plain column, or anything else as PostgreSQL prints it.
+
+    ``expression`` holds the whole element text (``lower(email::text) DESC``,
+    ``payload jsonb_path_ops``), so opclasses, collations and ordering survive.
+    """
+
+    column: str | None
+    expression: str | None
+
+
+@dataclass(frozen=True)
+class Index:
+    name: str
+    unique: bool
+    method: str
+    elements: tuple[IndexElement, ...]
+    include: tuple[str, ...] = ()
+    predicate: str | None = None
+    nulls_not_distinct: bool = False
+    options: tuple[str, ...] = ()  # reloptions, e.g. ("fillfactor=70",)
+    definition: str = ""  # pg_get_indexdef()
+    exclude_operators: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Table:
+    schema: str
+    name: str
+    columns: tuple[Column, ...]
+    comment: str | None = None
+    primary_key: Constraint | None = None
+    foreign_keys: tuple[ForeignKey, ...] = ()
+    uniques: tuple[Constraint, ...] = ()
+    checks: tuple[Constraint, ...] = ()
+    excludes: tuple[Constraint, ...] = ()
+    indexes: tuple[Index, ...] = ()
+    partition_key: str | None = None
+    partitions: tuple[str, ...] = ()
+
+    @property
+    def key(self) -> tuple[str, str]:
+        return (self.schema, self.name)
+
+    def column(self, name: str) -> Column:
+        for column in self.columns:
+            if column.name == name:
+                return column
+        raise KeyError(name)
+
+
+@dataclass(frozen=True)
+class Enum:
+    schema: str
+    name: str
+    labels: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Domain:
+    schema: str
+    name: str
+    base: TypeRef
+    not_null: bool = False
+    default: str | None = None
+    checks: tuple[tuple[str, str], ...] = ()  # (constraint name, CHECK expression)
+    collation: str | None = None
+
+
+@dataclass(frozen=True)
+class Relation:
+    """Something in the database that is not modelled: a view, a partition, ..."""
+
+    schema: str
+    name: str
+    kind: str  # view, materialized view, partition, foreign table
+
+
+@dataclass(frozen=True)
+class Schema:
+    tables: tuple[Table, ...]
+    enums: tuple[Enum, ...] = ()
+    domains: tuple[Domain, ...] = ()
+    others: tuple[Relation, ...] = ()
+    server_version: str = ""
+    default_schema: str = "public"
+    source: dict[str, str] = field(default_factory=dict, compare=False, hash=False)
+
+    def table(self, schema: str, name: str) -> Table:
+        for table in self.tables:
+            if table.schema == schema and table.name == name:
+                return table
+        raise KeyError(f"{schema}.{name}")
+
+    def find_table(self, name: str) -> Table | None:
+        """A table by ``name`` or ``schema.name``; a bare name prefers the default schema."""
+        if "." in name:
+            schema, _, bare = name.partition(".")
+            return next((t for t in self.tables if t.key == (schema, bare)), None)
+        matches = [t for t in self.tables if t.name == name]
+        for table in matches:
+            if table.schema == self.default_schema:
+                return table
+        return matches[0] if len(matches) == 1 else None
+
+    def enum(self, schema: str, name: str) -> Enum | None:
+        return next((e for e in self.enums if (e.schema, e.name) == (schema, name)), None)
+
+    def domain(self, schema: str, name: str) -> Domain | None:
+        return next((d for d in self.domains if (d.schema, d.name) == (schema, name)), None)
