@@ -102,9 +102,15 @@ class ColumnRenderer:
         attributes = []
         column_exprs = []
         for column in table.columns:
+            # a db.Table (no primary key) has no attributes: every column needs its name
+            attr = attrs[column.name] if pk is not None else ""
             expr, annotation = self._column(
-                table, column, attrs[column.name], inline_fks.get(column.name, []),
-                in_pk=column.name in pk_cols and not pk_explicit, out=out,
+                table,
+                column,
+                attr,
+                inline_fks.get(column.name, []),
+                in_pk=column.name in pk_cols and not pk_explicit,
+                out=out,
             )
             attributes.append(AttrPlan(attrs[column.name], expr, annotation))
             column_exprs.append(expr)
@@ -155,6 +161,7 @@ class ColumnRenderer:
             out.definitions[_domain_var(domain)] = self._domain_expr(domain, out)
         for spec in rendered.custom:
             out.custom_types[custom_type_class(spec)] = lit(spec)
+            out.imports.add("from typing import Any")
         args: list[str] = []
         if attr != column.name:
             args.append(lit(column.name))
@@ -186,7 +193,7 @@ class ColumnRenderer:
             kwargs.append(("server_default", call("db.text", [lit(column.default)])))
         if column.comment is not None:
             kwargs.append(("comment", lit(column.comment)))
-        if self.style == "typed":
+        if self.style == "typed" and attr:
             py = rendered.python
             optional = column.nullable and not in_pk
             out.imports |= python_imports(py)

@@ -22,6 +22,7 @@ def compare_schemas(
     actual_tables = {t.key: t for t in actual.tables}
     diffs: list[str] = []
     enums_used: set[tuple[str, str]] = set()
+    domains_used: set[tuple[str, str]] = set()
     for key in keys:
         want = expected.table(*key)
         got = actual_tables.get(key)
@@ -33,6 +34,9 @@ def compare_schemas(
         enums_used |= {
             (c.type.schema, c.type.name) for c in want.columns if c.type.kind == "e"
         }
+        domains_used |= {
+            (c.type.schema, c.type.name) for c in want.columns if c.type.kind == "d"
+        }
     for schema_name, name in sorted(enums_used):
         want_enum = expected.enum(schema_name, name)
         got_enum = actual.enum(schema_name, name)
@@ -41,6 +45,11 @@ def compare_schemas(
             diffs.append(
                 f"enum {schema_name}.{name}: labels {list(want_enum.labels)} != {got_labels}"
             )
+    for schema_name, name in sorted(domains_used):
+        want_domain = expected.domain(schema_name, name)
+        got_domain = actual.domain(schema_name, name)
+        if want_domain and want_domain != got_domain:
+            diffs.append(f"domain {schema_name}.{name}: {want_domain} != {got_domain}")
     return diffs
 
 

@@ -168,6 +168,19 @@ WHERE t.typtype = 'd' AND {_NS_FILTER}
 ORDER BY n.nspname, t.typname
 """
 
+EXTENSIONS_SQL = """
+SELECT e.extname, n.nspname FROM pg_extension e JOIN pg_namespace n ON n.oid = e.extnamespace
+WHERE e.extname <> 'plpgsql' ORDER BY e.extname
+"""
+
+FUNCTIONS_SQL = f"""
+SELECT n.nspname, p.proname, pg_get_functiondef(p.oid)
+FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace
+WHERE p.prokind IN ('f', 'p') AND {_NS_FILTER}
+  AND {_NOT_EXTENSION.format(catalog="pg_proc", oid="p.oid")}
+ORDER BY n.nspname, p.proname, pg_get_function_identity_arguments(p.oid)
+"""
+
 _FK_ACTIONS = {"a": None, "r": "RESTRICT", "c": "CASCADE", "n": "SET NULL", "d": "SET DEFAULT"}
 _FK_MATCH = {"s": None, "f": "FULL", "p": "PARTIAL"}
 _MODIFIERS = re.compile(r"\(([^()]*)\)")
@@ -275,6 +288,8 @@ def reflect_cursor(cur: Any, schemas: Sequence[str] | None = None) -> Schema:
         enums=tuple(enums),
         domains=tuple(domains),
         others=tuple(sorted(others, key=lambda r: (r.schema, r.name))),
+        extensions=tuple((str(a), str(b)) for a, b in rows(EXTENSIONS_SQL)),
+        functions=tuple((str(a), str(b), str(c)) for a, b, c in rows(FUNCTIONS_SQL)),
         server_version=version,
     )
 

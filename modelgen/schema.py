@@ -164,6 +164,9 @@ class Schema:
     enums: tuple[Enum, ...] = ()
     domains: tuple[Domain, ...] = ()
     others: tuple[Relation, ...] = ()
+    extensions: tuple[tuple[str, str], ...] = ()  # (extension, schema it lives in)
+    # (schema, name, CREATE FUNCTION text): not modelled, but defaults may call them
+    functions: tuple[tuple[str, str, str], ...] = ()
     server_version: str = ""
     default_schema: str = "public"
     source: dict[str, str] = field(default_factory=dict, compare=False, hash=False)

