@@ -59,7 +59,9 @@ class PackagePlan:
     """Everything one generate run produces."""
 
     files: tuple[FilePlan, ...]
-    extras: tuple[tuple[Path, str], ...] = ()  # bootstrap: (path, content) of __init__, db
+    extras: tuple[
+        tuple[Path, str], ...
+    ] = ()  # bootstrap: (path, content) of __init__, db
     import_lines: tuple[str, ...] = ()
     unmodelled: tuple[str, ...] = ()
 
@@ -78,7 +80,9 @@ class _Unit:
     relationships: list[AttrPlan] = field(default_factory=list)
 
 
-def select_specs(config: Config, schema: Schema, groups: list[str], all_groups: bool) -> list[FileSpec]:
+def select_specs(
+    config: Config, schema: Schema, groups: list[str], all_groups: bool
+) -> list[FileSpec]:
     """The files to generate: the config's groups, or a module per schema with no config."""
     if not config.files:
         return bootstrap_specs(config, schema)
@@ -130,7 +134,9 @@ def build_plan(
     for unit in units:
         unit.columns = {}
         for column in unit.table.columns:
-            unit.columns[column.name] = naming.unique(naming.attribute_name(column.name), unit.taken)
+            unit.columns[column.name] = naming.unique(
+                naming.attribute_name(column.name), unit.taken
+            )
     _plan_relationships(units, lookup, hand, group_order, bootstrap, config.style)
 
     db_import = ".extensions" if bootstrap else config.db_import
@@ -141,7 +147,9 @@ def build_plan(
             continue
         members = [u for u in units if u.spec.filename == spec.filename]
         files.append(
-            _file_plan(spec, members, renderer, out_dir, db_import, regenerate, config.style)
+            _file_plan(
+                spec, members, renderer, out_dir, db_import, regenerate, config.style
+            )
         )
     extras: list[tuple[Path, str]] = []
     imports: list[str] = []
@@ -157,7 +165,9 @@ def build_plan(
     return PackagePlan(tuple(files), tuple(extras), tuple(imports), unmodelled)
 
 
-def _hand_written(existing: tuple[ExistingModel, ...], schema: Schema) -> dict[tuple[str, str], str]:
+def _hand_written(
+    existing: tuple[ExistingModel, ...], schema: Schema
+) -> dict[tuple[str, str], str]:
     found: dict[tuple[str, str], str] = {}
     for model in existing:
         if model.generated or model.class_name is None:
@@ -167,7 +177,10 @@ def _hand_written(existing: tuple[ExistingModel, ...], schema: Schema) -> dict[t
 
 
 def _units(
-    schema: Schema, config: Config, universe: list[FileSpec], hand: dict[tuple[str, str], str]
+    schema: Schema,
+    config: Config,
+    universe: list[FileSpec],
+    hand: dict[tuple[str, str], str],
 ) -> list[_Unit]:
     units: list[_Unit] = []
     order = 0
@@ -245,7 +258,9 @@ def _plan_relationships(
                 continue
             if target is None and target_key not in hand:
                 continue
-            same = target is not None and (bootstrap or target.spec.group == unit.spec.group)
+            same = target is not None and (
+                bootstrap or target.spec.group == unit.spec.group
+            )
             earlier = (
                 target is not None
                 and not same
@@ -260,7 +275,9 @@ def _plan_relationships(
             reverse = None
             if target is not None:
                 reverse = _reverse_name(unit, fk, forward, ambiguous, target)
-            _add_forward(unit, fk, forward, target_class, ambiguous, reverse, same, style)
+            _add_forward(
+                unit, fk, forward, target_class, ambiguous, reverse, same, style
+            )
             if target is not None and same and reverse is not None:
                 reverse_jobs.append((target, unit, fk, reverse, forward))
     for target, source, fk, reverse, forward in reverse_jobs:
@@ -268,7 +285,11 @@ def _plan_relationships(
 
 
 def _forward_name(fk: ForeignKey, target_class: str, taken: set[str]) -> str:
-    if len(fk.columns) == 1 and fk.columns[0].lower().endswith("_id") and len(fk.columns[0]) > 3:
+    if (
+        len(fk.columns) == 1
+        and fk.columns[0].lower().endswith("_id")
+        and len(fk.columns[0]) > 3
+    ):
         base = naming.attribute_name(naming.snake(fk.columns[0][:-3]))
     else:
         base = naming.attribute_name(naming.snake(target_class))
@@ -319,10 +340,17 @@ def _add_forward(
     assert unit.class_name is not None
     kwargs: list[tuple[str, str]] = []
     if ambiguous:
-        kwargs.append(("foreign_keys", lit(_attr_list(unit.class_name, unit, fk.columns))))
+        kwargs.append(
+            ("foreign_keys", lit(_attr_list(unit.class_name, unit, fk.columns)))
+        )
     if unit.table.key == (fk.ref_schema, fk.ref_table):
         remote = [f"{unit.class_name}.{unit.columns[c]}" for c in fk.ref_columns]
-        kwargs.append(("remote_side", lit(remote[0] if len(remote) == 1 else "[" + ", ".join(remote) + "]")))
+        kwargs.append(
+            (
+                "remote_side",
+                lit(remote[0] if len(remote) == 1 else "[" + ", ".join(remote) + "]"),
+            )
+        )
     if reverse is not None:
         if same_group:
             kwargs.append(("back_populates", lit(reverse)))
@@ -342,9 +370,13 @@ def _add_reverse(
 ) -> None:
     assert source.class_name is not None and target.class_name is not None
     kwargs: list[tuple[str, str]] = []
-    counts = sum(1 for f in source.table.foreign_keys if _fk_target(f) == _fk_target(fk))
+    counts = sum(
+        1 for f in source.table.foreign_keys if _fk_target(f) == _fk_target(fk)
+    )
     if counts > 1 or source.table.key == target.table.key:
-        kwargs.append(("foreign_keys", lit(_attr_list(source.class_name, source, fk.columns))))
+        kwargs.append(
+            ("foreign_keys", lit(_attr_list(source.class_name, source, fk.columns)))
+        )
     one = _is_one_to_one(source.table, fk)
     if one:
         kwargs.append(("uselist", "False"))
@@ -428,9 +460,15 @@ def _bootstrap_extras(out_dir: Path, files: list[FilePlan]) -> list[tuple[Path, 
         "db = SQLAlchemy()\n"
     )
     modules = sorted(plan.module for plan in files)
-    lines = ['"""Models generated by modelgen: importing this package defines every table."""', ""]
+    lines = [
+        '"""Models generated by modelgen: importing this package defines every table."""',
+        "",
+    ]
     lines.append("from .extensions import db")
     if modules:
         lines.append(f"from . import {', '.join(modules)}")
     lines += ["", f"__all__ = {['db', *modules]!r}".replace("'", '"'), ""]
-    return [(out_dir / "extensions.py", db_module), (out_dir / "__init__.py", "\n".join(lines))]
+    return [
+        (out_dir / "extensions.py", db_module),
+        (out_dir / "__init__.py", "\n".join(lines)),
+    ]

@@ -26,17 +26,21 @@ ConfigOpt = Annotated[
     Path | None, typer.Option("--config", "-c", help="modelgen.toml or pyproject.toml")
 ]
 UrlOpt = Annotated[
-    str | None, typer.Option("--url", help="database URL (default: the config's url_env)")
+    str | None,
+    typer.Option("--url", help="database URL (default: the config's url_env)"),
 ]
 SnapshotOpt = Annotated[
-    Path | None, typer.Option("--snapshot", help="read a schema.json instead of a database")
+    Path | None,
+    typer.Option("--snapshot", help="read a schema.json instead of a database"),
 ]
 GroupOpt = Annotated[
-    list[str] | None, typer.Option("--group", "-g", help="a group of the config (repeatable)")
+    list[str] | None,
+    typer.Option("--group", "-g", help="a group of the config (repeatable)"),
 ]
 AllOpt = Annotated[bool, typer.Option("--all", help="every group of the config")]
 OutOpt = Annotated[
-    Path | None, typer.Option("--out", help="output package folder (default: the config's)")
+    Path | None,
+    typer.Option("--out", help="output package folder (default: the config's)"),
 ]
 
 
@@ -89,7 +93,9 @@ def generate(
 
     cfg = _load(config)
     if cfg.path is None and out is None:
-        raise ModelgenError("no config found: pass --config FILE, or --out DIR to bootstrap")
+        raise ModelgenError(
+            "no config found: pass --config FILE, or --out DIR to bootstrap"
+        )
     schema = load_schema(cfg, url, snapshot)
     result = generate_files(schema, cfg, group or [], all_groups, out)
     files = list(result.files)
@@ -99,7 +105,9 @@ def generate(
             if item.diff:
                 sys.stdout.write(item.diff)
         changed = sum(1 for d in diffs if d.status != "unchanged")
-        typer.echo(f"dry run: {changed} file(s) would change; nothing written", err=True)
+        typer.echo(
+            f"dry run: {changed} file(s) would change; nothing written", err=True
+        )
         return
     outcome = write_files(files, force=force)
     for path in outcome.written:
@@ -116,7 +124,9 @@ def generate(
             err=True,
         )
     if cfg.files:
-        typer.echo("\nadd to the models package's __init__.py (modelgen never edits it):")
+        typer.echo(
+            "\nadd to the models package's __init__.py (modelgen never edits it):"
+        )
         for line in result.plan.import_lines:
             typer.echo(f"    {line}")
 
@@ -150,9 +160,11 @@ def check(
         else:
             typer.echo(f"out of date: {_rel(item.path)}", err=True)
     typer.echo(
-        f"{len(drift)} of {len(diffs)} file(s) differ from the schema"
-        if drift
-        else f"{len(diffs)} file(s) in sync",
+        (
+            f"{len(drift)} of {len(diffs)} file(s) differ from the schema"
+            if drift
+            else f"{len(diffs)} file(s) in sync"
+        ),
         err=True,
     )
     if drift:
@@ -164,9 +176,9 @@ def check(
 def snapshot(
     url: UrlOpt = None,
     config: ConfigOpt = None,
-    output: Annotated[Path, typer.Option("--output", "-o", help="file to write")] = Path(
-        "schema.json"
-    ),
+    output: Annotated[
+        Path, typer.Option("--output", "-o", help="file to write")
+    ] = Path("schema.json"),
 ) -> None:
     """Save the reflected schema as deterministic JSON (read-only on the database)."""
     from .pipeline import load_schema
@@ -176,6 +188,30 @@ def snapshot(
     schema = load_schema(cfg, url, None)
     write_snapshot(schema, output)
     typer.echo(f"wrote {_rel(output.resolve())}: {len(schema.tables)} tables")
+
+
+@app.command()
+@guarded
+def demo(
+    directory: Annotated[
+        Path, typer.Option("--dir", help="where to copy the fixture app")
+    ] = Path("modelgen-demo"),
+    url: Annotated[
+        str | None,
+        typer.Option("--server-url", help="use this server instead of an embedded one"),
+    ] = None,
+) -> None:
+    """Generate the critical models of the bundled fixture in an embedded PostgreSQL."""
+    from .demo import run_demo
+
+    target, written, _ = run_demo(directory.resolve(), url)
+    typer.echo(f"fixture production loaded; fixture app copied to {_rel(target)}")
+    for path in written:
+        typer.echo(f"wrote {_rel(path)}")
+    if written:
+        first = next((p for p in written if p.name == "payments.py"), written[0])
+        typer.echo(f"\n--- {_rel(first)} ---")
+        typer.echo(first.read_text(encoding="utf-8"))
 
 
 def _rel(path: Path) -> str:

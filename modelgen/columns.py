@@ -47,7 +47,9 @@ def lit(value: str) -> str:
     return "".join(out)
 
 
-def call(func: str, args: Sequence[str] = (), kwargs: Sequence[tuple[str, str]] = ()) -> str:
+def call(
+    func: str, args: Sequence[str] = (), kwargs: Sequence[tuple[str, str]] = ()
+) -> str:
     parts = list(args) + [f"{k}={v}" for k, v in kwargs]
     return f"{func}({', '.join(parts)})"
 
@@ -88,7 +90,11 @@ class ColumnRenderer:
         inline_fks: dict[str, list[ForeignKey]] = {}
         composite_fks: list[ForeignKey] = []
         for fk in table.foreign_keys:
-            if len(fk.columns) == 1 and "." not in fk.ref_table and "." not in fk.ref_schema:
+            if (
+                len(fk.columns) == 1
+                and "." not in fk.ref_table
+                and "." not in fk.ref_schema
+            ):
                 inline_fks.setdefault(fk.columns[0], []).append(fk)
             else:
                 composite_fks.append(fk)
@@ -123,7 +129,9 @@ class ColumnRenderer:
         args += [self._fk_constraint(table, fk) for fk in composite_fks]
         args += [self._constraint("db.UniqueConstraint", u) for u in table.uniques]
         args += [
-            call("db.CheckConstraint", [lit(c.expression or "")], [("name", lit(c.name))])
+            call(
+                "db.CheckConstraint", [lit(c.expression or "")], [("name", lit(c.name))]
+            )
             for c in table.checks
         ]
         for exclude in table.excludes:
@@ -175,7 +183,9 @@ class ColumnRenderer:
         if column.identity is not None:
             args.append(self._identity(column))
         if column.generated is not None:
-            args.append(call("db.Computed", [lit(column.generated)], [("persisted", "True")]))
+            args.append(
+                call("db.Computed", [lit(column.generated)], [("persisted", "True")])
+            )
         if sequence is not None:
             seq_schema, seq_name = sequence
             seq_kwargs = [("schema", lit(seq_schema))] if seq_schema else []
@@ -211,7 +221,9 @@ class ColumnRenderer:
         pk = table.primary_key
         if pk is None or column.name not in pk.columns:
             return False
-        serials = [c for c in table.columns if c.serial_sequence and c.name in pk.columns]
+        serials = [
+            c for c in table.columns if c.serial_sequence and c.name in pk.columns
+        ]
         if len(serials) != 1:
             return False
         expected = _default_name(f"{table.name}_{column.name}", "seq")
@@ -243,7 +255,9 @@ class ColumnRenderer:
         ident = column.identity
         assert ident is not None
         type_name = column.type.name if column.type.name in _INT_TYPES else "int8"
-        kwargs: list[tuple[str, str]] = [("always", "True" if ident.always else "False")]
+        kwargs: list[tuple[str, str]] = [
+            ("always", "True" if ident.always else "False")
+        ]
         ascending = ident.increment > 0
         default_min = 1 if ascending else _INT_MIN[type_name]
         default_max = _INT_TYPES[type_name] if ascending else -1
@@ -318,9 +332,14 @@ class ColumnRenderer:
 
     def _fk_constraint(self, table: Table, fk: ForeignKey) -> str:
         cols = "[" + ", ".join(lit(c) for c in fk.columns) + "]"
-        refs = "[" + ", ".join(
-            lit(self._target(fk.ref_schema, fk.ref_table, c)) for c in fk.ref_columns
-        ) + "]"
+        refs = (
+            "["
+            + ", ".join(
+                lit(self._target(fk.ref_schema, fk.ref_table, c))
+                for c in fk.ref_columns
+            )
+            + "]"
+        )
         return call("db.ForeignKeyConstraint", [cols, refs], self._fk_kwargs(fk))
 
     def _constraint(self, func: str, constraint: Constraint) -> str:
@@ -333,16 +352,29 @@ class ColumnRenderer:
             kwargs.append(("postgresql_nulls_not_distinct", "True"))
         index = constraint.index
         if index is not None and index.include:
-            kwargs.append(("postgresql_include", "[" + ", ".join(lit(c) for c in index.include) + "]"))
+            kwargs.append(
+                (
+                    "postgresql_include",
+                    "[" + ", ".join(lit(c) for c in index.include) + "]",
+                )
+            )
         return call(func, [lit(c) for c in constraint.columns], kwargs)
 
     def _exclude(self, constraint: Constraint) -> str:
         index = constraint.index
         assert index is not None
         elements = []
-        for element, operator in zip(index.elements, index.exclude_operators, strict=False):
-            text = element.column if element.column is not None else element.expression or ""
-            elements.append(f"({call('db.text', [lit(_quote(text) if element.column else text)])}, {lit(operator)})")
+        for element, operator in zip(
+            index.elements, index.exclude_operators, strict=False
+        ):
+            text = (
+                element.column
+                if element.column is not None
+                else element.expression or ""
+            )
+            elements.append(
+                f"({call('db.text', [lit(_quote(text) if element.column else text)])}, {lit(operator)})"
+            )
         kwargs = [("name", lit(constraint.name))]
         if index.method != "btree":
             kwargs.append(("using", lit(index.method)))
@@ -367,7 +399,12 @@ class ColumnRenderer:
         if index.method != "btree":
             kwargs.append(("postgresql_using", lit(index.method)))
         if index.include:
-            kwargs.append(("postgresql_include", "[" + ", ".join(lit(c) for c in index.include) + "]"))
+            kwargs.append(
+                (
+                    "postgresql_include",
+                    "[" + ", ".join(lit(c) for c in index.include) + "]",
+                )
+            )
         if index.nulls_not_distinct:
             kwargs.append(("postgresql_nulls_not_distinct", "True"))
         if index.options:
@@ -396,7 +433,9 @@ def _domain_var(domain: object) -> str:
 def _default_name(base: str, suffix: str) -> str:
     """The name PostgreSQL gives an unnamed object, when no truncation is involved."""
     name = f"{base}_{suffix}"
-    return name if len(name.encode()) <= 63 else "\0"  # never equal: render names explicitly
+    return (
+        name if len(name.encode()) <= 63 else "\0"
+    )  # never equal: render names explicitly
 
 
 def _unquote(name: str) -> str:

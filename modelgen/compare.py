@@ -11,14 +11,24 @@ from dataclasses import asdict
 
 from .schema import Column, Schema, Table
 
-_COLUMN_FACTS = ("type", "nullable", "default", "identity", "generated", "comment", "collation")
+_COLUMN_FACTS = (
+    "type",
+    "nullable",
+    "default",
+    "identity",
+    "generated",
+    "comment",
+    "collation",
+)
 
 
 def compare_schemas(
     expected: Schema, actual: Schema, tables: Iterable[tuple[str, str]] | None = None
 ) -> list[str]:
     """Every difference between ``expected`` and ``actual`` on ``tables`` (default: all)."""
-    keys = sorted(tables) if tables is not None else sorted(t.key for t in expected.tables)
+    keys = (
+        sorted(tables) if tables is not None else sorted(t.key for t in expected.tables)
+    )
     actual_tables = {t.key: t for t in actual.tables}
     diffs: list[str] = []
     enums_used: set[tuple[str, str]] = set()
@@ -83,7 +93,11 @@ def compare_tables(want: Table, got: Table) -> list[str]:
         diffs.append(f"partition key {want.partition_key!r} != {got.partition_key!r}")
     diffs += _compare_named(
         "primary key",
-        {want.primary_key.name: want.primary_key.definition} if want.primary_key else {},
+        (
+            {want.primary_key.name: want.primary_key.definition}
+            if want.primary_key
+            else {}
+        ),
         {got.primary_key.name: got.primary_key.definition} if got.primary_key else {},
     )
     for kind, attr in (

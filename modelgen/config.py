@@ -132,7 +132,9 @@ def _validate(data: dict[str, Any], path: Path, prefix: str) -> Config:
 
     def strings(key: str) -> tuple[str, ...]:
         value = data.get(key, [])
-        if not isinstance(value, list) or not all(isinstance(v, str) and v for v in value):
+        if not isinstance(value, list) or not all(
+            isinstance(v, str) and v for v in value
+        ):
             raise err(key, "must be a list of non-empty strings")
         return tuple(value)
 
@@ -145,16 +147,22 @@ def _validate(data: dict[str, Any], path: Path, prefix: str) -> Config:
         raise err("style", f"must be one of {', '.join(STYLES)}, not {style!r}")
     db_import = string("db_import", "app.extensions") or "app.extensions"
     if not _DOTTED.fullmatch(db_import):
-        raise err("db_import", f"{db_import!r} is not a module path like app.extensions")
+        raise err(
+            "db_import", f"{db_import!r} is not a module path like app.extensions"
+        )
     url_env = string("url_env", "DATABASE_URL") or "DATABASE_URL"
     if not _IDENT.fullmatch(url_env):
         raise err("url_env", f"{url_env!r} is not an environment variable name")
 
     class_names = data.get("class_names", {})
     if not isinstance(class_names, dict):
-        raise err("class_names", "must be a table of table = \"ClassName\"")
+        raise err("class_names", 'must be a table of table = "ClassName"')
     for table, cls in class_names.items():
-        if not isinstance(cls, str) or not _IDENT.fullmatch(cls) or keyword.iskeyword(cls):
+        if (
+            not isinstance(cls, str)
+            or not _IDENT.fullmatch(cls)
+            or keyword.iskeyword(cls)
+        ):
             raise err(f"class_names.{table}", f"{cls!r} is not a valid class name")
 
     files = _groups(data.get("groups", {}), err)
@@ -184,7 +192,10 @@ def _groups(groups: Any, err: Any) -> tuple[FileSpec, ...]:
         if not _IDENT.fullmatch(group):
             raise err(f"groups.{group}", "group names must be identifiers")
         if not isinstance(mapping, dict) or not mapping:
-            raise err(f"groups.{group}", 'must map file names to tables: "file.py" = ["table"]')
+            raise err(
+                f"groups.{group}",
+                'must map file names to tables: "file.py" = ["table"]',
+            )
         for filename, tables in mapping.items():
             key = f"groups.{group}.{filename}"
             if not _MODULE_FILE.fullmatch(filename) or keyword.iskeyword(filename[:-3]):
@@ -192,7 +203,9 @@ def _groups(groups: Any, err: Any) -> tuple[FileSpec, ...]:
             if filename == "__init__.py":
                 raise err(key, "__init__.py is never generated")
             if filename in filenames:
-                raise err(key, f"file is already listed in group '{filenames[filename]}'")
+                raise err(
+                    key, f"file is already listed in group '{filenames[filename]}'"
+                )
             filenames[filename] = group
             if (
                 not isinstance(tables, list)
@@ -202,7 +215,9 @@ def _groups(groups: Any, err: Any) -> tuple[FileSpec, ...]:
                 raise err(key, "must be a non-empty list of table names")
             for table in tables:
                 if table in owner:
-                    raise err(key, f"table '{table}' is already mapped to {owner[table]}")
+                    raise err(
+                        key, f"table '{table}' is already mapped to {owner[table]}"
+                    )
                 owner[table] = f"groups.{group}.{filename}"
             files.append(FileSpec(group, filename, tuple(tables)))
     return tuple(files)

@@ -36,14 +36,24 @@ class DatabaseURL:
 
     def safe(self) -> str:
         """The URL with the password masked, for messages."""
-        auth = f"{self.user}:***@" if self.password else (f"{self.user}@" if self.user else "")
+        auth = (
+            f"{self.user}:***@"
+            if self.password
+            else (f"{self.user}@" if self.user else "")
+        )
         host = self.host or ""
         port = f":{self.port}" if self.port else ""
         return f"postgresql://{auth}{host}{port}/{self.database or ''}"
 
     def with_database(self, database: str) -> DatabaseURL:
         return DatabaseURL(
-            self.driver, self.host, self.port, self.user, self.password, database, self.query
+            self.driver,
+            self.host,
+            self.port,
+            self.user,
+            self.password,
+            database,
+            self.query,
         )
 
     def render(self) -> str:
@@ -68,7 +78,9 @@ class DatabaseURL:
 
 def parse_url(url: str) -> DatabaseURL:
     if "://" not in url:
-        raise DatabaseError("database URL must look like postgresql://user@host:port/dbname")
+        raise DatabaseError(
+            "database URL must look like postgresql://user@host:port/dbname"
+        )
     scheme = url.split("://", 1)[0].lower()
     if scheme not in _SCHEMES:
         raise DatabaseError(
@@ -103,7 +115,9 @@ def _module_for(driver: str | None) -> str:
 
 
 def _scrub(message: str, url: DatabaseURL) -> str:
-    line = next((ln.strip() for ln in message.splitlines() if ln.strip()), "unknown error")
+    line = next(
+        (ln.strip() for ln in message.splitlines() if ln.strip()), "unknown error"
+    )
     if url.password:
         line = line.replace(url.password, "***")
     return line

@@ -36,14 +36,18 @@ def scan_models(directory: Path | None) -> tuple[ExistingModel, ...]:
                 table, schema = _class_table(node)
                 if table is not None:
                     found.append(
-                        ExistingModel(table, node.name, path, node.lineno, generated, schema)
+                        ExistingModel(
+                            table, node.name, path, node.lineno, generated, schema
+                        )
                     )
             elif isinstance(node, ast.Call) and _is_table_call(node) and node.args:
                 first = node.args[0]
                 if isinstance(first, ast.Constant) and isinstance(first.value, str):
                     schema = _schema_kw(node.keywords)
                     found.append(
-                        ExistingModel(first.value, None, path, node.lineno, generated, schema)
+                        ExistingModel(
+                            first.value, None, path, node.lineno, generated, schema
+                        )
                     )
     return tuple(found)
 

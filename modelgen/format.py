@@ -24,6 +24,10 @@ def format_source(source: str, label: str) -> str:
 
     try:
         return black.format_str(source, mode=_mode())  # type: ignore[arg-type]
-    except Exception as exc:  # black.InvalidInput and friends: our bug, never user input
+    except (
+        Exception
+    ) as exc:  # black.InvalidInput and friends: our bug, never user input
         first = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
-        raise RenderError(f"{label}: generated code is not valid Python ({first})") from None
+        raise RenderError(
+            f"{label}: generated code is not valid Python ({first})"
+        ) from None

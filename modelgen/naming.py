@@ -14,7 +14,15 @@ MODULE_NAMES = frozenset(
 )
 # Flask-SQLAlchemy and declarative attributes a column must not overwrite.
 RESERVED_ATTRIBUTES = frozenset(
-    {"query", "query_class", "metadata", "registry", "__table__", "__tablename__", "__mapper__"}
+    {
+        "query",
+        "query_class",
+        "metadata",
+        "registry",
+        "__table__",
+        "__tablename__",
+        "__mapper__",
+    }
 )
 _IDENT = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 
@@ -70,7 +78,9 @@ def _ascii_words(name: str) -> list[str]:
     words: list[str] = []
     for chunk in cleaned.split():
         # split camelCase / PascalCase chunks into words
-        words.extend(re.findall(r"[A-Z]+(?![a-z])|[A-Z]?[a-z]+|[0-9]+", chunk) or [chunk])
+        words.extend(
+            re.findall(r"[A-Z]+(?![a-z])|[A-Z]?[a-z]+|[0-9]+", chunk) or [chunk]
+        )
     return words
 
 
@@ -79,7 +89,8 @@ def class_name(table: str) -> str:
     words = _ascii_words(table) or ["Table"]
     words[-1] = singular(words[-1])
     name = "".join(
-        w.capitalize() if (w.isupper() or w.islower()) else w[:1].upper() + w[1:] for w in words
+        w.capitalize() if (w.isupper() or w.islower()) else w[:1].upper() + w[1:]
+        for w in words
     )
     if name[:1].isdigit():
         name = "T" + name

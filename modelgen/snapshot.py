@@ -63,7 +63,9 @@ def load_snapshot(path: Path) -> Schema:
             f"{path}: not a valid snapshot (truncated or corrupt JSON at line {exc.lineno})"
         ) from None
     if not isinstance(payload, dict) or payload.get("format") != FORMAT:
-        raise SnapshotError(f"{path}: not a modelgen snapshot (no 'format': '{FORMAT}')")
+        raise SnapshotError(
+            f"{path}: not a modelgen snapshot (no 'format': '{FORMAT}')"
+        )
     version = payload.get("format_version")
     if not isinstance(version, int) or version > FORMAT_VERSION:
         raise SnapshotError(
@@ -73,7 +75,9 @@ def load_snapshot(path: Path) -> Schema:
     try:
         return _schema(payload["schema"])
     except (KeyError, TypeError, ValueError) as exc:
-        raise SnapshotError(f"{path}: snapshot is missing or has a bad field: {exc}") from None
+        raise SnapshotError(
+            f"{path}: snapshot is missing or has a bad field: {exc}"
+        ) from None
 
 
 def _typeref(d: dict[str, Any]) -> TypeRef:
@@ -97,7 +101,9 @@ def _index(d: dict[str, Any] | None) -> Index | None:
 def _constraint(d: dict[str, Any] | None) -> Constraint | None:
     if d is None:
         return None
-    return Constraint(**{**d, "columns": tuple(d["columns"]), "index": _index(d["index"])})
+    return Constraint(
+        **{**d, "columns": tuple(d["columns"]), "index": _index(d["index"])}
+    )
 
 
 def _column(d: dict[str, Any]) -> Column:
@@ -117,7 +123,13 @@ def _table(d: dict[str, Any]) -> Table:
         comment=d["comment"],
         primary_key=_constraint(d["primary_key"]),
         foreign_keys=tuple(
-            ForeignKey(**{**f, "columns": tuple(f["columns"]), "ref_columns": tuple(f["ref_columns"])})
+            ForeignKey(
+                **{
+                    **f,
+                    "columns": tuple(f["columns"]),
+                    "ref_columns": tuple(f["ref_columns"]),
+                }
+            )
             for f in d["foreign_keys"]
         ),
         uniques=_constraints(d["uniques"]),
@@ -132,7 +144,9 @@ def _table(d: dict[str, Any]) -> Table:
 def _schema(d: dict[str, Any]) -> Schema:
     return Schema(
         tables=tuple(_table(t) for t in d["tables"]),
-        enums=tuple(Enum(e["schema"], e["name"], tuple(e["labels"])) for e in d["enums"]),
+        enums=tuple(
+            Enum(e["schema"], e["name"], tuple(e["labels"])) for e in d["enums"]
+        ),
         domains=tuple(
             Domain(
                 **{

@@ -38,6 +38,7 @@ PYTHON_IMPORTS = {
 def python_imports(annotation: str) -> set[str]:
     return {imp for marker, imp in PYTHON_IMPORTS.items() if marker in annotation}
 
+
 # pg_catalog type name -> (expression without modifiers, python type, imports)
 _SIMPLE: dict[str, tuple[str, str, tuple[str, ...]]] = {
     "int2": ("db.SmallInteger", "int", ()),
@@ -83,7 +84,9 @@ _EXTENSION = {
 }
 
 
-def render_type(ref: TypeRef, schema: Schema, default_schema: str = "public") -> TypeRender:
+def render_type(
+    ref: TypeRef, schema: Schema, default_schema: str = "public"
+) -> TypeRender:
     """The SQLAlchemy expression for a column of type ``ref``."""
     element = _render_element(ref, schema, default_schema)
     if not ref.array_dims:
@@ -135,7 +138,9 @@ def _render_element(ref: TypeRef, schema: Schema, default_schema: str) -> TypeRe
     )
 
 
-def _render_catalog(name: str, mods: tuple[str, ...], display: str) -> TypeRender | None:
+def _render_catalog(
+    name: str, mods: tuple[str, ...], display: str
+) -> TypeRender | None:
     args = ", ".join(mods)
     if name in _SIMPLE:
         expr, python, imports = _SIMPLE[name]
@@ -152,13 +157,21 @@ def _render_catalog(name: str, mods: tuple[str, ...], display: str) -> TypeRende
         )
     if name in ("timestamp", "timestamptz", "time", "timetz"):
         tz = name.endswith("tz")
-        python = "datetime.datetime" if name.startswith("timestamp") else "datetime.time"
+        python = (
+            "datetime.datetime" if name.startswith("timestamp") else "datetime.time"
+        )
         generic = "db.DateTime" if name.startswith("timestamp") else "db.Time"
-        dialect = "postgresql.TIMESTAMP" if name.startswith("timestamp") else "postgresql.TIME"
+        dialect = (
+            "postgresql.TIMESTAMP"
+            if name.startswith("timestamp")
+            else "postgresql.TIME"
+        )
         if mods:
             tz_arg = "timezone=True, " if tz else ""
             return TypeRender(
-                f"{dialect}({tz_arg}precision={mods[0]})", python, frozenset({_IMPORT_PG})
+                f"{dialect}({tz_arg}precision={mods[0]})",
+                python,
+                frozenset({_IMPORT_PG}),
             )
         return TypeRender(f"{generic}(timezone=True)" if tz else generic, python)
     if name == "interval":
@@ -177,7 +190,9 @@ def _render_catalog(name: str, mods: tuple[str, ...], display: str) -> TypeRende
         kwargs = [mods[0]] if mods else []
         if name == "varbit":
             kwargs.append("varying=True")
-        return TypeRender(f"postgresql.BIT({', '.join(kwargs)})", "str", frozenset({_IMPORT_PG}))
+        return TypeRender(
+            f"postgresql.BIT({', '.join(kwargs)})", "str", frozenset({_IMPORT_PG})
+        )
     return None
 
 

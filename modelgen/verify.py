@@ -20,8 +20,8 @@ from .config import Config
 from .errors import ModelgenError
 from .pipeline import generate_files
 from .reflect import reflect_url
-from .scratch import find_server, scratch_database
 from .schema import Schema
+from .scratch import find_server, scratch_database
 
 
 @dataclass(frozen=True)
@@ -54,16 +54,22 @@ def verify_schema(schema: Schema, scratch_admin_url: str | None = None) -> Verif
                 actual = reflect_url(url)
         except ModelgenError:
             raise
-        except Exception as exc:  # the generated code failed: a finding, reported as one line
+        except (
+            Exception
+        ) as exc:  # the generated code failed: a finding, reported as one line
             first = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
             raise ModelgenError(
                 f"generated models could not be created: {type(exc).__name__}: {first}"
             ) from None
         finally:
             sys.path.remove(tmp)
-            for name in [m for m in sys.modules if m == package or m.startswith(package + ".")]:
+            for name in [
+                m for m in sys.modules if m == package or m.startswith(package + ".")
+            ]:
                 del sys.modules[name]
-    tables = [t.key for t in schema.tables if f"{t.schema}.{t.name}" in _generated(generation)]
+    tables = [
+        t.key for t in schema.tables if f"{t.schema}.{t.name}" in _generated(generation)
+    ]
     diffs = compare_schemas(schema, actual, tables)
     return VerifyResult(len(tables), tuple(diffs), generation.plan.unmodelled)
 
@@ -84,7 +90,9 @@ def _create_all(url: str, metadata: object, schema: Schema) -> None:
             for name in sorted({t.schema for t in schema.tables} - {"public"}):
                 conn.execute(sa.text(f"CREATE SCHEMA IF NOT EXISTS {_quote(name)}"))
             for extension, ext_schema in schema.extensions:
-                conn.execute(sa.text(f"CREATE SCHEMA IF NOT EXISTS {_quote(ext_schema)}"))
+                conn.execute(
+                    sa.text(f"CREATE SCHEMA IF NOT EXISTS {_quote(ext_schema)}")
+                )
                 conn.execute(
                     sa.text(
                         f"CREATE EXTENSION IF NOT EXISTS {_quote(extension)} "

@@ -68,5 +68,7 @@ def production_schema(production_url: str):  # type: ignore[no-untyped-def]
 def project(tmp_path: Path) -> Path:
     """A copy of fixtures/ (config, app package) the way a user would have it."""
     target = tmp_path / "project"
-    shutil.copytree(FIXTURES, target, ignore=shutil.ignore_patterns("cases", "__pycache__"))
+    shutil.copytree(
+        FIXTURES, target, ignore=shutil.ignore_patterns("cases", "__pycache__")
+    )
     return target

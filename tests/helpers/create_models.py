@@ -16,9 +16,8 @@ from sqlalchemy.orm import configure_mappers
 project, url, modules, tables = sys.argv[1:5]
 sys.path.insert(0, project)
 
-from app.extensions import db  # noqa: E402
-
 import app.models  # noqa: E402,F401
+from app.extensions import db  # noqa: E402
 
 for name in modules.split(","):
     importlib.import_module(f"app.models.{name}")

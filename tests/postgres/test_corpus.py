@@ -16,12 +16,18 @@ from modelgen.reflect import reflect_url
 from modelgen.scratch import run_sql_file
 from modelgen.verify import verify_schema
 
-NAMES = sorted(p.name for p in CORPUS.iterdir() if (p / "schema.sql").is_file()) if CORPUS.is_dir() else []
+NAMES = (
+    sorted(p.name for p in CORPUS.iterdir() if (p / "schema.sql").is_file())
+    if CORPUS.is_dir()
+    else []
+)
 
 
 @pytest.mark.skipif(not NAMES, reason=f"corpus folder {CORPUS} is absent")
 @pytest.mark.parametrize("name", NAMES)
-def test_corpus_schema_round_trips(name: str, make_db: Callable[[], str], pg_admin: str) -> None:
+def test_corpus_schema_round_trips(
+    name: str, make_db: Callable[[], str], pg_admin: str
+) -> None:
     url = make_db()
     run_sql_file(url, CORPUS / name / "schema.sql")
     schema = reflect_url(url)
@@ -31,7 +37,9 @@ def test_corpus_schema_round_trips(name: str, make_db: Callable[[], str], pg_adm
     assert list(result.differences) == []
 
 
-def test_fixture_production_round_trips_with_no_config(production_schema, pg_admin: str) -> None:
+def test_fixture_production_round_trips_with_no_config(
+    production_schema, pg_admin: str
+) -> None:
     result = verify_schema(production_schema, pg_admin)
     assert result.tables == 47
     assert list(result.differences) == []

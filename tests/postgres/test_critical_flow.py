@@ -40,7 +40,14 @@ def test_generate_critical_writes_exactly_four_files_that_recreate_production(
 ) -> None:
     before = tree(project)
     result = modelgen(
-        project, "generate", "--config", "modelgen.toml", "--url", production_url, "--group", "critical"
+        project,
+        "generate",
+        "--config",
+        "modelgen.toml",
+        "--url",
+        production_url,
+        "--group",
+        "critical",
     )
     assert result.returncode == 0, result.stderr
     after = tree(project)
@@ -51,7 +58,14 @@ def test_generate_critical_writes_exactly_four_files_that_recreate_production(
 
     # Black-clean as written
     black = subprocess.run(
-        [sys.executable, "-m", "black", "--check", "-q", *[f"app/models/{t}.py" for t in CRITICAL]],
+        [
+            sys.executable,
+            "-m",
+            "black",
+            "--check",
+            "-q",
+            *[f"app/models/{t}.py" for t in CRITICAL],
+        ],
         cwd=project,
         capture_output=True,
         text=True,
@@ -60,7 +74,14 @@ def test_generate_critical_writes_exactly_four_files_that_recreate_production(
 
     # a second run changes no byte
     again = modelgen(
-        project, "generate", "--config", "modelgen.toml", "--url", production_url, "--group", "critical"
+        project,
+        "generate",
+        "--config",
+        "modelgen.toml",
+        "--url",
+        production_url,
+        "--group",
+        "critical",
     )
     assert again.returncode == 0, again.stderr
     assert tree(project) == after
@@ -84,13 +105,23 @@ def test_generate_critical_writes_exactly_four_files_that_recreate_production(
     )
     assert created.returncode == 0, created.stderr
     actual = reflect_url(scratch)
-    assert compare_schemas(production_schema, actual, [("public", t) for t in CRITICAL]) == []
+    assert (
+        compare_schemas(production_schema, actual, [("public", t) for t in CRITICAL])
+        == []
+    )
 
     # a hand edit is never overwritten: the run stops with exit 1 and names the file
     payments = project / "app" / "models" / "payments.py"
     payments.write_text(payments.read_text() + "# reviewed by Sam\n")
     third = modelgen(
-        project, "generate", "--config", "modelgen.toml", "--url", production_url, "--group", "critical"
+        project,
+        "generate",
+        "--config",
+        "modelgen.toml",
+        "--url",
+        production_url,
+        "--group",
+        "critical",
     )
     assert third.returncode == 1
     assert "payments.py" in third.stderr and "Traceback" not in third.stderr
@@ -102,4 +133,8 @@ def test_generate_critical_writes_exactly_four_files_that_recreate_production(
     )
     assert forced.returncode == 0, forced.stderr
     assert not payments.read_text().endswith("# reviewed by Sam\n")
-    assert (payments.parent / "payments.py.bak").read_text().endswith("# reviewed by Sam\n")
+    assert (
+        (payments.parent / "payments.py.bak")
+        .read_text()
+        .endswith("# reviewed by Sam\n")
+    )
