@@ -192,6 +192,53 @@ def snapshot(
 
 @app.command()
 @guarded
+def verify(
+    config: ConfigOpt = None,
+    url: UrlOpt = None,
+    snapshot: SnapshotOpt = None,
+    group: GroupOpt = None,
+    all_groups: AllOpt = False,
+    scratch_url: Annotated[
+        str | None,
+        typer.Option(
+            "--scratch-url", help="server for the scratch database (default: embedded)"
+        ),
+    ] = None,
+) -> None:
+    """Create the generated models in a scratch database and compare with production."""
+    from .build import select_specs
+    from .pipeline import load_schema
+    from .scratch import embedded_url
+    from .verify import verify_schema
+
+    cfg = _load(config)
+    schema = load_schema(cfg, url, snapshot)
+    tables = None
+    if cfg.files:
+        specs = select_specs(cfg, schema, group or [], all_groups)
+        tables = set()
+        for spec in specs:
+            for name in spec.tables:
+                found = schema.find_table(name)
+                if found is not None:
+                    tables.add(found.key)
+    result = verify_schema(schema, scratch_url or embedded_url(), tables)
+    for line in result.differences:
+        typer.echo(line)
+    if result.not_modelled:
+        typer.echo(
+            f"not modelled: {len(result.not_modelled)} views/partitions", err=True
+        )
+    typer.echo(
+        f"{result.tables} table(s) compared: {len(result.differences)} difference(s)",
+        err=True,
+    )
+    if result.differences:
+        raise typer.Exit(1)
+
+
+@app.command()
+@guarded
 def demo(
     directory: Annotated[
         Path, typer.Option("--dir", help="where to copy the fixture app")

@@ -12,7 +12,7 @@ import importlib
 import secrets
 import sys
 import tempfile
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from .compare import compare_schemas
@@ -31,8 +31,36 @@ class VerifyResult:
     not_modelled: tuple[str, ...]
 
 
-def verify_schema(schema: Schema, scratch_admin_url: str | None = None) -> VerifyResult:
-    """Bootstrap-generate every table of ``schema``, create it from scratch, compare."""
+def fk_closure(schema: Schema, keys: set[tuple[str, str]]) -> set[tuple[str, str]]:
+    """``keys`` plus every table their foreign keys reach, transitively."""
+    known = {t.key: t for t in schema.tables}
+    todo = [k for k in keys if k in known]
+    seen = set(todo)
+    while todo:
+        for fk in known[todo.pop()].foreign_keys:
+            target = (fk.ref_schema, fk.ref_table)
+            if target in known and target not in seen:
+                seen.add(target)
+                todo.append(target)
+    return seen
+
+
+def verify_schema(
+    schema: Schema,
+    scratch_admin_url: str | None = None,
+    tables: set[tuple[str, str]] | None = None,
+) -> VerifyResult:
+    """Generate models for ``tables`` (default: all) and the tables their foreign keys
+    reach, create them in a fresh scratch database, and compare ``tables`` with it.
+
+    The columns, constraints and indexes are rendered by the same code in
+    bootstrap and config mode, so this proves both.
+    """
+    if tables is not None:
+        closure = fk_closure(schema, tables)
+        schema = replace(
+            schema, tables=tuple(t for t in schema.tables if t.key in closure)
+        )
     admin = find_server(scratch_admin_url)
     package = f"modelgen_verify_{secrets.token_hex(4)}"
     config = Config(path=None, root=Path.cwd())
@@ -67,11 +95,12 @@ def verify_schema(schema: Schema, scratch_admin_url: str | None = None) -> Verif
                 m for m in sys.modules if m == package or m.startswith(package + ".")
             ]:
                 del sys.modules[name]
-    tables = [
-        t.key for t in schema.tables if f"{t.schema}.{t.name}" in _generated(generation)
-    ]
-    diffs = compare_schemas(schema, actual, tables)
-    return VerifyResult(len(tables), tuple(diffs), generation.plan.unmodelled)
+    generated = _generated(generation)
+    keys = [t.key for t in schema.tables if f"{t.schema}.{t.name}" in generated]
+    if tables is not None:
+        keys = [k for k in keys if k in tables]
+    diffs = compare_schemas(schema, actual, keys)
+    return VerifyResult(len(keys), tuple(diffs), generation.plan.unmodelled)
 
 
 def _generated(generation: object) -> set[str]:
