@@ -128,7 +128,7 @@ def build_plan(
     group_order = {g: i for i, g in enumerate(dict.fromkeys(s.group for s in universe))}
     hand = _hand_written(existing, schema)
     units = _units(schema, config, universe, hand)
-    _name_classes(units, config, set(hand.values()))
+    _name_classes(units, config, set(hand.values()), schema.default_schema)
     lookup = {u.table.key: u for u in units}
     renderer = ColumnRenderer(schema, config.style)
     for unit in units:
@@ -202,7 +202,9 @@ def _units(
     return units
 
 
-def _name_classes(units: list[_Unit], config: Config, hand_names: set[str]) -> None:
+def _name_classes(
+    units: list[_Unit], config: Config, hand_names: set[str], default_schema: str
+) -> None:
     """Class names from table names; collisions get a schema prefix, then a number.
 
     Decided over the whole universe in sorted table order, so a name never
@@ -219,9 +221,13 @@ def _name_classes(units: list[_Unit], config: Config, hand_names: set[str]) -> N
     taken = set(hand_names)
     for name in sorted(candidates):
         group = candidates[name]
+        # on a clash the default schema's table keeps the plain name
+        plain = [u for u in group if u.table.schema == default_schema]
         for unit in group:
             chosen = name
-            if len(group) > 1 or name in hand_names:
+            if name in hand_names or (
+                len(group) > 1 and not (len(plain) == 1 and unit in plain)
+            ):
                 chosen = naming.class_name(f"{unit.table.schema}_{unit.table.name}")
             unit.class_name = naming.unique(chosen, taken)
     module_taken: dict[str, set[str]] = defaultdict(set)
@@ -447,9 +453,16 @@ _STDLIB = re.compile(r"^(import (datetime|decimal|uuid)|from typing import)")
 
 def _import_groups(imports: set[str]) -> tuple[tuple[str, ...], ...]:
     """isort's order: standard library, third party, then the app's own ``db``."""
-    std = sorted(i for i in imports if _STDLIB.match(i))
-    local = sorted(i for i in imports if i.endswith(" import db"))
-    third = sorted(i for i in imports if i not in std and i not in local)
+
+    def order(line: str) -> tuple[bool, str]:
+        return (
+            line.startswith("from "),
+            line,
+        )  # isort: "import x" before "from x import"
+
+    std = sorted((i for i in imports if _STDLIB.match(i)), key=order)
+    local = sorted((i for i in imports if i.endswith(" import db")), key=order)
+    third = sorted((i for i in imports if i not in std and i not in local), key=order)
     return tuple(group for group in (tuple(std), tuple(third), tuple(local)) if group)
 
 

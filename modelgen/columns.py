@@ -13,6 +13,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
+from .pgtext import source_form
 from .schema import Column, Constraint, ForeignKey, Index, Schema, Table
 from .typemap import custom_type_class, python_imports, render_type
 
@@ -130,7 +131,9 @@ class ColumnRenderer:
         args += [self._constraint("db.UniqueConstraint", u) for u in table.uniques]
         args += [
             call(
-                "db.CheckConstraint", [lit(c.expression or "")], [("name", lit(c.name))]
+                "db.CheckConstraint",
+                [lit(source_form(c.expression or ""))],
+                [("name", lit(c.name))],
             )
             for c in table.checks
         ]
@@ -173,7 +176,10 @@ class ColumnRenderer:
         args: list[str] = []
         if attr != column.name:
             args.append(lit(column.name))
-        args.append(rendered.expr)
+        type_expr = rendered.expr
+        if column.collation and not column.type.array_dims:
+            type_expr = _with_collation(type_expr, column.collation)
+        args.append(type_expr)
         args += [self._inline_fk(fk) for fk in fks]
         kwargs: list[tuple[str, str]] = []
         serial = self._is_pg_serial(table, column)
@@ -184,7 +190,11 @@ class ColumnRenderer:
             args.append(self._identity(column))
         if column.generated is not None:
             args.append(
-                call("db.Computed", [lit(column.generated)], [("persisted", "True")])
+                call(
+                    "db.Computed",
+                    [lit(source_form(column.generated))],
+                    [("persisted", "True")],
+                )
             )
         if sequence is not None:
             seq_schema, seq_name = sequence
@@ -195,15 +205,14 @@ class ColumnRenderer:
         autoincrement = self._autoincrement(table, column, in_pk, serial, bool(fks))
         if autoincrement is not None:
             kwargs.append(("autoincrement", autoincrement))
-        if not column.nullable and not in_pk and self.style != "typed":
+        typed = self.style == "typed" and bool(attr)  # a db.Table column is never typed
+        if not column.nullable and not in_pk and not typed:
             kwargs.append(("nullable", "False"))
-        if self.style == "typed" and column.nullable and in_pk:
-            kwargs.append(("nullable", "True"))
         if column.default is not None and not serial:
             kwargs.append(("server_default", call("db.text", [lit(column.default)])))
         if column.comment is not None:
             kwargs.append(("comment", lit(column.comment)))
-        if self.style == "typed" and attr:
+        if typed:
             py = rendered.python
             optional = column.nullable and not in_pk
             out.imports |= python_imports(py)
@@ -299,7 +308,7 @@ class ColumnRenderer:
         if domain.checks:
             name, check = domain.checks[0]
             kwargs.append(("constraint_name", lit(name)))
-            kwargs.append(("check", call("db.text", [lit(check)])))
+            kwargs.append(("check", call("db.text", [lit(source_form(check))])))
         if domain.collation:
             kwargs.append(("collation", lit(domain.collation)))
         if domain.schema != self.schema.default_schema:
@@ -379,7 +388,9 @@ class ColumnRenderer:
         if index.method != "btree":
             kwargs.append(("using", lit(index.method)))
         if index.predicate:
-            kwargs.append(("where", call("db.text", [lit(index.predicate)])))
+            kwargs.append(
+                ("where", call("db.text", [lit(source_form(index.predicate))]))
+            )
         if constraint.deferrable:
             kwargs.append(("deferrable", "True"))
         if constraint.initially_deferred:
@@ -392,7 +403,9 @@ class ColumnRenderer:
             if element.column is not None:
                 args.append(lit(element.column))
             else:
-                args.append(call("db.text", [lit(element.expression or "")]))
+                args.append(
+                    call("db.text", [lit(source_form(element.expression or ""))])
+                )
         kwargs: list[tuple[str, str]] = []
         if index.unique:
             kwargs.append(("unique", "True"))
@@ -414,8 +427,35 @@ class ColumnRenderer:
                 items.append(f"{lit(key)}: {lit(value)}")
             kwargs.append(("postgresql_with", "{" + ", ".join(items) + "}"))
         if index.predicate:
-            kwargs.append(("postgresql_where", call("db.text", [lit(index.predicate)])))
+            kwargs.append(
+                (
+                    "postgresql_where",
+                    call("db.text", [lit(source_form(index.predicate))]),
+                )
+            )
         return call("db.Index", args, kwargs)
+
+
+_COLLATABLE = (
+    "db.String",
+    "db.Text",
+    "db.CHAR",
+    "postgresql.CITEXT",
+    "postgresql.BPCHAR",
+)
+
+
+def _with_collation(type_expr: str, collation: str) -> str:
+    """``db.String(12)`` -> ``db.String(12, collation="C")``; other types are left alone
+    (verify reports the collation it could not carry)."""
+    if not type_expr.startswith(_COLLATABLE):
+        return type_expr
+    kwarg = f"collation={lit(collation)}"
+    if type_expr.endswith("()"):
+        return f"{type_expr[:-1]}{kwarg})"
+    if type_expr.endswith(")"):
+        return f"{type_expr[:-1]}, {kwarg})"
+    return f"{type_expr}({kwarg})"
 
 
 def _enum_var(enum: object) -> str:

@@ -49,6 +49,7 @@ def verify_schema(
     schema: Schema,
     scratch_admin_url: str | None = None,
     tables: set[tuple[str, str]] | None = None,
+    style: str = "classic",
 ) -> VerifyResult:
     """Generate models for ``tables`` (default: all) and the tables their foreign keys
     reach, create them in a fresh scratch database, and compare ``tables`` with it.
@@ -63,7 +64,7 @@ def verify_schema(
         )
     admin = find_server(scratch_admin_url)
     package = f"modelgen_verify_{secrets.token_hex(4)}"
-    config = Config(path=None, root=Path.cwd())
+    config = Config(path=None, root=Path.cwd(), style=style)
     with tempfile.TemporaryDirectory(prefix="modelgen-verify-") as tmp:
         out = Path(tmp) / package
         generation = generate_files(schema, config, out=out)

@@ -43,3 +43,20 @@ def test_fixture_production_round_trips_with_no_config(
     result = verify_schema(production_schema, pg_admin)
     assert result.tables == 47
     assert list(result.differences) == []
+
+
+@pytest.mark.skipif(not NAMES, reason=f"corpus folder {CORPUS} is absent")
+@pytest.mark.parametrize("name", ["pagila", "adventureworks"])
+def test_typed_style_round_trips(name: str, make_db: Callable[[], str], pg_admin: str) -> None:
+    """Typed mappings take nullability from the annotation: it must still be exact."""
+    if name not in NAMES:
+        pytest.skip(f"{name} not in the corpus")
+    url = make_db()
+    run_sql_file(url, CORPUS / name / "schema.sql")
+    result = verify_schema(reflect_url(url), pg_admin, style="typed")
+    assert list(result.differences) == []
+
+
+def test_fixture_typed_style_round_trips(production_schema, pg_admin: str) -> None:
+    result = verify_schema(production_schema, pg_admin, style="typed")
+    assert list(result.differences) == []
