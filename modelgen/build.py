@@ -102,16 +102,18 @@ def select_specs(
 
 def bootstrap_specs(config: Config, schema: Schema) -> list[FileSpec]:
     ignored = set(config.ignore)
-    by_schema: dict[str, list[str]] = defaultdict(list)
+    by_schema: dict[str, list[tuple[str, str]]] = defaultdict(list)
     for table in schema.tables:
         if table.name in ignored or f"{table.schema}.{table.name}" in ignored:
             continue
-        by_schema[table.schema].append(f"{table.schema}.{table.name}")
+        by_schema[table.schema].append(table.key)
     specs = []
     taken: set[str] = set()
     for name in sorted(by_schema):
         module = naming.unique(naming.module_name(name), taken)
-        specs.append(FileSpec("all", f"{module}.py", tuple(sorted(by_schema[name]))))
+        keys = tuple(sorted(by_schema[name]))
+        tables = tuple(f"{s}.{t}" for s, t in keys)
+        specs.append(FileSpec("all", f"{module}.py", tables, keys))
     return specs
 
 
@@ -185,8 +187,12 @@ def _units(
     units: list[_Unit] = []
     order = 0
     for spec in universe:
-        for name in spec.tables:
-            table = schema.find_table(name)
+        for index, name in enumerate(spec.tables):
+            table = (
+                schema.find_table(name)
+                if not spec.keys
+                else schema.table(*spec.keys[index])
+            )
             if table is None:
                 raise ConfigError(
                     f"{config.label}: key 'groups.{spec.group}.{spec.filename}': table "
@@ -221,13 +227,12 @@ def _name_classes(
     taken = set(hand_names)
     for name in sorted(candidates):
         group = candidates[name]
-        # on a clash the default schema's table keeps the plain name
-        plain = [u for u in group if u.table.schema == default_schema]
+        # On a clash the first table (sorted) of the default schema keeps the plain
+        # name; the others get their schema as a prefix (then a number if need be).
+        plain = next((u for u in group if u.table.schema == default_schema), None)
         for unit in group:
             chosen = name
-            if name in hand_names or (
-                len(group) > 1 and not (len(plain) == 1 and unit in plain)
-            ):
+            if name in hand_names or (len(group) > 1 and unit is not plain):
                 chosen = naming.class_name(f"{unit.table.schema}_{unit.table.name}")
             unit.class_name = naming.unique(chosen, taken)
     module_taken: dict[str, set[str]] = defaultdict(set)

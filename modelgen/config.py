@@ -34,7 +34,10 @@ KEYS = {
 class FileSpec:
     group: str
     filename: str
-    tables: tuple[str, ...]
+    tables: tuple[str, ...]  # as written in the config: "name" or "schema.name"
+    keys: tuple[
+        tuple[str, str], ...
+    ] = ()  # exact (schema, name), when known (bootstrap)
 
 
 @dataclass(frozen=True)

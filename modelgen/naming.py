@@ -112,17 +112,18 @@ def attribute_name(column: str) -> str:
         name = snake(column)
         if name[:1].isdigit():
             name = "_" + name
+    if name.startswith("__"):
+        # a class-body name starting with "__" is mangled by Python: never emit one
+        name = (name.strip("_") or "column") + "_"
     if (
         keyword.iskeyword(name)
         or keyword.issoftkeyword(name)
         or name in MODULE_NAMES
         or name in RESERVED_ATTRIBUTES
-        or name.startswith("__")
+        or name in ("self", "cls")
         or name.startswith("_sa_")
     ):
-        name = name.rstrip("_") + "_"
-        if keyword.iskeyword(name):
-            name += "_"
+        name = name + "_"
     return name
 
 

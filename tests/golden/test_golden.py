@@ -1,0 +1,125 @@
+"""Golden cases: fixtures/cases/<case>/ holds a snapshot, a config and the reviewed
+expected output (or expected_error.txt). No database needed.
+
+To refresh after an intended change: MODELGEN_UPDATE_GOLDEN=1 pytest tests/golden,
+then review every changed expected file with `git diff` before committing.
+"""
+
+from __future__ import annotations
+
+import ast
+import difflib
+import os
+import random
+import tomllib
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+from conftest import FIXTURES
+
+from modelgen.config import Config, load_config
+from modelgen.errors import ModelgenError
+from modelgen.pipeline import generate_files
+from modelgen.snapshot import load_snapshot
+
+CASES = FIXTURES / "cases"
+NAMES = sorted(p.name for p in CASES.iterdir() if (p / "case.toml").is_file())
+UPDATE = os.environ.get("MODELGEN_UPDATE_GOLDEN") == "1"
+
+
+def run_case(case: Path, out: Path, shuffle_seed: int | None = None) -> dict[str, str]:
+    spec = tomllib.loads((case / "case.toml").read_text())
+    schema = load_snapshot((case / spec["snapshot"]).resolve())
+    if shuffle_seed is not None:
+        tables = list(schema.tables)
+        random.Random(shuffle_seed).shuffle(tables)
+        schema = replace(schema, tables=tuple(tables))
+    config = (
+        load_config((case / spec["config"]).resolve())
+        if "config" in spec
+        else Config(path=None, root=case)
+    )
+    result = generate_files(
+        schema, config, spec.get("groups", []), spec.get("all", False), out=out
+    )
+    return {str(f.path.relative_to(out)): f.content for f in result.files}
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_golden_case(name: str, tmp_path: Path) -> None:
+    case = CASES / name
+    error_file = case / "expected_error.txt"
+    if error_file.exists():
+        with pytest.raises(ModelgenError) as info:
+            run_case(case, tmp_path / "models")
+        assert error_file.read_text().strip() in str(info.value)
+        assert "\n" not in str(info.value)
+        return
+    produced = run_case(case, tmp_path / "models")
+    expected_dir = case / "expected"
+    if UPDATE:
+        for rel, content in produced.items():
+            (expected_dir / rel).parent.mkdir(parents=True, exist_ok=True)
+            (expected_dir / rel).write_text(content)
+    expected = {
+        str(p.relative_to(expected_dir)): p.read_text()
+        for p in sorted(expected_dir.rglob("*"))
+        if p.is_file()
+    }
+    assert sorted(produced) == sorted(expected)
+    for rel in expected:
+        if produced[rel] != expected[rel]:
+            diff = "".join(
+                difflib.unified_diff(
+                    expected[rel].splitlines(True),
+                    produced[rel].splitlines(True),
+                    rel,
+                    rel,
+                )
+            )
+            pytest.fail(f"{name}/{rel} differs from the reviewed output:\n{diff}")
+
+
+@pytest.mark.parametrize(
+    "name", [n for n in NAMES if not (CASES / n / "expected_error.txt").exists()]
+)
+def test_output_does_not_depend_on_table_order(name: str, tmp_path: Path) -> None:
+    baseline = run_case(CASES / name, tmp_path / "a")
+    for seed in (1, 2, 3):
+        assert (
+            run_case(CASES / name, tmp_path / f"s{seed}", shuffle_seed=seed) == baseline
+        )
+
+
+ALLOWED_CALLS = {"db", "postgresql", "SQLAlchemy"}
+
+
+def _call_root(node: ast.expr) -> str:
+    while isinstance(node, ast.Attribute):
+        node = node.value
+    return node.id if isinstance(node, ast.Name) else type(node).__name__
+
+
+@pytest.mark.parametrize(
+    "name", [n for n in NAMES if (CASES / n / "expected").is_dir()]
+)
+def test_generated_code_only_declares(name: str) -> None:
+    """Schema text stays data: modules hold imports, assignments and class bodies, and
+    every call is a db./postgresql. constructor (nothing from the schema runs on import).
+    """
+    for path in sorted((CASES / name / "expected").rglob("*.py")):
+        tree = ast.parse(path.read_text(), str(path))
+        for stmt in tree.body:
+            assert isinstance(
+                stmt, ast.Import | ast.ImportFrom | ast.Assign | ast.ClassDef | ast.Expr
+            ), f"{path}: unexpected top-level {type(stmt).__name__}"
+            if isinstance(stmt, ast.Expr):
+                assert isinstance(
+                    stmt.value, ast.Constant
+                ), f"{path}: top-level expression"
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Call):
+                assert (
+                    _call_root(node.func) in ALLOWED_CALLS
+                ), f"{path}:{node.lineno}: call to {ast.unparse(node.func)}"
