@@ -52,6 +52,9 @@ class FilePlan:
     regenerate: str
     style: str
     class_names: tuple[str, ...] = ()
+    type_checking_imports: tuple[
+        str, ...
+    ] = ()  # typed style: classes used in annotations
 
 
 @dataclass(frozen=True)
@@ -150,7 +153,14 @@ def build_plan(
         members = [u for u in units if u.spec.filename == spec.filename]
         files.append(
             _file_plan(
-                spec, members, renderer, out_dir, db_import, regenerate, config.style
+                spec,
+                members,
+                renderer,
+                out_dir,
+                db_import,
+                regenerate,
+                config.style,
+                _class_modules(units, existing, (out_dir, config.output), config.root),
             )
         )
     extras: list[tuple[Path, str]] = []
@@ -165,6 +175,30 @@ def build_plan(
         extras = _bootstrap_extras(out_dir, files)
     unmodelled = tuple(f"{r.schema}.{r.name} ({r.kind})" for r in schema.others)
     return PackagePlan(tuple(files), tuple(extras), tuple(imports), unmodelled)
+
+
+def _class_modules(
+    units: list[_Unit],
+    existing: tuple[ExistingModel, ...],
+    packages: tuple[Path, Path | None],
+    root: Path,
+) -> dict[str, str]:
+    """Where each class can be imported from, for typed files' TYPE_CHECKING imports."""
+    modules: dict[str, str] = {}
+    for model in existing:
+        if model.class_name is None or model.generated:
+            continue
+        path = model.path.resolve()
+        if path.parent in {p.resolve() for p in packages if p is not None}:
+            modules[model.class_name] = f".{path.stem}"
+        elif path.is_relative_to(root.resolve()):
+            parts = path.relative_to(root.resolve()).with_suffix("").parts
+            if all(p.isidentifier() for p in parts):
+                modules[model.class_name] = ".".join(parts)
+    for unit in units:
+        if unit.class_name is not None:
+            modules[unit.class_name] = f".{unit.spec.filename[:-3]}"
+    return modules
 
 
 def _hand_written(
@@ -408,6 +442,7 @@ def _file_plan(
     db_import: str,
     regenerate: str,
     style: str,
+    class_modules: dict[str, str],
 ) -> FilePlan:
     classes: list[ClassPlan] = []
     table_vars: list[TableVarPlan] = []
@@ -437,6 +472,20 @@ def _file_plan(
             )
         )
     imports.add(f"from {db_import} import db")
+    type_checking: list[str] = []
+    if style == "typed":
+        here = {c.name for c in classes}
+        referenced = {
+            _quoted_class(r.expr) for c in classes for r in c.relationships
+        } - here
+        by_module: dict[str, list[str]] = defaultdict(list)
+        for name in sorted(referenced):
+            if name in class_modules:
+                by_module[class_modules[name]].append(name)
+        for module in sorted(by_module, key=lambda m: (m.startswith("."), m)):
+            type_checking.append(f"from {module} import {', '.join(by_module[module])}")
+        if type_checking:
+            imports.add("from typing import TYPE_CHECKING")
     return FilePlan(
         path=out_dir / spec.filename,
         module=spec.filename[:-3],
@@ -450,7 +499,13 @@ def _file_plan(
         regenerate=regenerate,
         style=style,
         class_names=tuple(c.name for c in classes),
+        type_checking_imports=tuple(type_checking),
     )
+
+
+def _quoted_class(expr: str) -> str:
+    """The class a rendered ``db.relationship("Name", ...)`` points at."""
+    return expr.split('"', 2)[1]
 
 
 _STDLIB = re.compile(r"^(import (datetime|decimal|uuid)|from typing import)")
@@ -465,10 +520,31 @@ def _import_groups(imports: set[str]) -> tuple[tuple[str, ...], ...]:
             line,
         )  # isort: "import x" before "from x import"
 
+    imports = _merge_from_imports(imports)
     std = sorted((i for i in imports if _STDLIB.match(i)), key=order)
     local = sorted((i for i in imports if i.endswith(" import db")), key=order)
     third = sorted((i for i in imports if i not in std and i not in local), key=order)
     return tuple(group for group in (tuple(std), tuple(third), tuple(local)) if group)
+
+
+def _merge_from_imports(imports: set[str]) -> set[str]:
+    """``from m import a`` + ``from m import b`` -> ``from m import a, b`` (isort's order:
+    CONSTANTS, then Classes, then functions)."""
+    merged: dict[str, set[str]] = defaultdict(set)
+    plain: set[str] = set()
+    for line in imports:
+        if line.startswith("from ") and " import " in line:
+            module, _, names = line[5:].partition(" import ")
+            merged[module].update(n.strip() for n in names.split(","))
+        else:
+            plain.add(line)
+
+    def kind(name: str) -> tuple[int, str]:
+        return (0 if name.isupper() else 1 if name[:1].isupper() else 2, name)
+
+    for module, names in merged.items():
+        plain.add(f"from {module} import {', '.join(sorted(names, key=kind))}")
+    return plain
 
 
 def _bootstrap_extras(out_dir: Path, files: list[FilePlan]) -> list[tuple[Path, str]]:

@@ -111,6 +111,14 @@ def test_generated_code_only_declares(name: str) -> None:
     for path in sorted((CASES / name / "expected").rglob("*.py")):
         tree = ast.parse(path.read_text(), str(path))
         for stmt in tree.body:
+            if isinstance(stmt, ast.If):  # only `if TYPE_CHECKING:` imports
+                assert (
+                    ast.unparse(stmt.test) == "TYPE_CHECKING"
+                ), f"{path}: if statement"
+                assert all(
+                    isinstance(s, ast.ImportFrom) for s in stmt.body + stmt.orelse
+                )
+                continue
             assert isinstance(
                 stmt, ast.Import | ast.ImportFrom | ast.Assign | ast.ClassDef | ast.Expr
             ), f"{path}: unexpected top-level {type(stmt).__name__}"
