@@ -1,0 +1,77 @@
+import keyword
+
+import pytest
+
+from modelgen import naming
+
+
+@pytest.mark.parametrize(
+    ("table", "expected"),
+    [
+        ("applications", "Application"),
+        ("user_sessions", "UserSession"),
+        ("audit_logs", "AuditLog"),
+        ("stripe_customers", "StripeCustomer"),
+        ("email_queue", "EmailQueue"),
+        ("categories", "Category"),
+        ("addresses", "Address"),
+        ("statuses", "Status"),
+        ("people", "Person"),
+        ("availability", "Availability"),
+        ("whs_assessments", "WhsAssessment"),
+        ("OrderDetails", "OrderDetail"),
+        ("API_KEYS", "ApiKey"),
+        ("class", "Class"),
+        ("1st-table", "T1stTable"),
+    ],
+)
+def test_class_names_read_like_hand_written_ones(table: str, expected: str) -> None:
+    assert naming.class_name(table) == expected
+
+
+@pytest.mark.parametrize(
+    "column",
+    [
+        "query",
+        "query_class",
+        "metadata",
+        "registry",
+        "db",
+        "uuid",
+        "datetime",
+        "decimal",
+        "class",
+        "def",
+        "import",
+        "match",
+        "self",
+        "__init__",
+        "__x",
+    ],
+)
+def test_reserved_and_shadowing_names_get_a_safe_attribute(column: str) -> None:
+    attr = naming.attribute_name(column)
+    assert attr != column
+    assert attr.isidentifier() and not keyword.iskeyword(attr)
+    assert not attr.startswith("__")
+
+
+@pytest.mark.parametrize(
+    ("column", "expected"),
+    [
+        ("with space", "with_space"),
+        ("dot.ted", "dot_ted"),
+        ("dash-ed", "dash_ed"),
+        ("1st", "_1st"),
+        ("CamelCase", "CamelCase"),
+        ("name", "name"),
+    ],
+)
+def test_invalid_identifiers_are_cleaned(column: str, expected: str) -> None:
+    assert naming.attribute_name(column) == expected
+
+
+def test_unique_numbers_clashes() -> None:
+    taken: set[str] = {"user"}
+    assert naming.unique("user", taken) == "user_2"
+    assert naming.unique("user", taken) == "user_3"

@@ -1,0 +1,80 @@
+from pathlib import Path
+
+import pytest
+
+from modelgen.errors import RefusedError
+from modelgen.output import (
+    HASH_PREFIX,
+    GeneratedFile,
+    compare_files,
+    content_hash,
+    hand_edited,
+    write_files,
+)
+
+
+def generated(body: str) -> str:
+    return f"# header\n{HASH_PREFIX}{content_hash(body)}\n{body}"
+
+
+def test_hash_detects_a_hand_edit() -> None:
+    text = generated("x = 1\n")
+    assert not hand_edited(text)
+    assert hand_edited(text + "y = 2\n")
+
+
+def test_write_refuses_hand_edits_and_hand_written_files_and_writes_nothing(
+    tmp_path: Path,
+) -> None:
+    edited = tmp_path / "a.py"
+    edited.write_text(generated("x = 1\n") + "# mine\n")
+    fresh = tmp_path / "b.py"
+    files = [
+        GeneratedFile(edited, generated("x = 2\n")),
+        GeneratedFile(fresh, generated("y = 1\n")),
+    ]
+    with pytest.raises(RefusedError) as info:
+        write_files(files)
+    assert "a.py" in str(info.value) and info.value.exit_code == 1
+    assert edited.read_text().endswith("# mine\n")
+    assert not fresh.exists()  # nothing at all was written
+
+    handwritten = tmp_path / "c.py"
+    handwritten.write_text("class User: ...\n")
+    with pytest.raises(RefusedError):
+        write_files([GeneratedFile(handwritten, generated("z = 1\n"))])
+    assert handwritten.read_text() == "class User: ...\n"
+
+
+def test_force_keeps_a_backup(tmp_path: Path) -> None:
+    edited = tmp_path / "a.py"
+    edited.write_text(generated("x = 1\n") + "# mine\n")
+    result = write_files([GeneratedFile(edited, generated("x = 2\n"))], force=True)
+    assert edited.read_text() == generated("x = 2\n")
+    assert result.backups == (tmp_path / "a.py.bak",)
+    assert (tmp_path / "a.py.bak").read_text().endswith("# mine\n")
+
+
+def test_unchanged_files_are_not_rewritten_and_leave_no_temp_files(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "a.py"
+    content = generated("x = 1\n")
+    write_files([GeneratedFile(path, content)])
+    mtime = path.stat().st_mtime_ns
+    result = write_files([GeneratedFile(path, content)])
+    assert result.unchanged == (path,) and path.stat().st_mtime_ns == mtime
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["a.py"]
+
+
+def test_compare_reports_missing_and_changed(tmp_path: Path) -> None:
+    (tmp_path / "a.py").write_text(generated("x = 1\n"))
+    diffs = compare_files(
+        [
+            GeneratedFile(tmp_path / "a.py", generated("x = 2\n")),
+            GeneratedFile(tmp_path / "b.py", generated("y = 1\n")),
+        ],
+        tmp_path,
+    )
+    assert [d.status for d in diffs] == ["changed", "missing"]
+    assert "+x = 2" in diffs[0].diff and "-x = 1" in diffs[0].diff
