@@ -1,0 +1,159 @@
+"""The generate command from a user's seat, without a database (snapshots)."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from conftest import CRITICAL, FIXTURES, ROOT
+from typer.testing import CliRunner
+
+from modelgen.cli import app
+
+SNAPSHOT = FIXTURES / "production" / "schema.json"
+runner = CliRunner()
+
+
+def run(project: Path, *args: str) -> tuple[int, str, str]:
+    old = Path.cwd()
+    os.chdir(project)
+    try:
+        result = runner.invoke(app, list(args))
+    finally:
+        os.chdir(old)
+    return result.exit_code, result.stdout, result.stderr
+
+
+def test_generate_from_snapshot_writes_the_group_and_prints_imports(
+    project: Path,
+) -> None:
+    code, out, err = run(
+        project, "generate", "--snapshot", str(SNAPSHOT), "--group", "critical"
+    )
+    assert code == 0, err
+    for table in CRITICAL:
+        assert (project / "app" / "models" / f"{table}.py").is_file()
+    assert "from .user_sessions import UserSession  # noqa: F401" in out
+    init = (project / "app" / "models" / "__init__.py").read_text()
+    assert init == (FIXTURES / "app" / "models" / "__init__.py").read_text()
+
+
+def test_dry_run_prints_a_diff_and_writes_nothing(project: Path) -> None:
+    before = sorted(p.name for p in (project / "app" / "models").iterdir())
+    code, out, err = run(
+        project,
+        "generate",
+        "--snapshot",
+        str(SNAPSHOT),
+        "--group",
+        "critical",
+        "--dry-run",
+    )
+    assert code == 0, err
+    assert "+++ b/app/models/payments.py" in out and "+class Payment(db.Model):" in out
+    assert sorted(p.name for p in (project / "app" / "models").iterdir()) == before
+
+
+def test_user_templates_override_builtin_ones_file_by_file(project: Path) -> None:
+    templates = project / "modelgen-templates"
+    templates.mkdir()
+    (templates / "header.py.j2").write_text(
+        "# ACME generated models: {{ tables }}\n{{ hash_line }}\n"
+    )
+    config = project / "modelgen.toml"
+    config.write_text('templates = "modelgen-templates"\n' + config.read_text())
+    code, _, err = run(
+        project, "generate", "--snapshot", str(SNAPSHOT), "--group", "critical"
+    )
+    assert code == 0, err
+    text = (project / "app" / "models" / "payments.py").read_text()
+    assert text.startswith(
+        "# ACME generated models: public.payments\n# modelgen-hash: "
+    )
+    assert "class Payment(db.Model):" in text  # the built-in model template still used
+
+
+def test_no_config_bootstraps_an_importable_package(tmp_path: Path) -> None:
+    out = tmp_path / "legacy_models"
+    code, _, err = run(
+        tmp_path, "generate", "--snapshot", str(SNAPSHOT), "--out", str(out)
+    )
+    assert code == 0, err
+    assert sorted(p.name for p in out.iterdir()) == [
+        "__init__.py",
+        "extensions.py",
+        "public.py",
+    ]
+    check = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "import legacy_models as m; from sqlalchemy.orm import configure_mappers; "
+            "configure_mappers(); print(len(m.db.metadata.tables))",
+        ],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+    )
+    assert check.returncode == 0, check.stderr
+    assert check.stdout.strip() == "47"
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (
+            ["generate", "--snapshot", "missing.json", "--all"],
+            "missing.json: cannot read",
+        ),
+        (["generate", "--snapshot", str(SNAPSHOT)], "choose --group NAME or --all"),
+        (
+            ["generate", "--snapshot", str(SNAPSHOT), "--group", "nope"],
+            "no group named 'nope'",
+        ),
+        (
+            ["generate", "--url", "mysql://root:hunter2@127.0.0.1/app", "--all"],
+            "unsupported database URL scheme 'mysql'",
+        ),
+        (
+            ["generate", "--url", "postgresql://u:hunter2@127.0.0.1:1/app", "--all"],
+            "cannot connect to postgresql://u:***@127.0.0.1:1/app",
+        ),
+        (
+            ["generate", "--config", "nope.toml", "--all"],
+            "nope.toml: config file not found",
+        ),
+    ],
+)
+def test_bad_input_is_one_line_and_exit_2(
+    project: Path, args: list[str], message: str
+) -> None:
+    code, out, err = run(project, *args)
+    assert code == 2
+    assert message in err
+    assert len(err.strip().splitlines()) == 1
+    assert "hunter2" not in out + err and "Traceback" not in err
+
+
+def test_no_traceback_and_no_password_from_the_real_process(project: Path) -> None:
+    proc = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "modelgen",
+            "generate",
+            "--all",
+            "--url",
+            "postgresql://admin:s3cr3t@127.0.0.1:1/prod",
+        ],
+        cwd=project,
+        capture_output=True,
+        text=True,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+    )
+    assert proc.returncode == 2
+    assert "s3cr3t" not in proc.stdout + proc.stderr
+    assert "Traceback" not in proc.stderr and len(proc.stderr.strip().splitlines()) == 1
