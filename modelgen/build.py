@@ -9,78 +9,16 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
-from dataclasses import dataclass, field
 from pathlib import Path
 
 from . import naming
-from .columns import AttrPlan, ColumnRenderer, call, lit
+from .columns import ColumnRenderer, lit
 from .config import Config, FileSpec
 from .errors import ConfigError
 from .existing import ExistingModel
-from .schema import ForeignKey, Schema, Table
-
-
-@dataclass(frozen=True)
-class ClassPlan:
-    name: str
-    tablename: str  # a Python literal
-    columns: tuple[AttrPlan, ...]
-    relationships: tuple[AttrPlan, ...]
-    table_args: tuple[str, ...]
-    table_kwargs: tuple[tuple[str, str], ...]  # (literal key, expression)
-
-
-@dataclass(frozen=True)
-class TableVarPlan:
-    """A table without a primary key: a ``db.Table`` (it cannot be mapped to a class)."""
-
-    name: str
-    expr: str
-
-
-@dataclass(frozen=True)
-class FilePlan:
-    path: Path
-    module: str
-    group: str | None
-    tables: tuple[str, ...]
-    import_groups: tuple[tuple[str, ...], ...]
-    definitions: tuple[tuple[str, str], ...]  # (variable, expression): enums, domains
-    custom_types: tuple[tuple[str, str], ...]  # (class name, literal of the SQL type)
-    classes: tuple[ClassPlan, ...]
-    table_vars: tuple[TableVarPlan, ...]
-    regenerate: str
-    style: str
-    class_names: tuple[str, ...] = ()
-    type_checking_imports: tuple[
-        str, ...
-    ] = ()  # typed style: classes used in annotations
-
-
-@dataclass(frozen=True)
-class PackagePlan:
-    """Everything one generate run produces."""
-
-    files: tuple[FilePlan, ...]
-    extras: tuple[
-        tuple[Path, str], ...
-    ] = ()  # bootstrap: (path, content) of __init__, db
-    import_lines: tuple[str, ...] = ()
-    unmodelled: tuple[str, ...] = ()
-
-
-@dataclass
-class _Unit:
-    """One table's place in the run: which file, group and class name."""
-
-    table: Table
-    spec: FileSpec
-    order: int
-    class_name: str | None = None  # None: rendered as db.Table
-    var_name: str | None = None
-    columns: dict[str, str] = field(default_factory=dict)  # column -> attribute
-    taken: set[str] = field(default_factory=set)
-    relationships: list[AttrPlan] = field(default_factory=list)
+from .plan import ClassPlan, FilePlan, PackagePlan, TableVarPlan, Unit
+from .relationships import plan_relationships
+from .schema import Schema
 
 
 def select_specs(
@@ -142,7 +80,7 @@ def build_plan(
             unit.columns[column.name] = naming.unique(
                 naming.attribute_name(column.name), unit.taken
             )
-    _plan_relationships(units, lookup, hand, group_order, bootstrap, config.style)
+    plan_relationships(units, lookup, hand, group_order, bootstrap, config.style)
 
     db_import = ".extensions" if bootstrap else config.db_import
     files = []
@@ -178,7 +116,7 @@ def build_plan(
 
 
 def _class_modules(
-    units: list[_Unit],
+    units: list[Unit],
     existing: tuple[ExistingModel, ...],
     packages: tuple[Path, Path | None],
     root: Path,
@@ -217,8 +155,8 @@ def _units(
     config: Config,
     universe: list[FileSpec],
     hand: dict[tuple[str, str], str],
-) -> list[_Unit]:
-    units: list[_Unit] = []
+) -> list[Unit]:
+    units: list[Unit] = []
     order = 0
     for spec in universe:
         for index, name in enumerate(spec.tables):
@@ -237,20 +175,20 @@ def _units(
                     f"{config.label}: key 'groups.{spec.group}.{spec.filename}': table "
                     f"{name!r} already has a hand-written model ({hand[table.key]})"
                 )
-            units.append(_Unit(table=table, spec=spec, order=order))
+            units.append(Unit(table=table, spec=spec, order=order))
             order += 1
     return units
 
 
 def _name_classes(
-    units: list[_Unit], config: Config, hand_names: set[str], default_schema: str
+    units: list[Unit], config: Config, hand_names: set[str], default_schema: str
 ) -> None:
     """Class names from table names; collisions get a schema prefix, then a number.
 
     Decided over the whole universe in sorted table order, so a name never
     depends on which files are selected or on the order tables arrive in.
     """
-    candidates: dict[str, list[_Unit]] = defaultdict(list)
+    candidates: dict[str, list[Unit]] = defaultdict(list)
     for unit in sorted(units, key=lambda u: u.table.key):
         if unit.table.primary_key is None:
             continue
@@ -276,167 +214,9 @@ def _name_classes(
             unit.var_name = naming.unique(base, module_taken[unit.spec.filename])
 
 
-def _fk_target(fk: ForeignKey) -> tuple[str, str]:
-    return (fk.ref_schema, fk.ref_table)
-
-
-def _plan_relationships(
-    units: list[_Unit],
-    lookup: dict[tuple[str, str], _Unit],
-    hand: dict[tuple[str, str], str],
-    group_order: dict[str, int],
-    bootstrap: bool,
-    style: str,
-) -> None:
-    """Forward relationships first (every class), then reverse ones, both in sorted order."""
-    reverse_jobs: list[tuple[_Unit, _Unit, ForeignKey, str, str]] = []
-    for unit in sorted(units, key=lambda u: u.table.key):
-        if unit.class_name is None:
-            continue
-        counts: dict[tuple[str, str], int] = defaultdict(int)
-        for fk in unit.table.foreign_keys:
-            counts[_fk_target(fk)] += 1
-        for fk in unit.table.foreign_keys:
-            target_key = _fk_target(fk)
-            target = lookup.get(target_key)
-            if target is not None and target.class_name is None:
-                continue
-            if target is None and target_key not in hand:
-                continue
-            same = target is not None and (
-                bootstrap or target.spec.group == unit.spec.group
-            )
-            earlier = (
-                target is not None
-                and not same
-                and group_order[target.spec.group] < group_order[unit.spec.group]
-            )
-            if target is not None and not (same or earlier):
-                continue  # a later group's class may not exist yet: no relationship to it
-            target_class = target.class_name if target else hand[target_key]
-            assert target_class is not None
-            ambiguous = counts[target_key] > 1 or target_key == unit.table.key
-            forward = _forward_name(fk, target_class, unit.taken)
-            reverse = None
-            if target is not None:
-                reverse = _reverse_name(unit, fk, forward, ambiguous, target)
-            _add_forward(
-                unit, fk, forward, target_class, ambiguous, reverse, same, style
-            )
-            if target is not None and same and reverse is not None:
-                reverse_jobs.append((target, unit, fk, reverse, forward))
-    for target, source, fk, reverse, forward in reverse_jobs:
-        _add_reverse(target, source, fk, reverse, forward, style)
-
-
-def _forward_name(fk: ForeignKey, target_class: str, taken: set[str]) -> str:
-    if (
-        len(fk.columns) == 1
-        and fk.columns[0].lower().endswith("_id")
-        and len(fk.columns[0]) > 3
-    ):
-        base = naming.attribute_name(naming.snake(fk.columns[0][:-3]))
-    else:
-        base = naming.attribute_name(naming.snake(target_class))
-    return naming.unique(base, taken)
-
-
-def _reverse_name(
-    source: _Unit, fk: ForeignKey, forward: str, ambiguous: bool, target: _Unit
-) -> str:
-    assert source.class_name is not None
-    many = naming.plural(naming.snake(source.class_name))
-    one = _is_one_to_one(source.table, fk)
-    base = naming.snake(source.class_name) if one else many
-    if source.table.key == target.table.key:
-        if forward == "parent":
-            base = "children"
-        elif forward.startswith("parent_"):
-            base = "child_" + naming.plural(forward[len("parent_") :])
-        else:
-            base = f"{forward}_{base}"
-    elif ambiguous:
-        base = f"{forward}_{base}"
-    return naming.unique(naming.attribute_name(base), target.taken)
-
-
-def _is_one_to_one(table: Table, fk: ForeignKey) -> bool:
-    cols = set(fk.columns)
-    if table.primary_key is not None and set(table.primary_key.columns) == cols:
-        return True
-    return any(set(u.columns) == cols for u in table.uniques)
-
-
-def _attr_list(cls: str, unit: _Unit, columns: tuple[str, ...]) -> str:
-    attrs = [f"{cls}.{unit.columns[c]}" for c in columns]
-    return attrs[0] if len(attrs) == 1 else "[" + ", ".join(attrs) + "]"
-
-
-def _add_forward(
-    unit: _Unit,
-    fk: ForeignKey,
-    name: str,
-    target_class: str,
-    ambiguous: bool,
-    reverse: str | None,
-    same_group: bool,
-    style: str,
-) -> None:
-    assert unit.class_name is not None
-    kwargs: list[tuple[str, str]] = []
-    if ambiguous:
-        kwargs.append(
-            ("foreign_keys", lit(_attr_list(unit.class_name, unit, fk.columns)))
-        )
-    if unit.table.key == (fk.ref_schema, fk.ref_table):
-        remote = [f"{unit.class_name}.{unit.columns[c]}" for c in fk.ref_columns]
-        kwargs.append(
-            (
-                "remote_side",
-                lit(remote[0] if len(remote) == 1 else "[" + ", ".join(remote) + "]"),
-            )
-        )
-    if reverse is not None:
-        if same_group:
-            kwargs.append(("back_populates", lit(reverse)))
-        else:
-            kwargs.append(("backref", lit(reverse)))
-    expr = call("db.relationship", [lit(target_class)], kwargs)
-    annotation = None
-    if style == "typed":
-        nullable = any(unit.table.column(c).nullable for c in fk.columns)
-        inner = f"{target_class} | None" if nullable else target_class
-        annotation = f"Mapped[{lit(inner)}]"
-    unit.relationships.append(AttrPlan(name, expr, annotation))
-
-
-def _add_reverse(
-    target: _Unit, source: _Unit, fk: ForeignKey, name: str, forward: str, style: str
-) -> None:
-    assert source.class_name is not None and target.class_name is not None
-    kwargs: list[tuple[str, str]] = []
-    counts = sum(
-        1 for f in source.table.foreign_keys if _fk_target(f) == _fk_target(fk)
-    )
-    if counts > 1 or source.table.key == target.table.key:
-        kwargs.append(
-            ("foreign_keys", lit(_attr_list(source.class_name, source, fk.columns)))
-        )
-    one = _is_one_to_one(source.table, fk)
-    if one:
-        kwargs.append(("uselist", "False"))
-    kwargs.append(("back_populates", lit(forward)))
-    expr = call("db.relationship", [lit(source.class_name)], kwargs)
-    annotation = None
-    if style == "typed":
-        inner = f"{source.class_name} | None" if one else source.class_name
-        annotation = f"Mapped[{lit(inner)}]" if one else f"Mapped[list[{lit(inner)}]]"
-    target.relationships.append(AttrPlan(name, expr, annotation))
-
-
 def _file_plan(
     spec: FileSpec,
-    members: list[_Unit],
+    members: list[Unit],
     renderer: ColumnRenderer,
     out_dir: Path,
     db_import: str,
@@ -542,8 +322,8 @@ def _merge_from_imports(imports: set[str]) -> set[str]:
     def kind(name: str) -> tuple[int, str]:
         return (0 if name.isupper() else 1 if name[:1].isupper() else 2, name)
 
-    for module, names in merged.items():
-        plain.add(f"from {module} import {', '.join(sorted(names, key=kind))}")
+    for module, members in merged.items():
+        plain.add(f"from {module} import {', '.join(sorted(members, key=kind))}")
     return plain
 
 

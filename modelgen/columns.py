@@ -14,6 +14,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from .pgtext import source_form
+from .plan import AttrPlan
 from .schema import Column, Constraint, ForeignKey, Index, Schema, Table
 from .typemap import custom_type_class, python_imports, render_type
 
@@ -53,15 +54,6 @@ def call(
 ) -> str:
     parts = list(args) + [f"{k}={v}" for k, v in kwargs]
     return f"{func}({', '.join(parts)})"
-
-
-@dataclass(frozen=True)
-class AttrPlan:
-    """One class attribute: a column or a relationship."""
-
-    name: str
-    expr: str
-    annotation: str | None = None  # typed style only
 
 
 @dataclass

@@ -1,0 +1,81 @@
+"""The plan: every decision about a generated file, as plain data for the templates."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .config import FileSpec
+from .schema import Table
+
+
+@dataclass(frozen=True)
+class AttrPlan:
+    """One class attribute: a column or a relationship."""
+
+    name: str
+    expr: str
+    annotation: str | None = None  # typed style only
+
+
+@dataclass(frozen=True)
+class ClassPlan:
+    name: str
+    tablename: str  # a Python literal
+    columns: tuple[AttrPlan, ...]
+    relationships: tuple[AttrPlan, ...]
+    table_args: tuple[str, ...]
+    table_kwargs: tuple[tuple[str, str], ...]  # (literal key, expression)
+
+
+@dataclass(frozen=True)
+class TableVarPlan:
+    """A table without a primary key: a ``db.Table`` (it cannot be mapped to a class)."""
+
+    name: str
+    expr: str
+
+
+@dataclass(frozen=True)
+class FilePlan:
+    path: Path
+    module: str
+    group: str | None
+    tables: tuple[str, ...]
+    import_groups: tuple[tuple[str, ...], ...]
+    definitions: tuple[tuple[str, str], ...]  # (variable, expression): enums, domains
+    custom_types: tuple[tuple[str, str], ...]  # (class name, literal of the SQL type)
+    classes: tuple[ClassPlan, ...]
+    table_vars: tuple[TableVarPlan, ...]
+    regenerate: str
+    style: str
+    class_names: tuple[str, ...] = ()
+    type_checking_imports: tuple[
+        str, ...
+    ] = ()  # typed style: classes used in annotations
+
+
+@dataclass(frozen=True)
+class PackagePlan:
+    """Everything one generate run produces."""
+
+    files: tuple[FilePlan, ...]
+    extras: tuple[
+        tuple[Path, str], ...
+    ] = ()  # bootstrap: (path, content) of __init__, db
+    import_lines: tuple[str, ...] = ()
+    unmodelled: tuple[str, ...] = ()
+
+
+@dataclass
+class Unit:
+    """One table's place in the run: which file, group and class name."""
+
+    table: Table
+    spec: FileSpec
+    order: int
+    class_name: str | None = None  # None: rendered as db.Table
+    var_name: str | None = None
+    columns: dict[str, str] = field(default_factory=dict)  # column -> attribute
+    taken: set[str] = field(default_factory=set)
+    relationships: list[AttrPlan] = field(default_factory=list)
