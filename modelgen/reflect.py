@@ -8,9 +8,10 @@ Only catalog tables readable by any role with CONNECT are used.
 
 from __future__ import annotations
 
+import contextlib
 import re
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from typing import Any
 
 from .schema import (
@@ -191,10 +192,10 @@ _FK_MATCH = {"s": None, "f": "FULL", "p": "PARTIAL"}
 _MODIFIERS = re.compile(r"\(([^()]*)\)")
 
 
-def reflect_url(
-    url: str, schemas: Sequence[str] | None = None, timeout_s: int = 60
-) -> Schema:
-    """Connect to ``url`` read-only and reflect ``schemas`` (all non-system schemas if None)."""
+@contextlib.contextmanager
+def readonly_cursor(url: str, timeout_s: int = 60) -> Iterator[Any]:
+    """A cursor inside a REPEATABLE READ, READ ONLY transaction with statement and lock
+    timeouts; the transaction is always rolled back."""
     from .connect import connect
 
     with connect(url) as conn:
@@ -202,11 +203,20 @@ def reflect_url(
         cur.execute("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")
         cur.execute(f"SET LOCAL statement_timeout = '{int(timeout_s)}s'")
         cur.execute("SET LOCAL lock_timeout = '5s'")
+        cur.execute("SET LOCAL idle_in_transaction_session_timeout = '60s'")
         cur.execute("SET LOCAL search_path = public")
         try:
-            return reflect_cursor(cur, schemas)
+            yield cur
         finally:
             cur.execute("ROLLBACK")
+
+
+def reflect_url(
+    url: str, schemas: Sequence[str] | None = None, timeout_s: int = 60
+) -> Schema:
+    """Connect to ``url`` read-only and reflect ``schemas`` (all non-system schemas if None)."""
+    with readonly_cursor(url, timeout_s) as cur:
+        return reflect_cursor(cur, schemas)
 
 
 def reflect_cursor(cur: Any, schemas: Sequence[str] | None = None) -> Schema:
