@@ -74,14 +74,17 @@ def plural(word: str) -> str:
 
 def _ascii_words(name: str) -> list[str]:
     normal = "".join(
-        ch for ch in unicodedata.normalize("NFKD", name) if not unicodedata.combining(ch)
+        ch
+        for ch in unicodedata.normalize("NFKD", name)
+        if not unicodedata.combining(ch)
     )
     cleaned = "".join(ch if (ch.isalnum() and ch.isascii()) else " " for ch in normal)
     words: list[str] = []
     for chunk in cleaned.split():
         # split camelCase / PascalCase chunks into words
         words.extend(
-            re.findall(r"[A-Z]+(?![a-z])|[A-Z]?[a-z]+[0-9]*|[0-9]+[a-z]*", chunk) or [chunk]
+            re.findall(r"[A-Z]+(?![a-z])|[A-Z]?[a-z]+[0-9]*|[0-9]+[a-z]*", chunk)
+            or [chunk]
         )
     return words
 

@@ -47,7 +47,9 @@ def test_fixture_production_round_trips_with_no_config(
 
 @pytest.mark.skipif(not NAMES, reason=f"corpus folder {CORPUS} is absent")
 @pytest.mark.parametrize("name", ["pagila", "adventureworks"])
-def test_typed_style_round_trips(name: str, make_db: Callable[[], str], pg_admin: str) -> None:
+def test_typed_style_round_trips(
+    name: str, make_db: Callable[[], str], pg_admin: str
+) -> None:
     """Typed mappings take nullability from the annotation: it must still be exact."""
     if name not in NAMES:
         pytest.skip(f"{name} not in the corpus")
