@@ -12,10 +12,11 @@ from collections import defaultdict
 from pathlib import Path
 
 from . import naming
-from .columns import ColumnRenderer, lit
+from .columns import ColumnRenderer
 from .config import Config, FileSpec
 from .errors import ConfigError
 from .existing import ExistingModel
+from .literals import lit
 from .plan import ClassPlan, FilePlan, PackagePlan, TableVarPlan, Unit
 from .relationships import plan_relationships
 from .schema import Schema

@@ -10,9 +10,9 @@ kept as PostgreSQL prints them.
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
 from dataclasses import dataclass, field
 
+from .literals import call, lit
 from .pgtext import source_form
 from .plan import AttrPlan
 from .schema import Column, Constraint, ForeignKey, Index, Schema, Table
@@ -21,39 +21,6 @@ from .typemap import custom_type_class, python_imports, render_type
 _INT_TYPES = {"int2": 32767, "int4": 2147483647, "int8": 9223372036854775807}
 _INT_MIN = {"int2": -32768, "int4": -2147483648, "int8": -9223372036854775808}
 _NEXTVAL = re.compile(r"^nextval\('(?P<name>(?:[^']|'')+)'::regclass\)$")
-
-
-def lit(value: str) -> str:
-    """A Python string literal for any text: quotes, backslashes, newlines and all."""
-    quote = "'" if ('"' in value and "'" not in value) else '"'
-    out = [quote]
-    for ch in value:
-        code = ord(ch)
-        if ch == "\\":
-            out.append("\\\\")
-        elif ch == quote:
-            out.append("\\" + ch)
-        elif ch == "\n":
-            out.append("\\n")
-        elif ch == "\r":
-            out.append("\\r")
-        elif ch == "\t":
-            out.append("\\t")
-        elif code < 0x20 or code == 0x7F or 0x80 <= code < 0xA0:
-            out.append(f"\\x{code:02x}")
-        elif code in (0x2028, 0x2029, 0xFEFF) or 0xD800 <= code <= 0xDFFF:
-            out.append(f"\\u{code:04x}")
-        else:
-            out.append(ch)
-    out.append(quote)
-    return "".join(out)
-
-
-def call(
-    func: str, args: Sequence[str] = (), kwargs: Sequence[tuple[str, str]] = ()
-) -> str:
-    parts = list(args) + [f"{k}={v}" for k, v in kwargs]
-    return f"{func}({', '.join(parts)})"
 
 
 @dataclass

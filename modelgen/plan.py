@@ -27,6 +27,16 @@ class ClassPlan:
     table_args: tuple[str, ...]
     table_kwargs: tuple[tuple[str, str], ...]  # (literal key, expression)
 
+    @property
+    def table_args_tuple(self) -> str:
+        """``(a, b, {...},)``: the trailing comma keeps several items one per line."""
+        items = list(self.table_args)
+        if self.table_kwargs:
+            items.append(
+                "{" + ", ".join(f"{k}: {v}" for k, v in self.table_kwargs) + "}"
+            )
+        return "(" + ", ".join(items) + ",)" if items else ""
+
 
 @dataclass(frozen=True)
 class TableVarPlan:

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections import defaultdict
 
 from . import naming
-from .columns import call, lit
+from .literals import call, lit
 from .plan import AttrPlan, Unit
 from .schema import ForeignKey, Table
 

@@ -45,7 +45,7 @@ def render_file(env: jinja2.Environment, plan: FilePlan) -> str:
 
 
 def render_header(env: jinja2.Environment, plan: FilePlan, hash_line: str) -> str:
-    from .columns import lit
+    from .literals import lit
 
     tables = ", ".join(lit(t)[1:-1] for t in plan.tables)
     return render_template(

@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from .literals import lit
 from .schema import Domain, Enum, Schema, TypeRef
 
 PG = "postgresql"
@@ -178,7 +179,7 @@ def _render_catalog(
         fields = re.sub(r"\(\d+\)", "", display[len("interval") :]).strip()
         kwargs = []
         if fields:
-            kwargs.append(f"fields={fields!r}")
+            kwargs.append(f"fields={lit(fields)}")
         if mods:
             kwargs.append(f"precision={mods[-1]}")
         return TypeRender(

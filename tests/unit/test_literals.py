@@ -4,7 +4,7 @@ import ast
 
 import pytest
 
-from modelgen.columns import lit
+from modelgen.literals import lit
 from modelgen.pgtext import source_form
 
 HOSTILE = [
