@@ -65,7 +65,6 @@ def build_plan(
     selected: list[FileSpec],
     out_dir: Path,
     existing: tuple[ExistingModel, ...] = (),
-    regenerate: str = "modelgen generate",
 ) -> PackagePlan:
     bootstrap = not config.files
     universe = list(bootstrap_specs(config, schema) if bootstrap else config.files)
@@ -97,7 +96,6 @@ def build_plan(
                 renderer,
                 out_dir,
                 db_import,
-                regenerate,
                 config.style,
                 _class_modules(units, existing, (out_dir, config.output), config.root),
             )
@@ -221,7 +219,6 @@ def _file_plan(
     renderer: ColumnRenderer,
     out_dir: Path,
     db_import: str,
-    regenerate: str,
     style: str,
     class_modules: dict[str, str],
 ) -> FilePlan:
@@ -277,7 +274,7 @@ def _file_plan(
         custom_types=tuple(sorted(custom.items())),
         classes=tuple(classes),
         table_vars=tuple(table_vars),
-        regenerate=regenerate,
+        regenerate="modelgen generate",
         style=style,
         class_names=tuple(c.name for c in classes),
         type_checking_imports=tuple(type_checking),

@@ -141,10 +141,10 @@ class ColumnRenderer:
         args.append(type_expr)
         args += [self._inline_fk(fk) for fk in fks]
         kwargs: list[tuple[str, str]] = []
-        serial = self._is_pg_serial(table, column)
+        serial = self.is_pg_serial(table, column)
         sequence = None
         if column.default and not serial:
-            sequence = _sequence_name(column.default)
+            sequence = sequence_name(column.default)
         if column.identity is not None:
             args.append(self._identity(column))
         if column.generated is not None:
@@ -179,7 +179,7 @@ class ColumnRenderer:
             return call("db.mapped_column", args, kwargs), annotation
         return call("db.Column", args, kwargs), None
 
-    def _is_pg_serial(self, table: Table, column: Column) -> bool:
+    def is_pg_serial(self, table: Table, column: Column) -> bool:
         """A serial column SQLAlchemy can recreate as SERIAL: the table's only
         autoincrement key, with the sequence name PostgreSQL would choose."""
         if column.serial_sequence is None or column.type.array_dims:
@@ -280,7 +280,7 @@ class ColumnRenderer:
         prefix = "" if schema == self.schema.default_schema else f"{schema}."
         return f"{prefix}{table}.{column}"
 
-    def _fk_kwargs(self, fk: ForeignKey) -> list[tuple[str, str]]:
+    def fk_kwargs(self, fk: ForeignKey) -> list[tuple[str, str]]:
         kwargs = [("name", lit(fk.name))]
         if fk.on_update:
             kwargs.append(("onupdate", lit(fk.on_update)))
@@ -296,7 +296,7 @@ class ColumnRenderer:
 
     def _inline_fk(self, fk: ForeignKey) -> str:
         target = lit(self._target(fk.ref_schema, fk.ref_table, fk.ref_columns[0]))
-        return call("db.ForeignKey", [target], self._fk_kwargs(fk))
+        return call("db.ForeignKey", [target], self.fk_kwargs(fk))
 
     def _fk_constraint(self, table: Table, fk: ForeignKey) -> str:
         cols = "[" + ", ".join(lit(c) for c in fk.columns) + "]"
@@ -308,7 +308,7 @@ class ColumnRenderer:
             )
             + "]"
         )
-        return call("db.ForeignKeyConstraint", [cols, refs], self._fk_kwargs(fk))
+        return call("db.ForeignKeyConstraint", [cols, refs], self.fk_kwargs(fk))
 
     def _constraint(self, func: str, constraint: Constraint) -> str:
         kwargs = [("name", lit(constraint.name))]
@@ -449,7 +449,7 @@ def _quote(name: str) -> str:
     return quote_ident(name)
 
 
-def _sequence_name(default: str) -> tuple[str | None, str] | None:
+def sequence_name(default: str) -> tuple[str | None, str] | None:
     """(schema, name) of the sequence in a ``nextval('...'::regclass)`` default."""
     match = _NEXTVAL.match(default)
     if not match:

@@ -6,7 +6,7 @@ generate, check, verify and the tests are small consumers of ``generate_files``.
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from .build import PackagePlan, build_plan, select_specs
@@ -36,13 +36,10 @@ def load_schema(config: Config, url: str | None, snapshot: Path | None) -> Schem
         schema = load_snapshot(snapshot)
         if config.schemas:
             keep = set(config.schemas)
-            schema = Schema(
+            schema = replace(
+                schema,
                 tables=tuple(t for t in schema.tables if t.schema in keep),
-                enums=schema.enums,
-                domains=schema.domains,
                 others=tuple(r for r in schema.others if r.schema in keep),
-                server_version=schema.server_version,
-                default_schema=schema.default_schema,
             )
         return schema
     url = url or os.environ.get(config.url_env)
@@ -65,14 +62,12 @@ def output_dir(config: Config, out: Path | None) -> Path:
     return config.output
 
 
-def regenerate_command(config: Config, groups: list[str], all_groups: bool) -> str:
+def regenerate_command(config: Config, groups: list[str]) -> str:
+    """The command a generated file's header tells the reader to run."""
     parts = ["modelgen generate"]
     if config.path is not None:
         parts.append(f"--config {config.path.name}")
-        if all_groups:
-            parts.append("--all")
-        else:
-            parts += [f"--group {g}" for g in groups]
+        parts += [f"--group {g}" for g in groups]
     else:
         parts.append(f"--url ${config.url_env} --out DIR")
     return " ".join(parts)
@@ -91,26 +86,15 @@ def generate_files(
     existing = scan_models(config.models) if config.files else ()
     env = make_environment(config.templates)
     files: list[GeneratedFile] = []
-    by_group: dict[str, list[str]] = {}
-    for spec in selected:
-        by_group.setdefault(spec.group, [])
-    plan = build_plan(
-        schema, config, selected, out_dir, existing, regenerate="modelgen generate"
-    )
+    plan = build_plan(schema, config, selected, out_dir, existing)
     for file_plan in plan.files:
-        command = regenerate_command(
-            config, [file_plan.group] if file_plan.group and config.files else [], False
+        groups_of_file = [file_plan.group] if file_plan.group and config.files else []
+        file_plan = replace(
+            file_plan, regenerate=regenerate_command(config, groups_of_file)
         )
-        file_plan = _with_regenerate(file_plan, command)
         body = format_source(render_file(env, file_plan), str(file_plan.path))
         header = render_header(env, file_plan, f"{HASH_PREFIX}{content_hash(body)}")
         files.append(GeneratedFile(file_plan.path, header + body, file_plan.tables))
     for path, content in plan.extras:
         files.append(GeneratedFile(path, content, overwrite_if_present=False))
     return Generation(tuple(files), plan, out_dir)
-
-
-def _with_regenerate(plan, command):  # type: ignore[no-untyped-def]
-    from dataclasses import replace
-
-    return replace(plan, regenerate=command)

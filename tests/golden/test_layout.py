@@ -18,7 +18,9 @@ def generate(schema, style: str, tmp: Path, formatter: str | None) -> dict[str, 
     if formatter:
         os.environ["MODELGEN_FORMATTER"] = formatter
     try:
-        result = generate_files(schema, Config(path=None, root=tmp, style=style), out=tmp / "m")
+        result = generate_files(
+            schema, Config(path=None, root=tmp, style=style), out=tmp / "m"
+        )
     finally:
         os.environ.pop("MODELGEN_FORMATTER", None)
     return {str(f.path.name): f.content for f in result.files}

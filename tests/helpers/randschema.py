@@ -18,8 +18,35 @@ from modelgen.schema import (
     TypeRef,
 )
 
-NASTY = ["'", '"', '"""', "\\", "\n", "#", " ", ".", "-", "ü", "漢", "\t", "{", "}", "%"]
-KEYWORDS = ["class", "def", "import", "query", "metadata", "db", "uuid", "self", "match", "id"]
+NASTY = [
+    "'",
+    '"',
+    '"""',
+    "\\",
+    "\n",
+    "#",
+    " ",
+    ".",
+    "-",
+    "ü",
+    "漢",
+    "\t",
+    "{",
+    "}",
+    "%",
+]
+KEYWORDS = [
+    "class",
+    "def",
+    "import",
+    "query",
+    "metadata",
+    "db",
+    "uuid",
+    "self",
+    "match",
+    "id",
+]
 TYPES = [
     ("integer", "int4", ()),
     ("bigint", "int8", ()),
@@ -51,7 +78,9 @@ def _text(rng: random.Random) -> str:
 
 def random_schema(seed: int, tables: int = 6) -> Schema:
     rng = random.Random(seed)
-    enum = Enum("public", _word(rng), tuple(dict.fromkeys(_text(rng)[:30] for _ in range(4))))
+    enum = Enum(
+        "public", _word(rng), tuple(dict.fromkeys(_text(rng)[:30] for _ in range(4)))
+    )
     out: list[Table] = []
     names: list[str] = []
     for _ in range(tables):
@@ -64,9 +93,11 @@ def random_schema(seed: int, tables: int = 6) -> Schema:
                 "id",
                 TypeRef("integer", "int4", "pg_catalog", "b"),
                 False,
-                identity=Identity(True, rng.choice([1, 7]), 1, 1, 2147483647, False, 1)
-                if rng.random() < 0.3
-                else None,
+                identity=(
+                    Identity(True, rng.choice([1, 7]), 1, 1, 2147483647, False, 1)
+                    if rng.random() < 0.3
+                    else None
+                ),
             )
         ]
         col_names = {"id"}
@@ -79,7 +110,13 @@ def random_schema(seed: int, tables: int = 6) -> Schema:
             kind = "b"
             schema_name = "pg_catalog"
             if rng.random() < 0.1:
-                display, typname, schema_name, kind, mods = enum.name, enum.name, "public", "e", ()
+                display, typname, schema_name, kind, mods = (
+                    enum.name,
+                    enum.name,
+                    "public",
+                    "e",
+                    (),
+                )
             columns.append(
                 Column(
                     col,
@@ -94,20 +131,43 @@ def random_schema(seed: int, tables: int = 6) -> Schema:
             target = rng.choice(out)
             col = _word(rng, 1, 40) + "_id"
             if col not in col_names:
-                columns.append(Column(col, TypeRef("integer", "int4", "pg_catalog", "b"), True))
+                columns.append(
+                    Column(col, TypeRef("integer", "int4", "pg_catalog", "b"), True)
+                )
                 fks.append(
-                    ForeignKey(f"{name}_{col}_fkey"[:63], (col,), "public", target.name, ("id",),
-                               on_delete=rng.choice([None, "CASCADE", "SET NULL"]))
+                    ForeignKey(
+                        f"{name}_{col}_fkey"[:63],
+                        (col,),
+                        "public",
+                        target.name,
+                        ("id",),
+                        on_delete=rng.choice([None, "CASCADE", "SET NULL"]),
+                    )
                 )
         checks = ()
         if rng.random() < 0.5:
-            checks = (Constraint(_word(rng, 1, 63), "c", (), "", expression=f"{_word(rng)} <> '{_text(rng)}'"),)
+            checks = (
+                Constraint(
+                    _word(rng, 1, 63),
+                    "c",
+                    (),
+                    "",
+                    expression=f"{_word(rng)} <> '{_text(rng)}'",
+                ),
+            )
         indexes = ()
         if rng.random() < 0.5:
             indexes = (
-                Index(_word(rng, 1, 63), rng.random() < 0.3, rng.choice(["btree", "gin"]),
-                      (IndexElement(None, f"lower({_word(rng)})"), IndexElement(columns[-1].name, None)),
-                      predicate=rng.choice([None, f"{_word(rng)} IS NOT NULL"])),
+                Index(
+                    _word(rng, 1, 63),
+                    rng.random() < 0.3,
+                    rng.choice(["btree", "gin"]),
+                    (
+                        IndexElement(None, f"lower({_word(rng)})"),
+                        IndexElement(columns[-1].name, None),
+                    ),
+                    predicate=rng.choice([None, f"{_word(rng)} IS NOT NULL"]),
+                ),
             )
         out.append(
             Table(
@@ -115,9 +175,11 @@ def random_schema(seed: int, tables: int = 6) -> Schema:
                 name,
                 tuple(columns),
                 comment=_text(rng) if rng.random() < 0.4 else None,
-                primary_key=Constraint(f"{name}_pkey"[:63], "p", ("id",), "PRIMARY KEY (id)")
-                if rng.random() < 0.9
-                else None,
+                primary_key=(
+                    Constraint(f"{name}_pkey"[:63], "p", ("id",), "PRIMARY KEY (id)")
+                    if rng.random() < 0.9
+                    else None
+                ),
                 foreign_keys=tuple(fks),
                 checks=checks,
                 indexes=indexes,
