@@ -270,3 +270,7 @@ def _rel(path: Path) -> str:
 
 def main() -> None:  # pragma: no cover - console entry point
     app()
+
+
+from . import commands_drift  # noqa: E402,F401
+from . import commands_migration as commands_migration  # noqa: E402,F401

@@ -27,6 +27,9 @@ KEYS = {
     "templates": "folder of templates overriding the built-in ones, file by file",
     "class_names": "table -> class name overrides",
     "groups": "group -> {file.py -> [tables]}",
+    "models_import": "dotted package `modelgen drift` imports the models from (default: derived from models)",
+    "app_path": "folder put on sys.path to import models_import (default: the config's folder)",
+    "ignore_findings": "drift findings to ignore: pattern -> reason (see docs/drift.md)",
 }
 
 
@@ -54,6 +57,9 @@ class Config:
     templates: Path | None = None
     class_names: dict[str, str] = field(default_factory=dict)
     files: tuple[FileSpec, ...] = ()
+    models_import: str | None = None  # None: derived from `models` relative to app_path
+    app_path: Path | None = None  # None: the config's folder
+    ignore_findings: dict[str, str] = field(default_factory=dict)
 
     @property
     def groups(self) -> tuple[str, ...]:
@@ -168,6 +174,23 @@ def _validate(data: dict[str, Any], path: Path, prefix: str) -> Config:
         ):
             raise err(f"class_names.{table}", f"{cls!r} is not a valid class name")
 
+    models_import = string("models_import")
+    if models_import is not None and not _DOTTED.fullmatch(models_import):
+        raise err(
+            "models_import", f"{models_import!r} is not a module path like app.models"
+        )
+    if models_import is not None and models_import.startswith("."):
+        raise err("models_import", "must be an absolute module path like app.models")
+    ignore_findings = data.get("ignore_findings", {})
+    if not isinstance(ignore_findings, dict):
+        raise err("ignore_findings", 'must be a table of "pattern" = "reason"')
+    for pattern, reason in ignore_findings.items():
+        if not isinstance(reason, str) or not reason.strip():
+            raise err(
+                f"ignore_findings.{pattern}",
+                "every ignored finding needs a reason (a non-empty string)",
+            )
+
     files = _groups(data.get("groups", {}), err)
     return Config(
         path=path,
@@ -182,6 +205,9 @@ def _validate(data: dict[str, Any], path: Path, prefix: str) -> Config:
         templates=directory("templates"),
         class_names=dict(class_names),
         files=files,
+        models_import=models_import,
+        app_path=directory("app_path"),
+        ignore_findings={k: v.strip() for k, v in ignore_findings.items()},
     )
 
 

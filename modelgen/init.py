@@ -1,0 +1,253 @@
+"""`modelgen init`: a starting modelgen.toml for an app that has none, every key explained.
+
+The tables the app's models lack go to a group ``unassigned``, one proposed
+file per table; migration bookkeeping tables go to ``ignore``.  The text is
+validated with ``config.load_config`` before it is written (temp file + rename),
+and an existing file is never replaced.
+"""
+
+from __future__ import annotations
+
+import ast
+import json
+import os
+import tempfile
+from collections import Counter
+from dataclasses import dataclass
+from pathlib import Path
+
+from . import naming
+from .config import load_config
+from .errors import ConfigError, ModelgenError
+from .existing import scan_models
+from .models_import import derive_module
+from .schema import Schema
+
+# bookkeeping tables of migration tools: never modelled
+MIGRATION_TABLES = ("alembic_version", "flyway_schema_history", "schema_migrations")
+_SKIP_DIRS = {".venv", "venv", "env", "node_modules", "site-packages", "__pycache__"}
+
+
+@dataclass(frozen=True)
+class InitResult:
+    path: Path
+    text: str
+    missing: tuple[str, ...]
+    ignored: tuple[str, ...]
+    models: Path
+
+    @property
+    def summary(self) -> str:
+        return (
+            f"{len(self.missing)} table(s) without a model in group 'unassigned', "
+            f"{len(self.ignored)} ignored, models in {_relative(self.models, self.path.parent)}"
+        )
+
+
+def find_models_dir(root: Path) -> Path | None:
+    """The folder named ``models`` (up to 3 levels down) holding the most ``__tablename__``s."""
+    best: tuple[int, Path] | None = None
+    for current, dirs, _files in os.walk(root):
+        here = Path(current)
+        depth = len(here.relative_to(root).parts)
+        dirs[:] = sorted(
+            d for d in dirs if d not in _SKIP_DIRS and not d.startswith(".")
+        )
+        if depth >= 3:
+            dirs[:] = []
+        if here.name == "models" or here == root / "models":
+            count = len(scan_models(here))
+            if count and (best is None or count > best[0]):
+                best = (count, here)
+    return best[1] if best else None
+
+
+def detect_db_import(models_dir: Path, models_module: str | None) -> str | None:
+    """The module the models most often import ``db`` from."""
+    counts: Counter[str] = Counter()
+    for path in sorted(models_dir.rglob("*.py")):
+        try:
+            tree = ast.parse(path.read_text(encoding="utf-8"))
+        except (OSError, SyntaxError, UnicodeDecodeError, ValueError):
+            continue
+        for node in ast.walk(tree):
+            if not isinstance(node, ast.ImportFrom):
+                continue
+            if not any(alias.name == "db" for alias in node.names):
+                continue
+            if node.level == 0 and node.module:
+                counts[node.module] += 1
+            elif models_module:
+                # the package the file is in, then one level up per extra dot
+                package = models_module.split(".")
+                package += list(path.parent.relative_to(models_dir).parts)
+                base = package[: len(package) - (node.level - 1)]
+                if base:
+                    counts[".".join(base + ([node.module] if node.module else []))] += 1
+    return counts.most_common(1)[0][0] if counts else None
+
+
+def _toml(value: str) -> str:
+    return json.dumps(value, ensure_ascii=False)
+
+
+def build_init_config(
+    schema: Schema, config_path: Path, models_dir: Path
+) -> InitResult:
+    root = config_path.parent
+    default = schema.default_schema
+    existing = scan_models(models_dir)
+    modelled = {(m.schema or default, m.table) for m in existing}
+    ignored = sorted(
+        {
+            t.name if t.schema == default else f"{t.schema}.{t.name}"
+            for t in schema.tables
+            if t.name in MIGRATION_TABLES
+        }
+    )
+    missing = []
+    for table in sorted(schema.tables, key=lambda t: t.key):
+        label = (
+            table.name if table.schema == default else f"{table.schema}.{table.name}"
+        )
+        if table.key not in modelled and label not in ignored:
+            missing.append((table, label))
+    taken = {p.stem for p in models_dir.glob("*.py")} | {"__init__"}
+    rel_models = _relative(models_dir, root)
+    module = derive_module(root, models_dir)
+    db_import = detect_db_import(models_dir, module)
+    schemas = sorted({t.schema for t in schema.tables}) or [default]
+
+    lines = [
+        "# modelgen configuration, written by `modelgen init`.",
+        "# Paths are relative to this file. Review it, then run:",
+        "#   modelgen generate --group unassigned --dry-run",
+        "",
+        "# Environment variable holding the production database URL (a read-only role is enough).",
+        'url_env = "DATABASE_URL"',
+        "",
+        "# Package the generated model files are written into (here: beside the hand-written ones).",
+        f"output = {_toml(rel_models)}",
+        "",
+        "# Module that defines `db = SQLAlchemy()`; generated files do `from <db_import> import db`.",
+    ]
+    if db_import:
+        lines.append(f"db_import = {_toml(db_import)}")
+    else:
+        lines += [
+            "# (not detected in the models: check this)",
+            'db_import = "app.extensions"',
+        ]
+    lines += [
+        "",
+        "# Folder of the hand-written models: scanned for __tablename__ so no table is modelled twice.",
+        f"models = {_toml(rel_models)}",
+        "",
+        "# Package `modelgen drift` imports to read the models' columns, with app_path on sys.path.",
+    ]
+    if module:
+        lines += [f"models_import = {_toml(module)}", 'app_path = "."']
+    else:
+        lines += [
+            "# (the models folder is not an importable package under this folder: set both)",
+            '# models_import = "app.models"',
+            '# app_path = "."',
+        ]
+    lines += [
+        "",
+        "# Database schemas to read.",
+        "schemas = [" + ", ".join(_toml(s) for s in schemas) + "]",
+        "",
+        "# Tables that never get a model (migration bookkeeping). Extension-owned",
+        "# tables (PostGIS spatial_ref_sys, ...) are never read, so they need no entry.",
+        "ignore = [" + ", ".join(_toml(t) for t in ignored) + "]",
+        "",
+        '# "classic": db.Column(...); "typed": Mapped[...] = db.mapped_column(...).',
+        'style = "classic"',
+        "",
+        "# Findings `modelgen drift` should not fail on, each with a reason",
+        "# (or use a .modelgen-ignore file beside this one; see docs/drift.md).",
+        "[ignore_findings]",
+        '# "users.legacy_flag" = "kept for the old mobile app until 2026"',
+        "",
+    ]
+    if missing:
+        lines += [
+            "# Groups: group -> file -> tables. `modelgen generate --group NAME` writes one",
+            "# group's files. Every table without a model starts in its own file in group",
+            "# `unassigned`: move them into groups and files that suit your team.",
+            "[groups.unassigned]",
+        ]
+        for table, label in missing:
+            base = naming.module_name(
+                table.name
+                if table.schema == default
+                else f"{table.schema}_{table.name}"
+            )
+            filename = naming.unique(base, taken) + ".py"
+            lines.append(f"{_toml(filename)} = [{_toml(label)}]")
+    else:
+        lines += [
+            "# Every table already has a model: no groups yet. Add [groups.NAME] tables",
+            '# ("file.py" = ["table"]) when production grows new tables.',
+        ]
+    text = "\n".join(lines) + "\n"
+    return InitResult(
+        config_path,
+        text,
+        tuple(label for _, label in missing),
+        tuple(ignored),
+        models_dir,
+    )
+
+
+def _relative(path: Path, root: Path) -> str:
+    try:
+        return path.resolve().relative_to(root.resolve()).as_posix() or "."
+    except ValueError:
+        return os.path.relpath(path.resolve(), root.resolve()).replace(os.sep, "/")
+
+
+def write_init_config(
+    schema: Schema, config_path: Path, models: Path | None
+) -> InitResult:
+    """Build, validate and write the config; never replaces an existing file."""
+    root = config_path.parent
+    if models is not None:
+        models_dir = models.resolve()
+        if not models_dir.is_dir():
+            raise ModelgenError(f"{models}: models folder not found")
+    else:
+        found = find_models_dir(root)
+        if found is None:
+            raise ModelgenError(
+                f"no models folder with __tablename__ found under {root}: pass --models PATH"
+            )
+        models_dir = found
+    result = build_init_config(schema, config_path, models_dir)
+    root.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=root, prefix=f".{config_path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            handle.write(result.text)
+        try:
+            load_config(Path(tmp))
+        except ConfigError as exc:  # a bug here, never the user's: say so plainly
+            raise ModelgenError(
+                f"modelgen init wrote an invalid config: {exc}"
+            ) from None
+        try:
+            os.link(tmp, config_path)  # fails if the file appeared meanwhile
+        except FileExistsError:
+            raise ModelgenError(
+                f"{config_path}: already exists; modelgen init never overwrites a config"
+            ) from None
+        except OSError:
+            if config_path.exists():
+                raise ModelgenError(
+                    f"{config_path}: already exists; modelgen init never overwrites a config"
+                ) from None
+            os.replace(tmp, config_path)
+    finally:
+        Path(tmp).unlink(missing_ok=True)
+    return result

@@ -1,0 +1,541 @@
+"""Schema facts + selected tables -> one Alembic revision that creates them, guarded step by step.
+
+The revision's DDL comes from the same rendering decisions as the models
+(modelgen.columns.ColumnRenderer), with ``db.X`` turned into ``sa.X``; every
+database name reaches the file through ``lit()``.  Each step of ``upgrade()``
+runs only when its object is absent from the catalog read at the start, and is
+recorded in ``modelgen_migration_log`` so ``downgrade()`` drops exactly that.
+See docs/migration.md.
+"""
+
+from __future__ import annotations
+
+import ast
+import hashlib
+import io
+import re
+import textwrap
+import tokenize
+import types
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Any
+
+import jinja2
+
+from .build import select_specs
+from .columns import ColumnRenderer, call, lit, sequence_name
+from .config import Config
+from .errors import ModelgenError
+from .format import format_source
+from .render import render_template
+from .schema import Domain, Enum, ForeignKey, Schema, Table
+from .typemap import domain_variable, enum_variable, render_type
+
+TEMPLATE = "migration.py.j2"
+LOG_TABLE = "modelgen_migration_log"
+_NEVER_MIGRATED = ("alembic_version", LOG_TABLE)
+_PLACEHOLDER = "0" * 12
+
+
+class MigrationError(ModelgenError):
+    """The revision cannot be written: versions folder, heads, selection (exit 2)."""
+
+
+@dataclass(frozen=True)
+class TableStep:
+    schema: str  # a literal, or None for the default schema
+    name: str  # a literal
+    requires: tuple[tuple[str, str], ...]  # ("requires"/"types", tuple literal)
+    args: tuple[str, ...]  # columns, constraints, indexes
+    kwargs: tuple[tuple[str, str], ...]
+
+
+@dataclass(frozen=True)
+class ForeignKeyStep:
+    """A foreign key between two tables of the revision, added after both exist."""
+
+    schema: str
+    table: str
+    name: str
+    args: str  # the arguments of op.create_foreign_key(...)
+
+
+@dataclass(frozen=True)
+class MigrationPlan:
+    docstring: str
+    import_groups: tuple[tuple[str, ...], ...]
+    revision: str  # literal
+    down_revision: str  # literal or None
+    definitions: tuple[tuple[str, str], ...]  # enum and domain variables
+    custom_types: tuple[tuple[str, str], ...]
+    label_enums: tuple[str, ...]
+    schemas: tuple[str, ...]  # literals of non-default schemas the tables live in
+    types: tuple[str, ...]  # enum then domain variables, in creation order
+    sequences: tuple[str, ...]  # sa.Sequence(...) of non-owned nextval() defaults
+    tables: tuple[TableStep, ...]
+    foreign_keys: tuple[ForeignKeyStep, ...]
+
+
+@dataclass(frozen=True)
+class MigrationFile:
+    path: Path
+    content: str
+    revision: str
+    down_revision: str | None
+    tables: tuple[str, ...]
+
+
+# -- selection and order -----------------------------------------------------
+
+
+def select_tables(
+    schema: Schema, config: Config, groups: list[str], all_groups: bool
+) -> list[Table]:
+    """The tables of the chosen groups, in the config's order, each once."""
+    specs = select_specs(config, schema, groups, all_groups)
+    seen: dict[tuple[str, str], Table] = {}
+    for spec in specs:
+        for name in spec.tables:
+            table = schema.find_table(name)
+            if table is None:
+                raise MigrationError(
+                    f"{config.label}: key 'groups.{spec.group}.{spec.filename}': "
+                    f"table {name!r} is not in the database"
+                )
+            if table.name not in _NEVER_MIGRATED:
+                seen.setdefault(table.key, table)
+    if not seen:
+        raise MigrationError("no tables selected: nothing to migrate")
+    return list(seen.values())
+
+
+def order_tables(tables: list[Table]) -> tuple[list[Table], set[tuple[str, str, str]]]:
+    """Foreign-key order (targets first; ties keep the given order) and the foreign
+    keys that must wait until every table exists: (schema, table, fk name) of the
+    keys that close a cycle."""
+    by_key = {t.key: t for t in tables}
+    remaining = list(tables)
+    placed: set[tuple[str, str]] = set()
+    ordered: list[Table] = []
+    deferred: set[tuple[str, str, str]] = set()
+
+    def waits_for(table: Table) -> set[tuple[str, str]]:
+        return {
+            (fk.ref_schema, fk.ref_table)
+            for fk in table.foreign_keys
+            if (fk.ref_schema, fk.ref_table) in by_key
+            and (fk.ref_schema, fk.ref_table) != table.key
+        } - placed
+
+    def reaches(start: tuple[str, str]) -> set[tuple[str, str]]:
+        seen: set[tuple[str, str]] = set()
+        todo = [start]
+        while todo:
+            for target in waits_for(by_key[todo.pop()]):
+                if target not in seen:
+                    seen.add(target)
+                    todo.append(target)
+        return seen
+
+    while remaining:
+        ready = next((t for t in remaining if not waits_for(t)), None)
+        if ready is None:
+            # Stuck on cycles: take the first table whose every wait leads back to
+            # it (one exists in each cycle no other cycle blocks) and let its keys
+            # to those tables wait until all tables exist.
+            ready = next(
+                t for t in remaining if all(t.key in reaches(w) for w in waits_for(t))
+            )
+            waits = waits_for(ready)
+            for fk in ready.foreign_keys:
+                if (fk.ref_schema, fk.ref_table) in waits:
+                    deferred.add((ready.schema, ready.name, fk.name))
+        remaining.remove(ready)
+        placed.add(ready.key)
+        ordered.append(ready)
+    return ordered, deferred
+
+
+# -- plan ------------------------------------------------------------------
+
+
+def to_sa(expr: str) -> str:
+    """``db.X`` -> ``sa.X`` in a rendered expression; string literals are left alone."""
+    offsets = [0]
+    for line in expr.splitlines(keepends=True):
+        offsets.append(offsets[-1] + len(line))
+    tokens = [
+        tok
+        for tok in tokenize.generate_tokens(io.StringIO(expr).readline)
+        if tok.type not in (tokenize.NEWLINE, tokenize.NL, tokenize.ENDMARKER)
+    ]
+    starts = []
+    for i, tok in enumerate(tokens):
+        if (
+            tok.type == tokenize.NAME
+            and tok.string == "db"
+            and i + 1 < len(tokens)
+            and tokens[i + 1].string == "."
+            and (i == 0 or tokens[i - 1].string != ".")
+        ):
+            starts.append(offsets[tok.start[0] - 1] + tok.start[1])
+    out = expr
+    for start in reversed(starts):
+        out = out[:start] + "sa" + out[start + 2 :]
+    return out
+
+
+def _schema_lit(schema: Schema, name: str | None) -> str:
+    return "None" if not name or name == schema.default_schema else lit(name)
+
+
+def _enum_definition(schema: Schema, enum: Enum) -> str:
+    kwargs = [("name", lit(enum.name))]
+    if enum.schema != schema.default_schema:
+        kwargs.append(("schema", lit(enum.schema)))
+    kwargs.append(("create_type", "False"))  # created by upgrade(), when absent
+    return call("postgresql.ENUM", [lit(label) for label in enum.labels], kwargs)
+
+
+def _pairs(schema: Schema, items: list[tuple[str, str]]) -> str:
+    inner = [f"({_schema_lit(schema, s)}, {lit(n)})" for s, n in items]
+    return "(" + ", ".join(inner) + ("," if len(inner) == 1 else "") + ")"
+
+
+@dataclass
+class _Collected:
+    definitions: dict[str, str]
+    enums: dict[tuple[str, str], Enum]
+    domains: dict[tuple[str, str], Domain]
+    custom: dict[str, str]
+    imports: set[str]
+    sequences: dict[tuple[str | None, str], str]
+
+
+def _table_step(
+    schema: Schema,
+    renderer: ColumnRenderer,
+    table: Table,
+    deferred: set[tuple[str, str, str]],
+    selected: set[tuple[str, str]],
+    found: _Collected,
+) -> TableStep:
+    inline = tuple(
+        fk
+        for fk in table.foreign_keys
+        if (table.schema, table.name, fk.name) not in deferred
+    )
+    rendered = renderer.table(
+        replace(table, foreign_keys=inline), {c.name: "" for c in table.columns}
+    )
+    found.imports |= rendered.imports
+    found.custom.update(rendered.custom_types)
+    required_types: list[tuple[str, str]] = []
+    for column in table.columns:
+        typed = render_type(column.type, schema, schema.default_schema)
+        for enum in typed.enums:
+            found.enums[(enum.schema, enum.name)] = enum
+        for domain in typed.domains:
+            found.domains[(domain.schema, domain.name)] = domain
+            expr = rendered.definitions[domain_variable(domain)]
+            found.definitions[domain_variable(domain)] = (
+                expr[:-1] + ", create_type=False)"
+            )
+        ref = column.type
+        declared = (
+            ref.kind == "e" and schema.enum(ref.schema, ref.name) is not None
+        ) or (ref.kind == "d" and schema.domain(ref.schema, ref.name) is not None)
+        if ref.schema != "pg_catalog" and not declared:  # an extension's type
+            required_types.append((ref.schema, ref.name))
+        if column.default and not renderer.is_pg_serial(table, column):
+            sequence = sequence_name(column.default)
+            if sequence is not None:
+                seq_schema, seq_name = sequence
+                kwargs = [("schema", lit(seq_schema))] if seq_schema else []
+                found.sequences[sequence] = call("sa.Sequence", [lit(seq_name)], kwargs)
+    targets = sorted(
+        {
+            (fk.ref_schema, fk.ref_table)
+            for fk in table.foreign_keys
+            if (fk.ref_schema, fk.ref_table) not in selected
+        }
+    )
+    requires: list[tuple[str, str]] = []
+    if targets:
+        requires.append(("requires", _pairs(schema, targets)))
+    if required_types:
+        requires.append(("types", _pairs(schema, sorted(set(required_types)))))
+    return TableStep(
+        schema=_schema_lit(schema, table.schema),
+        name=lit(table.name),
+        requires=tuple(requires),
+        args=tuple(to_sa(a) for a in rendered.column_exprs + rendered.table_args),
+        kwargs=tuple((k.strip('"'), to_sa(v)) for k, v in rendered.table_kwargs),
+    )
+
+
+def _fk_step(
+    schema: Schema, renderer: ColumnRenderer, table: Table, fk: ForeignKey
+) -> ForeignKeyStep:
+    args = [
+        lit(fk.name),
+        lit(table.name),
+        lit(fk.ref_table),
+        "[" + ", ".join(lit(c) for c in fk.columns) + "]",
+        "[" + ", ".join(lit(c) for c in fk.ref_columns) + "]",
+    ]
+    kwargs = [(k, v) for k, v in renderer.fk_kwargs(fk) if k != "name"]
+    if table.schema != schema.default_schema:
+        kwargs.append(("source_schema", lit(table.schema)))
+    if fk.ref_schema != schema.default_schema:
+        kwargs.append(("referent_schema", lit(fk.ref_schema)))
+    return ForeignKeyStep(
+        schema=_schema_lit(schema, table.schema),
+        table=lit(table.name),
+        name=lit(fk.name),
+        args=", ".join(args + [f"{k}={v}" for k, v in kwargs]),
+    )
+
+
+def build_migration(
+    schema: Schema,
+    tables: list[Table],
+    revision: str,
+    down_revision: str | None,
+    message: str,
+) -> MigrationPlan:
+    """Every string of the revision decided here; the template only places them."""
+    renderer = ColumnRenderer(schema, "classic")
+    ordered, deferred = order_tables(tables)
+    selected = {t.key for t in tables}
+    found = _Collected({}, {}, {}, {}, set(), {})
+    steps = [
+        _table_step(schema, renderer, t, deferred, selected, found) for t in ordered
+    ]
+    fk_steps = [
+        _fk_step(schema, renderer, t, fk)
+        for t in ordered
+        for fk in t.foreign_keys
+        if (t.schema, t.name, fk.name) in deferred
+    ]
+    definitions = dict(found.definitions)
+    enums = [found.enums[k] for k in sorted(found.enums)]
+    domains = [found.domains[k] for k in sorted(found.domains)]
+    for enum in enums:
+        definitions[enum_variable(enum)] = _enum_definition(schema, enum)
+    third = {"import sqlalchemy as sa", "from alembic import op"}
+    third.add("from sqlalchemy.dialects import postgresql")
+    std: set[str] = set()
+    for line in found.imports:
+        if line.startswith("from typing") or line.startswith("import "):
+            std.add(line)
+        else:
+            third.add(line)
+    import_groups = tuple(
+        tuple(sorted(group, key=_isort_key)) for group in (std, third) if group
+    )
+    names = [f"{t.schema}.{t.name}" for t in ordered]
+    schemas = sorted({t.schema for t in tables} - {schema.default_schema})
+    return MigrationPlan(
+        docstring=_docstring(message, revision, down_revision, names),
+        import_groups=import_groups,
+        revision=lit(revision),
+        down_revision=lit(down_revision) if down_revision else "None",
+        definitions=tuple(
+            (name, to_sa(expr)) for name, expr in sorted(definitions.items())
+        ),
+        custom_types=tuple(sorted(found.custom.items())),
+        label_enums=tuple(enum_variable(e) for e in enums),
+        schemas=tuple(lit(s) for s in schemas),
+        types=tuple(enum_variable(e) for e in enums)
+        + tuple(domain_variable(d) for d in domains),
+        sequences=tuple(found.sequences[k] for k in sorted(found.sequences, key=str)),
+        tables=tuple(steps),
+        foreign_keys=tuple(fk_steps),
+    )
+
+
+def _isort_key(line: str) -> tuple[int, str]:
+    """isort's order inside a section: ``import x`` lines, then ``from x import y``."""
+    return (0 if line.startswith("import ") else 1, line.split()[1])
+
+
+def _docstring(
+    message: str, revision: str, down_revision: str | None, tables: list[str]
+) -> str:
+    shown = lit(message)[1:-1]
+    if lit(message).startswith("'"):
+        shown = shown.replace('"', '\\"')
+    listed = ", ".join(lit(t)[1:-1].replace('"', '\\"') for t in tables)
+    return "\n".join(
+        [
+            f'"""{shown}',
+            "",
+            f"Revision ID: {revision}",
+            f"Revises: {down_revision or ''}",
+            "",
+            *textwrap.wrap(
+                f"Generated by modelgen from the production schema. Tables: {listed}.",
+                width=79,
+                break_on_hyphens=False,
+            ),
+            "upgrade() creates only what the database lacks, and records it in",
+            f"{LOG_TABLE}; downgrade() drops only what that record names.",
+            '"""',
+        ]
+    )
+
+
+# -- the versions folder -----------------------------------------------------
+
+
+def _string_or_none(node: ast.expr | None) -> tuple[str, ...] | None:
+    if isinstance(node, ast.Constant) and node.value is None:
+        return ()
+    if isinstance(node, ast.Constant) and isinstance(node.value, str):
+        return (node.value,)
+    if isinstance(node, ast.Tuple | ast.List) and all(
+        isinstance(e, ast.Constant) and isinstance(e.value, str) for e in node.elts
+    ):
+        return tuple(e.value for e in node.elts)  # type: ignore[attr-defined]
+    return None
+
+
+def read_revisions(versions_dir: Path) -> dict[str, tuple[str, ...]]:
+    """revision -> the revisions it names as down_revision, for every script in the folder."""
+    found: dict[str, tuple[str, ...]] = {}
+    for path in sorted(versions_dir.glob("*.py")):
+        try:
+            tree = ast.parse(path.read_text(encoding="utf-8"), str(path))
+        except (OSError, UnicodeDecodeError, SyntaxError) as exc:
+            raise MigrationError(f"{path}: cannot read revision: {exc}") from None
+        values: dict[str, tuple[str, ...] | None] = {}
+        for node in tree.body:
+            target, value = None, None
+            if isinstance(node, ast.Assign) and len(node.targets) == 1:
+                target, value = node.targets[0], node.value
+            elif isinstance(node, ast.AnnAssign):
+                target, value = node.target, node.value
+            if isinstance(target, ast.Name) and target.id in (
+                "revision",
+                "down_revision",
+            ):
+                values[target.id] = _string_or_none(value)
+        revision = values.get("revision")
+        if not revision:
+            continue  # not a revision script (an __init__.py, a helper)
+        down = values.get("down_revision")
+        if down is None:
+            raise MigrationError(f"{path}: down_revision is not a literal")
+        if revision[0] in found:
+            raise MigrationError(f"{path}: revision {revision[0]!r} appears twice")
+        found[revision[0]] = down
+    return found
+
+
+def find_head(versions_dir: Path) -> str | None:
+    """The revision no other revision names as down_revision; None for an empty folder."""
+    revisions = read_revisions(versions_dir)
+    named = {down for downs in revisions.values() for down in downs}
+    heads = sorted(r for r in revisions if r not in named)
+    if len(heads) > 1:
+        raise MigrationError(
+            f"{versions_dir}: several heads ({', '.join(heads)}): merge them first "
+            "(alembic merge heads)"
+        )
+    return heads[0] if heads else None
+
+
+def slug(message: str) -> str:
+    text = re.sub(r"[^0-9A-Za-z]+", "_", message).strip("_").lower()
+    return text[:40].rstrip("_") or "modelgen"
+
+
+# -- render ------------------------------------------------------------------
+
+
+def render_migration(env: jinja2.Environment, plan: MigrationPlan) -> str:
+    return render_template(env, TEMPLATE, plan=plan)
+
+
+def generate_migration(
+    env: jinja2.Environment,
+    schema: Schema,
+    tables: list[Table],
+    versions_dir: Path | None,
+    message: str,
+) -> MigrationFile:
+    """The revision file: down_revision from the folder's head, a revision id that
+    is a hash of everything else (same inputs, same file, byte for byte)."""
+    down = find_head(versions_dir) if versions_dir and versions_dir.is_dir() else None
+    draft = render_migration(
+        env, build_migration(schema, tables, _PLACEHOLDER, down, message)
+    )
+    revision = hashlib.sha256(draft.encode("utf-8")).hexdigest()[:12]
+    plan = build_migration(schema, tables, revision, down, message)
+    folder = versions_dir or Path.cwd()
+    path = folder / f"{revision}_{slug(message)}.py"
+    content = format_source(render_migration(env, plan), str(path))
+    return MigrationFile(
+        path, content, revision, down, tuple(f"{t.schema}.{t.name}" for t in tables)
+    )
+
+
+# -- --sql: what upgrade() would run here ------------------------------------
+
+
+def load_revision(content: str, label: str) -> types.ModuleType:
+    """The revision as a module (what Alembic does with the file)."""
+    module = types.ModuleType("modelgen_revision")
+    module.__file__ = label
+    exec(compile(content, label, "exec"), module.__dict__)
+    return module
+
+
+def catalog_rows(url: str, sql: str) -> list[tuple[Any, ...]]:
+    """The revision's own catalog query, run read-only against ``url``."""
+    from .connect import connect
+
+    with connect(url) as conn:
+        cur = conn.cursor()
+        cur.execute("BEGIN TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY")
+        try:
+            cur.execute(sql)
+            return [tuple(row) for row in cur.fetchall()]
+        finally:
+            cur.execute("ROLLBACK")
+
+
+def upgrade_sql(content: str, label: str, rows: list[tuple[Any, ...]] | None) -> str:
+    """The SQL ``upgrade()`` emits for a database whose catalog query gave ``rows``
+    (None: an empty database), by running it in Alembic's offline mode."""
+    try:
+        from alembic.operations import Operations
+        from alembic.runtime.migration import MigrationContext
+    except ImportError:
+        raise MigrationError("--sql needs Alembic: pip install alembic") from None
+    module = load_revision(content, label)
+    buffer = io.StringIO()
+    opts: dict[str, Any] = {
+        "as_sql": True,
+        "output_buffer": buffer,
+        "literal_binds": True,
+    }
+    if rows is not None:
+        opts["modelgen_catalog"] = rows
+    context = MigrationContext.configure(
+        dialect_name="postgresql", dialect_opts={"paramstyle": "named"}, opts=opts
+    )
+    try:
+        with Operations.context(context), context.begin_transaction():
+            module.upgrade()
+    except module.MissingPrerequisite as exc:
+        raise MigrationError(str(exc)) from None
+    return buffer.getvalue()
+
+
+def migration_sql(item: MigrationFile, target_url: str) -> str:
+    module = load_revision(item.content, str(item.path))
+    rows = catalog_rows(target_url, module._CATALOG_SQL)
+    return upgrade_sql(item.content, str(item.path), rows)

@@ -1,0 +1,263 @@
+"""`modelgen migration` revisions run by Alembic against real PostgreSQL.
+
+Each test loads the fixture production into a fresh database, shapes it (a
+development copy lacks the four critical tables), runs the generated revision
+with Alembic, and compares catalogs fact by fact (modelgen.compare).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from alembic import command
+from alembic.config import Config as AlembicConfig
+from conftest import CRITICAL, FIXTURES, PRODUCTION_SQL
+from typer.testing import CliRunner
+
+from modelgen.cli import app
+from modelgen.compare import compare_schemas
+from modelgen.config import Config, load_config
+from modelgen.connect import connect
+from modelgen.migration import LOG_TABLE, generate_migration, select_tables
+from modelgen.reflect import reflect_url
+from modelgen.render import make_environment
+from modelgen.schema import Schema
+from modelgen.scratch import execute, run_sql_file
+from modelgen.snapshot import write_snapshot
+
+CRITICAL_KEYS = [("public", t) for t in CRITICAL]
+
+ENV_PY = '''\
+"""A minimal Alembic environment: the URL comes from config.attributes."""
+
+import sqlalchemy as sa
+from alembic import context
+
+url = context.config.attributes["url"]
+engine = sa.create_engine(url, poolclass=sa.pool.NullPool)
+with engine.connect() as connection:
+    context.configure(connection=connection)
+    with context.begin_transaction():
+        context.run_migrations()
+engine.dispose()
+'''
+
+
+def alembic_project(root: Path) -> Path:
+    (root / "versions").mkdir(parents=True)
+    (root / "env.py").write_text(ENV_PY)
+    return root / "versions"
+
+
+def alembic_config(root: Path, url: str) -> AlembicConfig:
+    config = AlembicConfig()
+    config.set_main_option("script_location", str(root))
+    config.attributes["url"] = url
+    return config
+
+
+def write_revision(
+    versions: Path, schema: Schema, config: Config, groups: list[str], all_groups=False
+) -> Path:
+    tables = select_tables(schema, config, groups, all_groups)
+    item = generate_migration(
+        make_environment(), schema, tables, versions, "create tables"
+    )
+    item.path.write_text(item.content)
+    return item.path
+
+
+@pytest.fixture
+def critical_revision(tmp_path: Path, production_schema) -> Path:  # type: ignore[no-untyped-def]
+    """An Alembic project whose one revision creates the critical group."""
+    root = tmp_path / "alembic"
+    versions = alembic_project(root)
+    config = load_config(FIXTURES / "modelgen.toml")
+    write_revision(versions, production_schema, config, ["critical"])
+    return root
+
+
+def production_copy(make_db: Callable[[], str]) -> str:
+    url = make_db()
+    run_sql_file(url, PRODUCTION_SQL)
+    return url
+
+
+def dev_copy(make_db: Callable[[], str], *extra: str) -> str:
+    """Production without the four critical tables (and without alembic_version)."""
+    url = production_copy(make_db)
+    drops = [f"DROP TABLE {t} CASCADE" for t in CRITICAL]
+    execute(url, *drops, "DROP TABLE alembic_version", *extra)
+    return url
+
+
+def others(schema: Schema) -> list[tuple[str, str]]:
+    skip = {*CRITICAL, "alembic_version", LOG_TABLE}
+    return [t.key for t in schema.tables if t.name not in skip]
+
+
+def scalar(url: str, sql: str) -> object:
+    with connect(url) as conn:
+        cur = conn.cursor()
+        cur.execute(sql)
+        return cur.fetchone()[0]
+
+
+def test_upgrade_creates_the_four_tables_on_a_dev_copy_exactly_as_production(
+    critical_revision: Path, make_db: Callable[[], str], production_schema
+) -> None:
+    dev = dev_copy(make_db)
+    command.upgrade(alembic_config(critical_revision, dev), "head")
+    actual = reflect_url(dev)
+    assert compare_schemas(production_schema, actual, CRITICAL_KEYS) == []
+
+
+def test_upgrade_on_production_changes_nothing(
+    critical_revision: Path, make_db: Callable[[], str]
+) -> None:
+    prod = production_copy(make_db)
+    before = reflect_url(prod)
+    command.upgrade(alembic_config(critical_revision, prod), "head")
+    after = reflect_url(prod)
+    keys = [t.key for t in before.tables if t.name != "alembic_version"]
+    assert compare_schemas(before, after, keys) == []
+    assert before.enums == after.enums and before.domains == after.domains
+    assert LOG_TABLE not in {t.name for t in after.tables}
+
+
+def test_downgrade_base_removes_the_four_tables_and_nothing_else(
+    critical_revision: Path, make_db: Callable[[], str], production_schema
+) -> None:
+    dev = dev_copy(make_db)
+    config = alembic_config(critical_revision, dev)
+    before = reflect_url(dev)
+    command.upgrade(config, "head")
+    assert LOG_TABLE in {t.name for t in reflect_url(dev).tables}
+    command.downgrade(config, "base")
+    after = reflect_url(dev)
+    names = {t.name for t in after.tables}
+    assert not names & set(CRITICAL) and LOG_TABLE not in names
+    assert compare_schemas(before, after, others(before)) == []
+    assert before.enums == after.enums  # types it found present stay
+    command.upgrade(config, "head")  # and again
+    assert compare_schemas(production_schema, reflect_url(dev), CRITICAL_KEYS) == []
+
+
+def test_missing_enum_label_is_added_in_place_and_absent_enum_created(
+    critical_revision: Path, make_db: Callable[[], str], production_schema
+) -> None:
+    # payment_status lacks 'refunded' (only the critical tables use it);
+    # application_status is absent altogether
+    dev = dev_copy(
+        make_db,
+        "DROP TYPE payment_status",
+        "CREATE TYPE payment_status AS ENUM "
+        "('pending', 'processing', 'succeeded', 'failed', 'cancelled')",
+        "DROP TYPE application_status",
+    )
+    oid = scalar(dev, "SELECT 'payment_status'::regtype::oid")
+    config = alembic_config(critical_revision, dev)
+    command.upgrade(config, "head")
+    assert compare_schemas(production_schema, reflect_url(dev), CRITICAL_KEYS) == []
+    assert scalar(dev, "SELECT 'payment_status'::regtype::oid") == oid  # not recreated
+    command.downgrade(config, "base")
+    after = reflect_url(dev)
+    assert after.enum("public", "application_status") is None  # it created that one
+    kept = after.enum("public", "payment_status")
+    assert (
+        kept is not None and "refunded" in kept.labels
+    )  # PostgreSQL cannot drop a label
+
+
+def test_upgrade_on_an_empty_database_names_the_missing_table(
+    critical_revision: Path, make_db: Callable[[], str]
+) -> None:
+    empty = make_db()
+    with pytest.raises(RuntimeError, match=r"table public\.jobs does not exist"):
+        command.upgrade(alembic_config(critical_revision, empty), "head")
+    assert (
+        scalar(empty, "SELECT count(*) FROM pg_class WHERE relname = 'applications'")
+        == 0
+    )
+
+
+def test_sql_prints_create_table_only_for_absent_tables(
+    project: Path, make_db: Callable[[], str], production_schema, tmp_path: Path
+) -> None:
+    dev = dev_copy(make_db, "CREATE TABLE invoices (id integer)")  # one present
+    snapshot = tmp_path / "production.json"
+    write_snapshot(production_schema, snapshot)
+    versions = project / "migrations" / "versions"
+    versions.mkdir(parents=True)
+    result = CliRunner().invoke(
+        app,
+        [
+            "migration",
+            "--config",
+            str(project / "modelgen.toml"),
+            "--snapshot",
+            str(snapshot),
+            "--url",
+            dev,
+            "--group",
+            "critical",
+            "--sql",
+        ],
+    )
+    assert result.exit_code == 0, result.output
+    sql = result.stdout
+    for table in ("applications", "payments", "user_sessions"):
+        assert f"CREATE TABLE IF NOT EXISTS {table} (" in sql
+    assert "CREATE TABLE IF NOT EXISTS invoices" not in sql
+    assert "CREATE TYPE" not in sql  # both enums exist there
+    assert list(versions.iterdir()) == []  # nothing written
+
+
+def test_all_tables_on_an_empty_database_with_a_cycle_and_a_second_schema(
+    tmp_path: Path, make_db: Callable[[], str]
+) -> None:
+    """Bootstrap (no config, --all): every kind of object the revision creates."""
+    source = make_db()
+    execute(
+        source,
+        "CREATE SCHEMA billing",
+        "CREATE TYPE billing.tier AS ENUM ('free', 'pro')",
+        "CREATE DOMAIN positive_int AS integer CONSTRAINT positive_int_check CHECK (VALUE > 0)",
+        "CREATE SEQUENCE shared_seq",
+        "CREATE TABLE teams (id integer PRIMARY KEY, owner_id integer, "
+        "tiers billing.tier[], size positive_int, "
+        "code bigint DEFAULT nextval('shared_seq') NOT NULL)",
+        "CREATE TABLE members (id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY, "
+        "team_id integer NOT NULL REFERENCES teams (id) DEFERRABLE INITIALLY DEFERRED, "
+        "mentor_id bigint REFERENCES members (id), during tstzrange, "
+        "name text, upper_name text GENERATED ALWAYS AS (upper(name)) STORED, "
+        "EXCLUDE USING gist (during WITH &&))",
+        "ALTER TABLE teams ADD CONSTRAINT teams_owner_id_fkey "
+        "FOREIGN KEY (owner_id) REFERENCES members (id)",
+        "CREATE TABLE billing.accounts (team_id integer PRIMARY KEY REFERENCES teams, "
+        "tier billing.tier NOT NULL DEFAULT 'free')",
+        "COMMENT ON COLUMN billing.accounts.tier IS 'it''s \"quoted\" \\\\ db.Column'",
+    )
+    schema = reflect_url(source)
+    root = tmp_path / "alembic"
+    write_revision(alembic_project(root), schema, Config(None, tmp_path), [], True)
+    target = make_db()
+    config = alembic_config(root, target)
+    command.upgrade(config, "head")
+    actual = reflect_url(target)
+    assert compare_schemas(schema, actual, [t.key for t in schema.tables]) == []
+    assert actual.enums == schema.enums and actual.domains == schema.domains
+    command.downgrade(config, "base")
+    left = reflect_url(target)
+    assert [t.name for t in left.tables] == ["alembic_version"]
+    assert left.enums == () and left.domains == ()
+    assert (
+        scalar(target, "SELECT count(*) FROM pg_class WHERE relname = 'shared_seq'")
+        == 0
+    )
+    assert (
+        scalar(target, "SELECT count(*) FROM pg_namespace WHERE nspname = 'billing'")
+        == 0
+    )

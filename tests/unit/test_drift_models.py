@@ -1,0 +1,231 @@
+"""Reading the app's models (import, static fallback), the new config keys, and `init`."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import pytest
+
+from modelgen.config import load_config
+from modelgen.errors import ConfigError, ModelgenError
+from modelgen.init import build_init_config, detect_db_import, write_init_config
+from modelgen.models_import import column_lines, derive_module, load_models
+from modelgen.schema import Column, Schema, Table, TypeRef
+
+pytest.importorskip("flask_sqlalchemy")
+
+HAND_WRITTEN = 23
+
+
+def test_models_are_imported_and_the_interpreter_is_left_as_it_was(
+    project: Path,
+) -> None:
+    config = load_config(project / "modelgen.toml")
+    path_before = list(sys.path)
+    models = load_models(config)
+    assert models.method == "import", models.detail
+    assert models.detail == "imported app.models"
+    assert len(models.tables) == HAND_WRITTEN
+    assert sys.path == path_before
+    assert not [m for m in sys.modules if m == "app" or m.startswith("app.")]
+
+    users = next(t for t in models.tables if t.name == "users")
+    assert users.class_name == "User" and users.path is not None
+    assert users.path.name == "user.py" and users.line == 11
+    assert users.columns is not None
+    columns = {c.name: c for c in users.columns}
+    assert columns["email"].type_sql == "VARCHAR(255)"
+    assert columns["email"].nullable is False and columns["email"].line == 15
+    assert columns["role"].enum_name == "user_role"
+    assert columns["role"].enum_labels == ("customer", "worker", "admin", "support")
+    assert columns["created_at"].server_default is None  # a Python-side default only
+    assert ("u", None, ("email",)) in [
+        (c.kind, c.name, c.columns) for c in users.constraints
+    ]
+    jobs = next(t for t in models.tables if t.name == "jobs")
+    assert {i.name for i in jobs.indexes} == {"ix_jobs_customer_id", "ix_jobs_status"}
+
+    # a second run (fresh copies of the app's modules) gives the same facts
+    assert load_models(config).tables == models.tables
+
+
+def test_a_package_that_cannot_be_imported_falls_back_to_the_static_scan(
+    project: Path,
+) -> None:
+    init = project / "app" / "models" / "__init__.py"
+    init.write_text("import not_installed_anywhere\n" + init.read_text())
+    models = load_models(load_config(project / "modelgen.toml"))
+    assert models.method == "static"
+    assert "not_installed_anywhere" in models.detail
+    assert len(models.tables) == HAND_WRITTEN
+    assert all(t.columns is None for t in models.tables)
+    assert not [m for m in sys.modules if m == "app" or m.startswith("app.")]
+
+
+def test_a_module_that_fails_is_scanned_and_the_rest_compared(project: Path) -> None:
+    broken = project / "app" / "models" / "extra.py"
+    broken.write_text(
+        "from app.extensions import db\n"
+        "raise RuntimeError('boom')\n"
+        "class Extra(db.Model):\n"
+        "    __tablename__ = 'extras'\n"
+        "    id = db.Column(db.Integer, primary_key=True)\n"
+    )
+    models = load_models(load_config(project / "modelgen.toml"))
+    assert models.method == "partial"
+    assert any("app.models.extra" in p and "boom" in p for p in models.problems)
+    extra = next(t for t in models.tables if t.name == "extras")
+    assert extra.columns is None and extra.line == 3
+    assert next(t for t in models.tables if t.name == "users").columns is not None
+
+
+def test_models_import_can_be_configured(project: Path) -> None:
+    config_path = project / "modelgen.toml"
+    config_path.write_text(
+        config_path.read_text().replace(
+            'style = "classic"',
+            'style = "classic"\nmodels_import = "nope.models"\napp_path = "."',
+        )
+    )
+    config = load_config(config_path)
+    assert config.models_import == "nope.models" and config.app_path == project
+    models = load_models(config)
+    assert models.method == "static" and "nope" in models.detail
+
+
+def test_derive_module() -> None:
+    root = Path("/srv/app")
+    assert derive_module(root, root / "app" / "models") == "app.models"
+    assert derive_module(root, Path("/elsewhere/models")) is None
+    assert derive_module(root, root / "my-app" / "models") is None
+
+
+def test_column_lines_come_from_the_class_body(project: Path) -> None:
+    lines = column_lines(
+        project / "app" / "models" / "booking.py", "Booking", "bookings"
+    )
+    assert lines["id"] == 12 and lines["updated_at"] == 24
+
+
+@pytest.mark.parametrize(
+    "text, key",
+    [
+        ('models_import = "app..models"\n', "models_import"),
+        ('models_import = ".models"\n', "models_import"),
+        (
+            '[ignore_findings]\n"users.nickname" = ""\n',
+            "ignore_findings.users.nickname",
+        ),
+        ('[ignore_findings]\n"users" = 3\n', "ignore_findings.users"),
+        ('ignore_findings = "x"\n', "ignore_findings"),
+    ],
+)
+def test_new_config_keys_are_validated_naming_file_and_key(
+    tmp_path: Path, text: str, key: str
+) -> None:
+    path = tmp_path / "modelgen.toml"
+    path.write_text(text)
+    with pytest.raises(ConfigError) as exc:
+        load_config(path)
+    assert str(exc.value).startswith(f"{path}: key '{key}'")
+
+
+def test_ignore_findings_in_the_config(tmp_path: Path) -> None:
+    path = tmp_path / "modelgen.toml"
+    path.write_text('[ignore_findings]\n"users.nickname" = " analytics "\n')
+    assert load_config(path).ignore_findings == {"users.nickname": "analytics"}
+
+
+# -- init -----------------------------------------------------------------------------------
+
+
+def _table(name: str, schema: str = "public") -> Table:
+    return Table(
+        schema,
+        name,
+        (Column("id", TypeRef("integer", "int4", "pg_catalog", "b"), False),),
+    )
+
+
+def small_schema() -> Schema:
+    return Schema(
+        tables=(
+            _table("users"),
+            _table("jobs"),
+            _table("payments"),
+            _table("class"),
+            _table("alembic_version"),
+            _table("events", "audit"),
+        )
+    )
+
+
+def test_init_writes_a_config_that_loads(project: Path) -> None:
+    (project / "modelgen.toml").unlink()
+    target = project / "modelgen.toml"
+    result = write_init_config(small_schema(), target, None)
+    assert result.missing == ("audit.events", "class", "payments")
+    assert result.ignored == ("alembic_version",)
+    config = load_config(target)
+    assert config.models == project / "app" / "models"
+    assert config.output == project / "app" / "models"
+    assert config.db_import == "app.extensions"
+    assert config.models_import == "app.models"
+    assert config.ignore == ("alembic_version",)
+    assert config.schemas == ("audit", "public")
+    assert [(f.group, f.filename, f.tables) for f in config.files] == [
+        ("unassigned", "audit_events.py", ("audit.events",)),
+        ("unassigned", "class_.py", ("class",)),
+        ("unassigned", "payments.py", ("payments",)),
+    ]
+    text = target.read_text()
+    for key in (
+        "url_env",
+        "output",
+        "db_import",
+        "models",
+        "schemas",
+        "ignore",
+        "style",
+    ):
+        # every key has a comment line right above it
+        lines = text.splitlines()
+        index = next(i for i, line in enumerate(lines) if line.startswith(f"{key} ="))
+        assert lines[index - 1].startswith("#"), key
+
+    with pytest.raises(ModelgenError, match="never overwrites"):
+        write_init_config(small_schema(), target, None)
+    assert target.read_text() == text
+
+
+def test_init_avoids_file_names_the_models_folder_already_uses(project: Path) -> None:
+    schema = Schema(tables=(_table("user"),))  # user.py holds the users model
+    result = build_init_config(schema, project / "x.toml", project / "app" / "models")
+    assert '"user_2.py" = ["user"]' in result.text
+
+
+def test_init_without_a_models_folder_says_what_to_pass(tmp_path: Path) -> None:
+    with pytest.raises(ModelgenError, match="--models PATH"):
+        write_init_config(small_schema(), tmp_path / "modelgen.toml", None)
+    assert not (tmp_path / "modelgen.toml").exists()
+
+
+def test_db_import_is_detected_from_relative_imports(tmp_path: Path) -> None:
+    models = tmp_path / "shop" / "models"
+    models.mkdir(parents=True)
+    (models / "a.py").write_text("from ..database import db\n")
+    (models / "b.py").write_text("from ..database import db\n")
+    (models / "c.py").write_text("from shop.other import db\n")
+    assert detect_db_import(models, "shop.models") == "shop.database"
+
+
+def test_an_app_printing_while_imported_does_not_touch_stdout(
+    project: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    init = project / "app" / "models" / "__init__.py"
+    init.write_text("print('loading models')\n" + init.read_text())
+    models = load_models(load_config(project / "modelgen.toml"))
+    assert models.method == "import"
+    captured = capsys.readouterr()
+    assert captured.out == "" and "loading models" in captured.err
