@@ -26,8 +26,13 @@ def select_specs(
     config: Config, schema: Schema, groups: list[str], all_groups: bool
 ) -> list[FileSpec]:
     """The files to generate: the config's groups, or a module per schema with no config."""
-    if not config.files:
+    if config.bootstrap:
         return bootstrap_specs(config, schema)
+    if not config.files:
+        raise ConfigError(
+            f"{config.label}: no [groups] in the config, so nothing to generate "
+            "(`modelgen init` proposes groups for the tables your models lack)"
+        )
     if all_groups:
         return list(config.files)
     unknown = [g for g in groups if g not in config.groups]
@@ -66,7 +71,7 @@ def build_plan(
     out_dir: Path,
     existing: tuple[ExistingModel, ...] = (),
 ) -> PackagePlan:
-    bootstrap = not config.files
+    bootstrap = config.bootstrap
     universe = list(bootstrap_specs(config, schema) if bootstrap else config.files)
     group_order = {g: i for i, g in enumerate(dict.fromkeys(s.group for s in universe))}
     hand = _hand_written(existing, schema)

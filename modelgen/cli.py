@@ -123,7 +123,7 @@ def generate(
             + (" ..." if len(result.plan.unmodelled) > 10 else ""),
             err=True,
         )
-    if cfg.files:
+    if not cfg.bootstrap:
         typer.echo(
             "\nadd to the models package's __init__.py (modelgen never edits it):"
         )
@@ -171,9 +171,17 @@ def check(
         raise typer.Exit(1)
 
 
-@app.command()
+snapshot_app = typer.Typer(
+    invoke_without_command=True,
+    help="Save the reflected schema as JSON; `snapshot diff OLD NEW` compares two.",
+)
+app.add_typer(snapshot_app, name="snapshot")
+
+
+@snapshot_app.callback()
 @guarded
 def snapshot(
+    ctx: typer.Context,
     url: UrlOpt = None,
     config: ConfigOpt = None,
     output: Annotated[
@@ -181,6 +189,8 @@ def snapshot(
     ] = Path("schema.json"),
 ) -> None:
     """Save the reflected schema as deterministic JSON (read-only on the database)."""
+    if ctx.invoked_subcommand is not None:
+        return
     from .pipeline import load_schema
     from .snapshot import write_snapshot
 
@@ -214,7 +224,7 @@ def verify(
     cfg = _load(config)
     schema = load_schema(cfg, url, snapshot)
     tables = None
-    if cfg.files:
+    if not cfg.bootstrap:
         specs = select_specs(cfg, schema, group or [], all_groups)
         tables = set()
         for spec in specs:

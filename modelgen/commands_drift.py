@@ -1,4 +1,4 @@
-"""Typer commands `drift`, `snapshot-diff` and `init`: parse, call, print, exit code.
+"""Typer commands `drift`, `snapshot diff` and `init`: parse, call, print, exit code.
 
 Registered on the shared ``app`` by the import at the bottom of cli.py.  The
 report goes to stdout, progress to stderr (``--quiet`` silences it); colours
@@ -15,7 +15,7 @@ from typing import Annotated
 
 import typer
 
-from .cli import ConfigOpt, SnapshotOpt, UrlOpt, app, guarded
+from .cli import ConfigOpt, SnapshotOpt, UrlOpt, app, guarded, snapshot_app
 from .errors import ModelgenError
 
 
@@ -100,7 +100,7 @@ def drift(
         raise typer.Exit(report.exit_code)
 
 
-@app.command("snapshot-diff")
+@snapshot_app.command("diff")
 @guarded
 def snapshot_diff(
     old: Annotated[Path, typer.Argument(help="the older snapshot (schema.json)")],
@@ -131,6 +131,10 @@ def snapshot_diff(
     )
     if not diff.empty:
         raise typer.Exit(1)
+
+
+# the first spelling, kept working for scripts written against it
+app.command("snapshot-diff", hidden=True)(snapshot_diff)
 
 
 @app.command()

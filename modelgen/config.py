@@ -69,6 +69,11 @@ class Config:
         return tuple(seen)
 
     @property
+    def bootstrap(self) -> bool:
+        """No config file at all: every table of every schema gets a model."""
+        return self.path is None
+
+    @property
     def label(self) -> str:
         return str(self.path) if self.path else "command line"
 

@@ -83,12 +83,12 @@ def generate_files(
     groups = list(groups or [])
     out_dir = output_dir(config, out)
     selected = select_specs(config, schema, groups, all_groups)
-    existing = scan_models(config.models) if config.files else ()
+    existing = () if config.bootstrap else scan_models(config.models)
     env = make_environment(config.templates)
     files: list[GeneratedFile] = []
     plan = build_plan(schema, config, selected, out_dir, existing)
     for file_plan in plan.files:
-        groups_of_file = [file_plan.group] if file_plan.group and config.files else []
+        groups_of_file = [] if config.bootstrap else [file_plan.group or ""]
         file_plan = replace(
             file_plan, regenerate=regenerate_command(config, groups_of_file)
         )

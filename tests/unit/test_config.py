@@ -63,3 +63,16 @@ def test_toml_syntax_error_names_file_and_line(tmp_path: Path) -> None:
     with pytest.raises(ConfigError) as info:
         load_config(path)
     assert str(path) in str(info.value) and "line 2" in str(info.value)
+
+
+def test_a_config_without_groups_generates_nothing_rather_than_everything(
+    tmp_path: Path,
+) -> None:
+    from modelgen.build import select_specs
+    from modelgen.snapshot import load_snapshot
+
+    schema = load_snapshot(Path(__file__).parents[2] / "fixtures" / "production" / "schema.json")
+    config = load_config(write(tmp_path, 'output = "models"\n'))
+    with pytest.raises(ConfigError) as info:
+        select_specs(config, schema, [], True)
+    assert "no [groups]" in str(info.value)

@@ -1,4 +1,4 @@
-"""The drift, snapshot-diff and init commands without a database (synthetic snapshots)."""
+"""The drift, snapshot diff and init commands without a database (synthetic snapshots)."""
 
 from __future__ import annotations
 
@@ -37,15 +37,15 @@ def snapshot(path: Path, *names: str) -> Path:
 def test_snapshot_diff_exit_codes(tmp_path: Path) -> None:
     old = snapshot(tmp_path / "old.json", "users", "gone")
     new = snapshot(tmp_path / "new.json", "users", "fresh")
-    same = modelgen(tmp_path, "snapshot-diff", "old.json", "old.json")
+    same = modelgen(tmp_path, "snapshot", "diff", "old.json", "old.json")
     assert same.returncode == 0 and "no changes" in same.stdout
-    changed = modelgen(tmp_path, "snapshot-diff", str(old), str(new), "-f", "json")
+    changed = modelgen(tmp_path, "snapshot", "diff", str(old), str(new), "-f", "json")
     assert changed.returncode == 1, changed.stderr
     payload = json.loads(changed.stdout)
     assert payload["tables_added"] == ["fresh"]
     assert payload["tables_removed"] == ["gone"]
     (tmp_path / "bad.json").write_text("{")
-    broken = modelgen(tmp_path, "snapshot-diff", "old.json", "bad.json")
+    broken = modelgen(tmp_path, "snapshot", "diff", "old.json", "bad.json")
     assert broken.returncode == 2
     assert "bad.json" in broken.stderr and "Traceback" not in broken.stderr
 
