@@ -18,7 +18,7 @@ from .errors import ConfigError
 from .existing import ExistingModel
 from .literals import lit
 from .plan import ClassPlan, FilePlan, PackagePlan, TableVarPlan, Unit
-from .relationships import plan_relationships
+from .relationships import association_pair, plan_relationships
 from .schema import Schema
 
 
@@ -85,7 +85,9 @@ def build_plan(
             unit.columns[column.name] = naming.unique(
                 naming.attribute_name(column.name), unit.taken
             )
-    plan_relationships(units, lookup, hand, group_order, bootstrap, config.style)
+    plan_relationships(
+        units, lookup, hand, group_order, bootstrap, config.style, schema.default_schema
+    )
 
     db_import = ".extensions" if bootstrap else config.db_import
     files = []
@@ -192,9 +194,10 @@ def _name_classes(
     Decided over the whole universe in sorted table order, so a name never
     depends on which files are selected or on the order tables arrive in.
     """
+    _mark_associations(units, config.bootstrap)
     candidates: dict[str, list[Unit]] = defaultdict(list)
     for unit in sorted(units, key=lambda u: u.table.key):
-        if unit.table.primary_key is None:
+        if unit.table.primary_key is None or unit.association is not None:
             continue
         override = config.class_names.get(unit.table.name) or config.class_names.get(
             f"{unit.table.schema}.{unit.table.name}"
@@ -218,6 +221,30 @@ def _name_classes(
             unit.var_name = naming.unique(base, module_taken[unit.spec.filename])
 
 
+def _table_var_comment(unit: Unit) -> str:
+    if unit.note:
+        return unit.note
+    return "No primary key in the database: a Table, not a mapped class."
+
+
+def _mark_associations(units: list[Unit], bootstrap: bool) -> None:
+    """Link tables whose two ends are classes of the same group become db.Tables."""
+    by_key = {u.table.key: u for u in units}
+    for unit in units:
+        pair = association_pair(unit.table)
+        if pair is None:
+            continue
+        ends = [by_key.get((fk.ref_schema, fk.ref_table)) for fk in pair]
+        if all(
+            end is not None
+            and end.table.primary_key is not None
+            and association_pair(end.table) is None
+            and (bootstrap or end.spec.group == unit.spec.group)
+            for end in ends
+        ):
+            unit.association = pair
+
+
 def _file_plan(
     spec: FileSpec,
     members: list[Unit],
@@ -233,13 +260,17 @@ def _file_plan(
     definitions: dict[str, str] = {}
     custom: dict[str, str] = {}
     for unit in members:
-        rendered = renderer.table(unit.table, unit.columns)
+        rendered = renderer.table(unit.table, unit.columns, unit.class_name is None)
         imports |= rendered.imports
         definitions.update(rendered.definitions)
         custom.update(rendered.custom_types)
         if unit.class_name is None:
             assert unit.var_name is not None
-            table_vars.append(TableVarPlan(unit.var_name, rendered.table_expr()))
+            table_vars.append(
+                TableVarPlan(
+                    unit.var_name, rendered.table_expr(), _table_var_comment(unit)
+                )
+            )
             continue
         rels = unit.relationships
         if style == "typed":

@@ -45,7 +45,13 @@ class ColumnRenderer:
         self.schema = schema
         self.style = style
 
-    def table(self, table: Table, attrs: dict[str, str]) -> RenderedTable:
+    def table(
+        self, table: Table, attrs: dict[str, str], as_table: bool | None = None
+    ) -> RenderedTable:
+        """Render ``table``'s columns (as class attributes ``attrs``, or with their
+        names for a db.Table when ``as_table``; default: when it has no primary key)."""
+        if as_table is None:
+            as_table = table.primary_key is None
         out = RenderedTable(name_literal=lit(table.name))
         inline_fks: dict[str, list[ForeignKey]] = {}
         composite_fks: list[ForeignKey] = []
@@ -69,7 +75,7 @@ class ColumnRenderer:
         column_exprs = []
         for column in table.columns:
             # a db.Table (no primary key) has no attributes: every column needs its name
-            attr = attrs[column.name] if pk is not None else ""
+            attr = "" if as_table else attrs[column.name]
             expr, annotation = self._column(
                 table,
                 column,

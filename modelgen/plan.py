@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .config import FileSpec
-from .schema import Table
+from .schema import ForeignKey, Table
 
 
 @dataclass(frozen=True)
@@ -40,10 +40,11 @@ class ClassPlan:
 
 @dataclass(frozen=True)
 class TableVarPlan:
-    """A table without a primary key: a ``db.Table`` (it cannot be mapped to a class)."""
+    """A ``db.Table``: a table without a primary key, or a pure link table."""
 
     name: str
     expr: str
+    comment: str  # one line saying why it is not a class (identifiers only)
 
 
 @dataclass(frozen=True)
@@ -89,3 +90,7 @@ class Unit:
     columns: dict[str, str] = field(default_factory=dict)  # column -> attribute
     taken: set[str] = field(default_factory=set)
     relationships: list[AttrPlan] = field(default_factory=list)
+    # a pure link table (two foreign keys and nothing else): a db.Table that the
+    # two classes reach each other through with `secondary`
+    association: tuple[ForeignKey, ForeignKey] | None = None
+    note: str | None = None  # the comment above a db.Table (identifiers only)

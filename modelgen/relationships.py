@@ -26,6 +26,7 @@ def plan_relationships(
     group_order: dict[str, int],
     bootstrap: bool,
     style: str,
+    default_schema: str = "public",
 ) -> None:
     """Forward relationships first (every class), then reverse ones, both in sorted order."""
     reverse_jobs: list[tuple[Unit, Unit, ForeignKey, str, str]] = []
@@ -66,6 +67,67 @@ def plan_relationships(
                 reverse_jobs.append((target, unit, fk, reverse, forward))
     for target, source, fk, reverse, forward in reverse_jobs:
         _add_reverse(target, source, fk, reverse, forward, style)
+    for unit in sorted(units, key=lambda u: u.table.key):
+        if unit.association is not None:
+            _add_many_to_many(unit, lookup, style, default_schema)
+
+
+def association_pair(table: Table) -> tuple[ForeignKey, ForeignKey] | None:
+    """The two foreign keys of a pure link table: every column in exactly one of two
+    foreign keys to two different tables, the key (if any) made of all of them."""
+    if len(table.foreign_keys) != 2:
+        return None
+    first, second = sorted(table.foreign_keys, key=lambda fk: fk.name)
+    if _fk_target(first) == _fk_target(second) or table.key in (
+        _fk_target(first),
+        _fk_target(second),
+    ):
+        return None
+    covered = list(first.columns) + list(second.columns)
+    names = [c.name for c in table.columns]
+    if sorted(covered) != sorted(names) or len(set(covered)) != len(covered):
+        return None
+    if table.primary_key is not None and set(table.primary_key.columns) != set(names):
+        return None
+    return first, second
+
+
+def _add_many_to_many(
+    link: Unit, lookup: dict[tuple[str, str], Unit], style: str, default_schema: str
+) -> None:
+    assert link.association is not None
+    first, second = (lookup[_fk_target(fk)] for fk in link.association)
+    assert first.class_name is not None and second.class_name is not None
+    table = link.table
+    secondary = (
+        table.name if table.schema == default_schema else f"{table.schema}.{table.name}"
+    )
+    on_first = naming.unique(
+        naming.attribute_name(naming.plural(naming.snake(second.class_name))),
+        first.taken,
+    )
+    on_second = naming.unique(
+        naming.attribute_name(naming.plural(naming.snake(first.class_name))),
+        second.taken,
+    )
+    link.note = (
+        f"Link table: {first.class_name}.{on_first} and "
+        f"{second.class_name}.{on_second} go through it."
+    )
+    for owner, other, name, back in (
+        (first, second, on_first, on_second),
+        (second, first, on_second, on_first),
+    ):
+        assert other.class_name is not None
+        expr = call(
+            "db.relationship",
+            [lit(other.class_name)],
+            [("secondary", lit(secondary)), ("back_populates", lit(back))],
+        )
+        annotation = (
+            f"Mapped[list[{lit(other.class_name)}]]" if style == "typed" else None
+        )
+        owner.relationships.append(AttrPlan(name, expr, annotation))
 
 
 def _forward_name(fk: ForeignKey, target_class: str, taken: set[str]) -> str:
