@@ -118,7 +118,15 @@ def build_plan(
     if bootstrap:
         extras = _bootstrap_extras(out_dir, files)
     unmodelled = tuple(f"{r.schema}.{r.name} ({r.kind})" for r in schema.others)
-    return PackagePlan(tuple(files), tuple(extras), tuple(imports), unmodelled)
+    written = {t for plan in files for t in plan.tables}
+    without_key = tuple(
+        f"{u.table.schema}.{u.table.name}"
+        for u in units
+        if u.table.primary_key is None and f"{u.table.schema}.{u.table.name}" in written
+    )
+    return PackagePlan(
+        tuple(files), tuple(extras), tuple(imports), unmodelled, without_key
+    )
 
 
 def _class_modules(

@@ -116,13 +116,8 @@ def generate(
         typer.echo(f"unchanged {_rel(path)}")
     for path in outcome.backups:
         typer.echo(f"kept the hand-edited version as {_rel(path)}")
-    if result.plan.unmodelled:
-        typer.echo(
-            f"not modelled ({len(result.plan.unmodelled)}): views, partitions and the like: "
-            + ", ".join(result.plan.unmodelled[:10])
-            + (" ..." if len(result.plan.unmodelled) > 10 else ""),
-            err=True,
-        )
+    _report_list("no primary key, written as db.Table", result.plan.without_key)
+    _report_list("not modelled (views, partitions ...)", result.plan.unmodelled)
     if not cfg.bootstrap:
         typer.echo(
             "\nadd to the models package's __init__.py (modelgen never edits it):"
@@ -269,6 +264,12 @@ def demo(
         first = next((p for p in written if p.name == "payments.py"), written[0])
         typer.echo(f"\n--- {_rel(first)} ---")
         typer.echo(first.read_text(encoding="utf-8"))
+
+
+def _report_list(label: str, items: tuple[str, ...], most: int = 10) -> None:
+    if items:
+        more = f" ... ({len(items) - most} more)" if len(items) > most else ""
+        typer.echo(f"{label} ({len(items)}): {', '.join(items[:most])}{more}", err=True)
 
 
 def _rel(path: Path) -> str:

@@ -71,11 +71,10 @@ class PackagePlan:
     """Everything one generate run produces."""
 
     files: tuple[FilePlan, ...]
-    extras: tuple[
-        tuple[Path, str], ...
-    ] = ()  # bootstrap: (path, content) of __init__, db
+    extras: tuple[tuple[Path, str], ...] = ()  # bootstrap: __init__.py, extensions.py
     import_lines: tuple[str, ...] = ()
-    unmodelled: tuple[str, ...] = ()
+    unmodelled: tuple[str, ...] = ()  # views, partitions ...: reported, never modelled
+    without_key: tuple[str, ...] = ()  # written as db.Table: no primary key to map
 
 
 @dataclass
