@@ -71,7 +71,9 @@ def test_a_config_without_groups_generates_nothing_rather_than_everything(
     from modelgen.build import select_specs
     from modelgen.snapshot import load_snapshot
 
-    schema = load_snapshot(Path(__file__).parents[2] / "fixtures" / "production" / "schema.json")
+    schema = load_snapshot(
+        Path(__file__).parents[2] / "fixtures" / "production" / "schema.json"
+    )
     config = load_config(write(tmp_path, 'output = "models"\n'))
     with pytest.raises(ConfigError) as info:
         select_specs(config, schema, [], True)
