@@ -35,6 +35,9 @@ _TOKEN = re.compile(
 )
 
 
+_MAYBE_MAGIC = re.compile(r",\s*[)\]}]")
+
+
 class Unsupported(Exception):
     """A statement this module does not lay out; Black formats it instead."""
 
@@ -210,6 +213,8 @@ def layout_statement(line: str) -> list[str]:
     if indent % 4:
         raise Unsupported("odd indentation")
     depth = indent // 4
+    if not _MAYBE_MAGIC.search(stripped) and _width(line) <= LINE_LENGTH:
+        return [line]  # fits, and no trailing comma that would force a split
     toks = tokenize(stripped)
     if not _magic_comma(toks) and _fits(toks, depth):
         return [render(toks, depth)]

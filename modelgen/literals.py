@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
+
+# text that needs no escape in a double-quoted literal (the common case, fast)
+_PLAIN = re.compile(r'[^"\\\x00-\x1f\x7f-\x9f\u2028\u2029\ufeff\ud800-\udfff]*\Z')
 
 
 def lit(value: str) -> str:
@@ -11,6 +15,8 @@ def lit(value: str) -> str:
     Quoted the way Black normalises strings: the quote needing fewer backslashes,
     double quotes on a tie, so formatting never has to rewrite it.
     """
+    if _PLAIN.match(value):
+        return f'"{value}"'
     double = _quote_body(value, '"')
     single = _quote_body(value, "'")
     if single.count("\\") < double.count("\\"):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cached_property
 
 
 @dataclass(frozen=True)
@@ -171,11 +172,15 @@ class Schema:
     default_schema: str = "public"
     source: dict[str, str] = field(default_factory=dict, compare=False, hash=False)
 
+    @cached_property
+    def _by_key(self) -> dict[tuple[str, str], Table]:
+        return {t.key: t for t in self.tables}
+
     def table(self, schema: str, name: str) -> Table:
-        for table in self.tables:
-            if table.schema == schema and table.name == name:
-                return table
-        raise KeyError(f"{schema}.{name}")
+        try:
+            return self._by_key[(schema, name)]
+        except KeyError:
+            raise KeyError(f"{schema}.{name}") from None
 
     def find_table(self, name: str) -> Table | None:
         """A table by ``name`` or ``schema.name``; a bare name prefers the default schema."""
@@ -188,12 +193,17 @@ class Schema:
                 return table
         return matches[0] if len(matches) == 1 else None
 
+    @cached_property
+    def _types(self) -> dict[tuple[str, str], Enum | Domain]:
+        found: dict[tuple[str, str], Enum | Domain] = {}
+        found.update({(d.schema, d.name): d for d in self.domains})
+        found.update({(e.schema, e.name): e for e in self.enums})
+        return found
+
     def enum(self, schema: str, name: str) -> Enum | None:
-        return next(
-            (e for e in self.enums if (e.schema, e.name) == (schema, name)), None
-        )
+        found = self._types.get((schema, name))
+        return found if isinstance(found, Enum) else None
 
     def domain(self, schema: str, name: str) -> Domain | None:
-        return next(
-            (d for d in self.domains if (d.schema, d.name) == (schema, name)), None
-        )
+        found = self._types.get((schema, name))
+        return found if isinstance(found, Domain) else None
