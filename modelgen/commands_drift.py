@@ -73,7 +73,9 @@ def drift(
 ) -> None:
     """Compare production with all the app's models: exit 0 agree, 1 drift, 2 error."""
     from .cli import _load
-    from .drift import compute_drift, load_ignore_rules, render_report
+    from .drift import compute_drift
+    from .drift_ignore import load_ignore_rules
+    from .drift_report import render_report, summary_line
     from .models_import import load_models
     from .pipeline import load_schema
 
@@ -93,8 +95,6 @@ def drift(
     )
     sys.stdout.write(render_report(report, fmt.value, Path.cwd(), _color()))
     if fmt is not ReportFormat.text:
-        from .drift import summary_line
-
         _progress(quiet, summary_line(report))
     if report.exit_code:
         raise typer.Exit(report.exit_code)
@@ -111,8 +111,8 @@ def snapshot_diff(
     quiet: QuietOpt = False,
 ) -> None:
     """What changed in production between two snapshots: exit 0 none, 1 changes, 2 error."""
-    from .drift import diff_schemas, render_snapshot_diff
     from .snapshot import load_snapshot
+    from .snapshot_diff import diff_schemas, render_snapshot_diff
 
     before = load_snapshot(old)
     after = load_snapshot(new)

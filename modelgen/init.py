@@ -18,10 +18,11 @@ from pathlib import Path
 
 from . import naming
 from .config import load_config
+from .drift_findings import display_name
 from .errors import ConfigError, ModelgenError
 from .existing import scan_models
 from .models_import import derive_module
-from .schema import Schema
+from .schema import Schema, Table
 
 # bookkeeping tables of migration tools: never modelled
 MIGRATION_TABLES = ("alembic_version", "flyway_schema_history", "schema_migrations")
@@ -96,28 +97,39 @@ def build_init_config(
 ) -> InitResult:
     root = config_path.parent
     default = schema.default_schema
-    existing = scan_models(models_dir)
-    modelled = {(m.schema or default, m.table) for m in existing}
+    modelled = {(m.schema or default, m.table) for m in scan_models(models_dir)}
     ignored = sorted(
         {
-            t.name if t.schema == default else f"{t.schema}.{t.name}"
+            display_name(*t.key, default)
             for t in schema.tables
             if t.name in MIGRATION_TABLES
         }
     )
     missing = []
     for table in sorted(schema.tables, key=lambda t: t.key):
-        label = (
-            table.name if table.schema == default else f"{table.schema}.{table.name}"
-        )
+        label = display_name(*table.key, default)
         if table.key not in modelled and label not in ignored:
             missing.append((table, label))
-    taken = {p.stem for p in models_dir.glob("*.py")} | {"__init__"}
     rel_models = _relative(models_dir, root)
     module = derive_module(root, models_dir)
-    db_import = detect_db_import(models_dir, module)
     schemas = sorted({t.schema for t in schema.tables}) or [default]
+    lines = _path_lines(rel_models, detect_db_import(models_dir, module), module)
+    lines += _table_lines(schemas, ignored)
+    lines += _group_lines(missing, default, models_dir)
+    text = "\n".join(lines) + "\n"
+    return InitResult(
+        config_path,
+        text,
+        tuple(label for _, label in missing),
+        tuple(ignored),
+        models_dir,
+    )
 
+
+def _path_lines(
+    rel_models: str, db_import: str | None, module: str | None
+) -> list[str]:
+    """Header, url_env, output, db_import, models, models_import and app_path."""
     lines = [
         "# modelgen configuration, written by `modelgen init`.",
         "# Paths are relative to this file. Review it, then run:",
@@ -153,7 +165,12 @@ def build_init_config(
             '# models_import = "app.models"',
             '# app_path = "."',
         ]
-    lines += [
+    return lines
+
+
+def _table_lines(schemas: list[str], ignored: list[str]) -> list[str]:
+    """schemas, ignore, style and an empty [ignore_findings]."""
+    return [
         "",
         "# Database schemas to read.",
         "schemas = [" + ", ".join(_toml(s) for s in schemas) + "]",
@@ -171,34 +188,31 @@ def build_init_config(
         '# "users.legacy_flag" = "kept for the old mobile app until 2026"',
         "",
     ]
-    if missing:
-        lines += [
-            "# Groups: group -> file -> tables. `modelgen generate --group NAME` writes one",
-            "# group's files. Every table without a model starts in its own file in group",
-            "# `unassigned`: move them into groups and files that suit your team.",
-            "[groups.unassigned]",
-        ]
-        for table, label in missing:
-            base = naming.module_name(
-                table.name
-                if table.schema == default
-                else f"{table.schema}_{table.name}"
-            )
-            filename = naming.unique(base, taken) + ".py"
-            lines.append(f"{_toml(filename)} = [{_toml(label)}]")
-    else:
-        lines += [
+
+
+def _group_lines(
+    missing: list[tuple[Table, str]], default: str, models_dir: Path
+) -> list[str]:
+    """Group ``unassigned``: one new file per table without a model."""
+    if not missing:
+        return [
             "# Every table already has a model: no groups yet. Add [groups.NAME] tables",
             '# ("file.py" = ["table"]) when production grows new tables.',
         ]
-    text = "\n".join(lines) + "\n"
-    return InitResult(
-        config_path,
-        text,
-        tuple(label for _, label in missing),
-        tuple(ignored),
-        models_dir,
-    )
+    lines = [
+        "# Groups: group -> file -> tables. `modelgen generate --group NAME` writes one",
+        "# group's files. Every table without a model starts in its own file in group",
+        "# `unassigned`: move them into groups and files that suit your team.",
+        "[groups.unassigned]",
+    ]
+    taken = {p.stem for p in models_dir.glob("*.py")} | {"__init__"}
+    for table, label in missing:
+        base = naming.module_name(
+            table.name if table.schema == default else f"{table.schema}_{table.name}"
+        )
+        filename = naming.unique(base, taken) + ".py"
+        lines.append(f"{_toml(filename)} = [{_toml(label)}]")
+    return lines
 
 
 def _relative(path: Path, root: Path) -> str:
@@ -238,12 +252,8 @@ def write_init_config(
             ) from None
         try:
             os.link(tmp, config_path)  # fails if the file appeared meanwhile
-        except FileExistsError:
-            raise ModelgenError(
-                f"{config_path}: already exists; modelgen init never overwrites a config"
-            ) from None
-        except OSError:
-            if config_path.exists():
+        except OSError as exc:  # FileExistsError, or no hard links on this filesystem
+            if isinstance(exc, FileExistsError) or config_path.exists():
                 raise ModelgenError(
                     f"{config_path}: already exists; modelgen init never overwrites a config"
                 ) from None

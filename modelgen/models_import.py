@@ -135,12 +135,21 @@ def load_models(config: Config) -> ModelSet:
 
 
 def _static(scanned: tuple[ExistingModel, ...], reason: str) -> ModelSet:
-    tables = tuple(
-        ModelTable(m.schema, m.table, m.class_name, m.path, m.line, m.generated)
-        for m in scanned
-    )
+    tables = tuple(_scanned_table(m) for m in scanned)
     return ModelSet(
         tables, "static", f"static scan of __tablename__ (import failed: {reason})"
+    )
+
+
+def _scanned_table(model: ExistingModel) -> ModelTable:
+    """A model known from the static scan only: where it is, but no columns."""
+    return ModelTable(
+        model.schema,
+        model.table,
+        model.class_name,
+        model.path,
+        model.line,
+        model.generated,
     )
 
 
@@ -165,26 +174,17 @@ def _import_tables(
         with warnings.catch_warnings(), contextlib.redirect_stdout(sys.stderr):
             warnings.simplefilter("ignore")
             for package, folder in packages:
-                try:
-                    modules.append(importlib.import_module(package))
-                except (
-                    BaseException
-                ) as exc:  # noqa: B036 - a user's import may sys.exit()
-                    if isinstance(exc, KeyboardInterrupt):
-                        raise
-                    raise _ImportFailed(
-                        f"import {package}: {type(exc).__name__}: {_first_line(exc)}"
-                    ) from None
+                module, problem = _try_import(package)
+                if problem is not None:
+                    raise _ImportFailed(problem)
+                modules.append(module)
                 for name, path in _submodules(package, folder):
-                    try:
-                        modules.append(importlib.import_module(name))
-                    except BaseException as exc:  # noqa: B036
-                        if isinstance(exc, KeyboardInterrupt):
-                            raise
+                    module, problem = _try_import(name)
+                    if problem is None:
+                        modules.append(module)
+                    else:
                         failed_files.add(path.resolve())
-                        problems.append(
-                            f"import {name}: {type(exc).__name__}: {_first_line(exc)}"
-                        )
+                        problems.append(problem)
         tables = _facts(modules, scanned, failed_files)
     finally:
         sys.path[:] = saved_path
@@ -192,6 +192,16 @@ def _import_tables(
             if _is_app_module(sys.modules.get(name), root):
                 del sys.modules[name]
     return tables, problems
+
+
+def _try_import(name: str) -> tuple[Any, str | None]:
+    """The module, or what went wrong importing it (``import NAME: Error: first line``)."""
+    try:
+        return importlib.import_module(name), None
+    except BaseException as exc:  # noqa: B036 - a user's import may sys.exit()
+        if isinstance(exc, KeyboardInterrupt):
+            raise
+        return None, f"import {name}: {type(exc).__name__}: {_first_line(exc)}"
 
 
 def _first_line(exc: BaseException) -> str:
@@ -215,21 +225,11 @@ def _submodules(package: str, folder: Path) -> Iterable[tuple[str, Path]]:
 def _is_app_module(module: Any, root: Path) -> bool:
     filename = getattr(module, "__file__", None)
     if filename:
-        try:
-            Path(filename).resolve().relative_to(root)
-            return True
-        except ValueError:
-            return False
+        return Path(filename).resolve().is_relative_to(root)
     locations = getattr(
         getattr(module, "__spec__", None), "submodule_search_locations", None
     )
-    for location in locations or ():
-        try:
-            Path(location).resolve().relative_to(root)
-            return True
-        except ValueError:
-            continue
-    return False
+    return any(Path(p).resolve().is_relative_to(root) for p in locations or ())
 
 
 def _facts(
@@ -237,22 +237,12 @@ def _facts(
 ) -> tuple[ModelTable, ...]:
     import sqlalchemy as sa
 
-    metadatas: dict[int, Any] = {}
-    classes: dict[int, type] = {}  # id(Table) -> mapped class
-    for module in modules:
-        for value in list(vars(module).values()):
-            for md in _metadatas_of(value, sa):
-                metadatas.setdefault(id(md), md)
-            table = (
-                getattr(value, "__table__", None) if isinstance(value, type) else None
-            )
-            if isinstance(table, sa.Table):
-                classes.setdefault(id(table), value)
+    metadatas, classes = _collect(modules, sa)
     locations = {(m.schema, m.table): m for m in scanned}
     by_name = {m.table: m for m in scanned}
     tables: list[ModelTable] = []
     seen: set[tuple[str | None, str]] = set()
-    for md in metadatas.values():
+    for md in metadatas:
         for table in md.tables.values():
             key = (table.schema, table.name)
             if key in seen:
@@ -268,17 +258,24 @@ def _facts(
             model.path.resolve() in failed
             and (model.schema, model.table) not in imported
         ):
-            tables.append(
-                ModelTable(
-                    model.schema,
-                    model.table,
-                    model.class_name,
-                    model.path,
-                    model.line,
-                    model.generated,
-                )
-            )
+            tables.append(_scanned_table(model))
     return tuple(sorted(tables, key=lambda t: (t.schema or "", t.name)))
+
+
+def _collect(modules: list[Any], sa: Any) -> tuple[list[Any], dict[int, type]]:
+    """Every MetaData the modules reach (first seen first), and id(Table) -> mapped class."""
+    metadatas: dict[int, Any] = {}
+    classes: dict[int, type] = {}
+    for module in modules:
+        for value in list(vars(module).values()):
+            for md in _metadatas_of(value, sa):
+                metadatas.setdefault(id(md), md)
+            table = (
+                getattr(value, "__table__", None) if isinstance(value, type) else None
+            )
+            if isinstance(table, sa.Table):
+                classes.setdefault(id(table), value)
+    return list(metadatas.values()), classes
 
 
 def _metadatas_of(value: Any, sa: Any) -> list[Any]:
@@ -362,6 +359,14 @@ def sql_text(clause: Any, dialect: Any) -> str:
     return str(clause.compile(dialect=dialect, compile_kwargs={"literal_binds": True}))
 
 
+def _try_sql(clause: Any, dialect: Any) -> str | None:
+    """``sql_text``, or None when the clause cannot be compiled."""
+    try:
+        return sql_text(clause, dialect)
+    except Exception:  # noqa: BLE001 - a user's odd clause is "unknown", not a crash
+        return None
+
+
 def _column_facts(column: Any, dialect: Any, sa: Any, line: int | None) -> ModelColumn:
     type_ = column.type
     try:
@@ -386,10 +391,7 @@ def _column_facts(column: Any, dialect: Any, sa: Any, line: int | None) -> Model
         if isinstance(arg, str):
             default_sql = "'" + arg.replace("'", "''") + "'"
         elif arg is not None:
-            try:
-                default_sql = sql_text(arg, dialect)
-            except Exception:  # noqa: BLE001
-                default_sql = None
+            default_sql = _try_sql(arg, dialect)
     return ModelColumn(
         name=column.name,
         type_sql=type_sql,
@@ -414,10 +416,7 @@ def _constraint_facts(constraint: Any, dialect: Any, sa: Any) -> ModelConstraint
     if isinstance(constraint, sa.CheckConstraint):
         if getattr(constraint, "_type_bound", False):
             return None  # created by a non-native Enum/Boolean, not declared by hand
-        try:
-            text = sql_text(constraint.sqltext, dialect)
-        except Exception:  # noqa: BLE001
-            text = None
+        text = _try_sql(constraint.sqltext, dialect)
         return ModelConstraint("c", name, columns, expression=text)
     if isinstance(constraint, sa.ForeignKeyConstraint):
         targets = [e.target_fullname.split(".") for e in constraint.elements]
@@ -445,17 +444,14 @@ def _index_facts(index: Any, dialect: Any, sa: Any) -> ModelIndex:
         if isinstance(expr, sa.Column):
             elements.append(expr.name)
         else:
-            try:
-                elements.append(sql_text(expr, dialect))
-            except Exception:  # noqa: BLE001
-                elements.append(str(expr))
+            text = _try_sql(expr, dialect)
+            elements.append(text if text is not None else str(expr))
     options = index.dialect_options["postgresql"]
     where = options.get("where")
     predicate = None
     if where is not None:
-        try:
-            predicate = sql_text(where, dialect)
-        except Exception:  # noqa: BLE001
+        predicate = _try_sql(where, dialect)
+        if predicate is None:
             predicate = str(where)
     using = options.get("using")
     return ModelIndex(

@@ -9,20 +9,15 @@ from pathlib import Path
 import pytest
 
 from modelgen.config import Config, FileSpec
-from modelgen.drift import (
-    DRIFT,
-    INFO,
+from modelgen.drift import compute_drift
+from modelgen.drift_findings import DRIFT, INFO
+from modelgen.drift_ignore import IgnoreRule, parse_ignore_file
+from modelgen.drift_normalize import normalize_expr, normalize_type
+from modelgen.drift_report import (
     SCHEMA_VERSION,
-    IgnoreRule,
-    compute_drift,
-    diff_schemas,
-    normalize_expr,
-    normalize_type,
-    parse_ignore_file,
     render_github,
     render_json,
     render_markdown,
-    render_snapshot_diff,
     render_text,
 )
 from modelgen.errors import ConfigError
@@ -44,6 +39,7 @@ from modelgen.schema import (
     Table,
     TypeRef,
 )
+from modelgen.snapshot_diff import diff_schemas, render_snapshot_diff
 
 # -- builders ---------------------------------------------------------------------
 
