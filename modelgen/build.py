@@ -17,9 +17,9 @@ from .config import Config, FileSpec
 from .errors import ConfigError
 from .existing import ExistingModel
 from .literals import lit
-from .plan import ClassPlan, FilePlan, PackagePlan, TableVarPlan, Unit
+from .plan import ClassPlan, FilePlan, PackagePlan, TableVarPlan, Unit, ViewPlan
 from .relationships import association_pair, plan_relationships
-from .schema import Schema
+from .schema import Schema, Table
 
 
 def select_specs(
@@ -50,7 +50,8 @@ def select_specs(
 def bootstrap_specs(config: Config, schema: Schema) -> list[FileSpec]:
     ignored = set(config.ignore)
     by_schema: dict[str, list[tuple[str, str]]] = defaultdict(list)
-    for table in schema.tables:
+    views = list(schema.views.values()) if config.views else []
+    for table in [*schema.tables, *views]:
         if table.name in ignored or f"{table.schema}.{table.name}" in ignored:
             continue
         by_schema[table.schema].append(table.key)
@@ -117,12 +118,19 @@ def build_plan(
             imports.append(f"from . import {plan.module}  # noqa: F401")
     if bootstrap:
         extras = _bootstrap_extras(out_dir, files)
-    unmodelled = tuple(f"{r.schema}.{r.name} ({r.kind})" for r in schema.others)
+    mapped = {u.table.key for u in units if u.view}
+    unmodelled = tuple(
+        f"{r.schema}.{r.name} ({r.kind})"
+        for r in schema.others
+        if (r.schema, r.name) not in mapped
+    )
     written = {t for plan in files for t in plan.tables}
     without_key = tuple(
         f"{u.table.schema}.{u.table.name}"
         for u in units
-        if u.table.primary_key is None and f"{u.table.schema}.{u.table.name}" in written
+        if u.table.primary_key is None
+        and not u.view
+        and f"{u.table.schema}.{u.table.name}" in written
     )
     return PackagePlan(
         tuple(files), tuple(extras), tuple(imports), unmodelled, without_key
@@ -174,11 +182,12 @@ def _units(
     order = 0
     for spec in universe:
         for index, name in enumerate(spec.tables):
-            table = (
-                schema.find_table(name)
-                if not spec.keys
-                else schema.table(*spec.keys[index])
-            )
+            table: Table | None
+            if spec.keys:
+                key = spec.keys[index]
+                table = schema.views.get(key) or schema.table(*key)
+            else:
+                table = schema.find_table(name) or schema.find_view(name)
             if table is None:
                 raise ConfigError(
                     f"{config.label}: key 'groups.{spec.group}.{spec.filename}': table "
@@ -189,7 +198,8 @@ def _units(
                     f"{config.label}: key 'groups.{spec.group}.{spec.filename}': table "
                     f"{name!r} already has a hand-written model ({hand[table.key]})"
                 )
-            units.append(Unit(table=table, spec=spec, order=order))
+            view = table.key in schema.views  # tables and views share a namespace
+            units.append(Unit(table=table, spec=spec, order=order, view=view))
             order += 1
     return units
 
@@ -205,7 +215,9 @@ def _name_classes(
     _mark_associations(units, config.bootstrap)
     candidates: dict[str, list[Unit]] = defaultdict(list)
     for unit in sorted(units, key=lambda u: u.table.key):
-        if unit.table.primary_key is None or unit.association is not None:
+        if unit.association is not None or (
+            unit.table.primary_key is None and not unit.view
+        ):
             continue
         override = config.class_names.get(unit.table.name) or config.class_names.get(
             f"{unit.table.schema}.{unit.table.name}"
@@ -264,14 +276,20 @@ def _file_plan(
 ) -> FilePlan:
     classes: list[ClassPlan] = []
     table_vars: list[TableVarPlan] = []
+    views: list[ViewPlan] = []
     imports: set[str] = set()
     definitions: dict[str, str] = {}
     custom: dict[str, str] = {}
     for unit in members:
-        rendered = renderer.table(unit.table, unit.columns, unit.class_name is None)
+        as_table = unit.class_name is None or unit.view
+        rendered = renderer.table(unit.table, unit.columns, as_table)
         imports |= rendered.imports
         definitions.update(rendered.definitions)
         custom.update(rendered.custom_types)
+        if unit.view:
+            assert unit.class_name is not None
+            views.append(_view_plan(unit, rendered.table_expr("db.MetaData()")))
+            continue
         if unit.class_name is None:
             assert unit.var_name is not None
             table_vars.append(
@@ -320,8 +338,21 @@ def _file_plan(
         table_vars=tuple(table_vars),
         regenerate="modelgen generate",
         style=style,
-        class_names=tuple(c.name for c in classes),
+        class_names=tuple(c.name for c in classes) + tuple(v.name for v in views),
         type_checking_imports=tuple(type_checking),
+        views=tuple(views),
+    )
+
+
+def _view_plan(unit: Unit, table_expr: str) -> ViewPlan:
+    assert unit.class_name is not None
+    columns = ", ".join(f"__table__.c[{lit(c.name)}]" for c in unit.table.columns)
+    label = lit(f"{unit.table.schema}.{unit.table.name}")[1:-1]
+    return ViewPlan(
+        name=unit.class_name,
+        table_expr=table_expr,
+        mapper_args="{" + f'"primary_key": [{columns}]' + "}",
+        comment=f"Read-only view {label}: its own MetaData keeps create_all off it.",
     )
 
 

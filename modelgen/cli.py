@@ -38,6 +38,10 @@ GroupOpt = Annotated[
     typer.Option("--group", "-g", help="a group of the config (repeatable)"),
 ]
 AllOpt = Annotated[bool, typer.Option("--all", help="every group of the config")]
+ViewsOpt = Annotated[
+    bool,
+    typer.Option("--views", help="no config: also map views read-only (never created)"),
+]
 OutOpt = Annotated[
     Path | None,
     typer.Option("--out", help="output package folder (default: the config's)"),
@@ -65,10 +69,13 @@ def guarded(func: F) -> F:
     return wrapper  # type: ignore[return-value]
 
 
-def _load(config_path: Path | None) -> Any:
+def _load(config_path: Path | None, views: bool = False) -> Any:
+    from dataclasses import replace
+
     from .config import find_config, load_config
 
-    return load_config(find_config(config_path, Path.cwd()), Path.cwd())
+    config = load_config(find_config(config_path, Path.cwd()), Path.cwd())
+    return replace(config, views=True) if views else config
 
 
 @app.command()
@@ -80,6 +87,7 @@ def generate(
     group: GroupOpt = None,
     all_groups: AllOpt = False,
     out: OutOpt = None,
+    views: ViewsOpt = False,
     dry_run: Annotated[
         bool, typer.Option("--dry-run", help="print the diff, write nothing")
     ] = False,
@@ -91,7 +99,7 @@ def generate(
     from .output import compare_files, write_files
     from .pipeline import generate_files, load_schema
 
-    cfg = _load(config)
+    cfg = _load(config, views)
     if cfg.path is None and out is None:
         raise ModelgenError(
             "no config found: pass --config FILE, or --out DIR to bootstrap"
@@ -135,12 +143,13 @@ def check(
     group: GroupOpt = None,
     all_groups: AllOpt = False,
     out: OutOpt = None,
+    views: ViewsOpt = False,
 ) -> None:
     """Regenerate in memory and diff against the files on disk: exit 0 in sync, 1 drift."""
     from .output import compare_files
     from .pipeline import generate_files, load_schema
 
-    cfg = _load(config)
+    cfg = _load(config, views)
     if cfg.path is None and out is None:
         raise ModelgenError("no config found: pass --config FILE, or --out DIR")
     schema = load_schema(cfg, url, snapshot)
@@ -203,6 +212,7 @@ def verify(
     snapshot: SnapshotOpt = None,
     group: GroupOpt = None,
     all_groups: AllOpt = False,
+    views: ViewsOpt = False,
     scratch_url: Annotated[
         str | None,
         typer.Option(
@@ -216,7 +226,7 @@ def verify(
     from .scratch import embedded_url
     from .verify import verify_schema
 
-    cfg = _load(config)
+    cfg = _load(config, views)
     schema = load_schema(cfg, url, snapshot)
     tables = None
     if not cfg.bootstrap:
@@ -227,7 +237,9 @@ def verify(
                 found = schema.find_table(name)
                 if found is not None:
                     tables.add(found.key)
-    result = verify_schema(schema, scratch_url or embedded_url(), tables)
+    result = verify_schema(
+        schema, scratch_url or embedded_url(), tables, cfg.style, cfg.views
+    )
     for line in result.differences:
         typer.echo(line)
     if result.not_modelled:

@@ -34,9 +34,11 @@ class RenderedTable:
     custom_types: dict[str, str] = field(default_factory=dict)
     imports: set[str] = field(default_factory=set)
 
-    def table_expr(self) -> str:
+    def table_expr(self, metadata: str | None = None) -> str:
+        """``db.Table(name, [metadata,] columns..., constraints..., kwargs...)``."""
         kwargs = [f"{k.strip(chr(34))}={v}" for k, v in self.table_kwargs]
-        parts = [self.name_literal, *self.column_exprs, *self.table_args, *kwargs]
+        head = [self.name_literal] + ([metadata] if metadata else [])
+        parts = [*head, *self.column_exprs, *self.table_args, *kwargs]
         return "db.Table(" + ", ".join(parts) + ")"
 
 

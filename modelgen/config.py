@@ -27,6 +27,7 @@ KEYS = {
     "templates": "folder of templates overriding the built-in ones, file by file",
     "class_names": "table -> class name overrides",
     "groups": "group -> {file.py -> [tables]}",
+    "views": "bootstrap only: also map views and materialized views, read-only",
     "models_import": "dotted package `modelgen drift` imports the models from (default: derived from models)",
     "app_path": "folder put on sys.path to import models_import (default: the config's folder)",
     "ignore_findings": "drift findings to ignore: pattern -> reason (see docs/drift.md)",
@@ -57,6 +58,7 @@ class Config:
     templates: Path | None = None
     class_names: dict[str, str] = field(default_factory=dict)
     files: tuple[FileSpec, ...] = ()
+    views: bool = False  # bootstrap: map views read-only too (with groups: list them)
     models_import: str | None = None  # None: derived from `models` relative to app_path
     app_path: Path | None = None  # None: the config's folder
     ignore_findings: dict[str, str] = field(default_factory=dict)
@@ -156,6 +158,9 @@ def _validate(data: dict[str, Any], path: Path, prefix: str) -> Config:
         value = string(key)
         return (root / value).resolve() if value else None
 
+    views = data.get("views", False)
+    if not isinstance(views, bool):
+        raise err("views", "must be true or false")
     style = string("style", "classic")
     if style not in STYLES:
         raise err("style", f"must be one of {', '.join(STYLES)}, not {style!r}")
@@ -213,6 +218,7 @@ def _validate(data: dict[str, Any], path: Path, prefix: str) -> Config:
         models_import=models_import,
         app_path=directory("app_path"),
         ignore_findings={k: v.strip() for k, v in ignore_findings.items()},
+        views=views,
     )
 
 

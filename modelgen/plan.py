@@ -48,6 +48,16 @@ class TableVarPlan:
 
 
 @dataclass(frozen=True)
+class ViewPlan:
+    """A view mapped read-only: its Table lives in a MetaData of its own."""
+
+    name: str
+    table_expr: str  # db.Table(..., db.MetaData(), ...)
+    mapper_args: str  # {"primary_key": [...]}: every column, since a view has no key
+    comment: str
+
+
+@dataclass(frozen=True)
 class FilePlan:
     path: Path
     module: str
@@ -61,9 +71,9 @@ class FilePlan:
     regenerate: str
     style: str
     class_names: tuple[str, ...] = ()
-    type_checking_imports: tuple[
-        str, ...
-    ] = ()  # typed style: classes used in annotations
+    # typed style: import lines for the classes named in annotations
+    type_checking_imports: tuple[str, ...] = ()
+    views: tuple[ViewPlan, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -93,3 +103,4 @@ class Unit:
     # two classes reach each other through with `secondary`
     association: tuple[ForeignKey, ForeignKey] | None = None
     note: str | None = None  # the comment above a db.Table (identifiers only)
+    view: bool = False  # a view mapped read-only (never created by create_all)

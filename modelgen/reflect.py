@@ -78,7 +78,8 @@ LEFT JOIN pg_namespace etn ON etn.oid = et.typnamespace
 LEFT JOIN pg_attrdef ad ON ad.adrelid = a.attrelid AND ad.adnum = a.attnum
 LEFT JOIN pg_collation co ON co.oid = a.attcollation
 LEFT JOIN pg_namespace cn ON cn.oid = co.collnamespace
-WHERE a.attnum > 0 AND NOT a.attisdropped AND c.relkind IN ('r', 'p') AND {_NS_FILTER}
+WHERE a.attnum > 0 AND NOT a.attisdropped AND c.relkind IN ('r', 'p', 'v', 'm')
+  AND {_NS_FILTER}
 ORDER BY a.attrelid, a.attnum
 """
 
@@ -237,6 +238,7 @@ def reflect_cursor(cur: Any, schemas: Sequence[str] | None = None) -> Schema:
 
     tables: dict[int, dict[str, Any]] = {}
     others: list[Relation] = []
+    views: dict[int, dict[str, Any]] = {}
     partitions: dict[str, list[str]] = defaultdict(list)
     kinds = {"v": "view", "m": "materialized view", "f": "foreign table"}
     for oid, nsp, name, kind, is_partition, comment, partkey, parent in rows(
@@ -245,6 +247,14 @@ def reflect_cursor(cur: Any, schemas: Sequence[str] | None = None) -> Schema:
         if is_partition:
             others.append(Relation(nsp, name, "partition"))
             partitions[parent].append(f"{nsp}.{name}")
+        elif kind in ("v", "m"):
+            views[oid] = {
+                "schema": nsp,
+                "name": name,
+                "kind": kinds[kind],
+                "comment": comment,
+            }
+            views[oid]["columns"] = []
         elif kind in kinds:
             others.append(Relation(nsp, name, kinds[kind]))
         else:
@@ -268,6 +278,12 @@ def reflect_cursor(cur: Any, schemas: Sequence[str] | None = None) -> Schema:
             tables[row[0]]["columns"].append(
                 _column(row, sequences.get((row[0], row[1])))
             )
+        elif row[0] in views:
+            views[row[0]]["columns"].append(_column(row, None))
+    others += [
+        Relation(v["schema"], v["name"], v["kind"], tuple(v["columns"]), v["comment"])
+        for v in views.values()
+    ]
 
     index_rows: dict[int, Sequence[Any]] = {}
     nnd = "i.indnullsnotdistinct" if version_num >= 150000 else "false"

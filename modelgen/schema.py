@@ -157,6 +157,8 @@ class Relation:
     schema: str
     name: str
     kind: str  # view, materialized view, partition, foreign table
+    columns: tuple[Column, ...] = ()  # views and materialized views: to map on request
+    comment: str | None = None
 
 
 @dataclass(frozen=True)
@@ -192,6 +194,24 @@ class Schema:
             if table.schema == self.default_schema:
                 return table
         return matches[0] if len(matches) == 1 else None
+
+    @cached_property
+    def views(self) -> dict[tuple[str, str], Table]:
+        """Views and materialized views as column-only Tables, to map read-only on request."""
+        return {
+            (r.schema, r.name): Table(r.schema, r.name, r.columns, comment=r.comment)
+            for r in self.others
+            if r.kind in ("view", "materialized view") and r.columns
+        }
+
+    def find_view(self, name: str) -> Table | None:
+        schema, _, bare = name.rpartition(".")
+        matches = [
+            v for (s, n), v in self.views.items() if n == bare and schema in ("", s)
+        ]
+        preferred = [v for v in matches if v.schema == self.default_schema]
+        found = preferred or matches
+        return found[0] if found else None
 
     @cached_property
     def _types(self) -> dict[tuple[str, str], Enum | Domain]:

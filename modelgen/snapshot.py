@@ -157,7 +157,12 @@ def _schema(d: dict[str, Any]) -> Schema:
             )
             for x in d["domains"]
         ),
-        others=tuple(Relation(**r) for r in d["others"]),
+        others=tuple(
+            Relation(
+                **{**r, "columns": tuple(_column(c) for c in r.get("columns", []))}
+            )
+            for r in d["others"]
+        ),
         extensions=tuple((e[0], e[1]) for e in d.get("extensions", [])),
         functions=tuple((f[0], f[1], f[2]) for f in d.get("functions", [])),
         server_version=d.get("server_version", ""),

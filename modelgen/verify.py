@@ -50,6 +50,7 @@ def verify_schema(
     scratch_admin_url: str | None = None,
     tables: set[tuple[str, str]] | None = None,
     style: str = "classic",
+    views: bool = False,
 ) -> VerifyResult:
     """Generate models for ``tables`` (default: all) and the tables their foreign keys
     reach, create them in a fresh scratch database, and compare ``tables`` with it.
@@ -64,7 +65,7 @@ def verify_schema(
         )
     admin = find_server(scratch_admin_url)
     package = f"modelgen_verify_{secrets.token_hex(4)}"
-    config = Config(path=None, root=Path.cwd(), style=style)
+    config = Config(path=None, root=Path.cwd(), style=style, views=views)
     with tempfile.TemporaryDirectory(prefix="modelgen-verify-") as tmp:
         out = Path(tmp) / package
         generation = generate_files(schema, config, out=out)
@@ -101,6 +102,12 @@ def verify_schema(
     if tables is not None:
         keys = [k for k in keys if k in tables]
     diffs = compare_schemas(schema, actual, keys)
+    known = {t.key for t in schema.tables}
+    diffs += [
+        f"{t.schema}.{t.name}: created by the models but not in production"
+        for t in actual.tables
+        if t.key not in known
+    ]
     return VerifyResult(len(keys), tuple(diffs), generation.plan.unmodelled)
 
 

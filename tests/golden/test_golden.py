@@ -20,6 +20,7 @@ from conftest import FIXTURES
 
 from modelgen.config import Config, load_config
 from modelgen.errors import ModelgenError
+from modelgen.format import black_format
 from modelgen.pipeline import generate_files
 from modelgen.snapshot import load_snapshot
 
@@ -38,7 +39,7 @@ def run_case(case: Path, out: Path, shuffle_seed: int | None = None) -> dict[str
     config = (
         load_config((case / spec["config"]).resolve())
         if "config" in spec
-        else Config(path=None, root=case)
+        else Config(path=None, root=case, views=spec.get("views", False))
     )
     result = generate_files(
         schema, config, spec.get("groups", []), spec.get("all", False), out=out
@@ -68,6 +69,8 @@ def test_golden_case(name: str, tmp_path: Path) -> None:
         if p.is_file()
     }
     assert sorted(produced) == sorted(expected)
+    for rel, content in produced.items():
+        assert black_format(content, rel) == content, f"{name}/{rel} is not Black-clean"
     for rel in expected:
         if produced[rel] != expected[rel]:
             diff = "".join(

@@ -62,3 +62,17 @@ def test_typed_style_round_trips(
 def test_fixture_typed_style_round_trips(production_schema, pg_admin: str) -> None:
     result = verify_schema(production_schema, pg_admin, style="typed")
     assert list(result.differences) == []
+
+
+@pytest.mark.skipif("pagila" not in NAMES, reason="pagila not in the corpus")
+def test_views_mapped_on_request_are_never_created(
+    make_db: Callable[[], str], pg_admin: str
+) -> None:
+    url = make_db()
+    run_sql_file(url, CORPUS / "pagila" / "schema.sql")
+    schema = reflect_url(url)
+    assert any(r.kind == "view" and r.columns for r in schema.others)
+    result = verify_schema(schema, pg_admin, views=True)
+    # verify reports any table the models created that production lacks
+    assert list(result.differences) == []
+    assert result.tables == len(schema.tables)
