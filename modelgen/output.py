@@ -5,7 +5,7 @@ from __future__ import annotations
 import difflib
 import hashlib
 import os
-import shutil
+import re
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -86,6 +86,7 @@ def check_writable(files: list[GeneratedFile], force: bool) -> None:
 def write_files(files: list[GeneratedFile], force: bool = False) -> WriteResult:
     """Write every changed file atomically (temp file + rename) after checking them all."""
     check_writable(files, force)
+    remove_stale_temps(files)
     written: list[Path] = []
     unchanged: list[Path] = []
     backups: list[Path] = []
@@ -98,26 +99,73 @@ def write_files(files: list[GeneratedFile], force: bool = False) -> WriteResult:
                 continue
             if not is_generated(current) or hand_edited(current):
                 backup = path.with_name(path.name + ".bak")
-                shutil.copy2(path, backup)
+                atomic_write(backup, path.read_bytes())  # the exact bytes, atomically
                 backups.append(backup)
         atomic_write(path, item.content)
         written.append(path)
     return WriteResult(tuple(written), tuple(unchanged), tuple(backups))
 
 
-def atomic_write(path: Path, content: str) -> None:
+# mkstemp(prefix=".NAME.", suffix=".tmp") adds 8 characters of [a-z0-9_].
+_TEMP_RANDOM = re.compile(r"[a-z0-9_]{8}")
+
+
+def _is_temp_of(candidate: str, name: str) -> bool:
+    prefix, suffix = f".{name}.", ".tmp"
+    return (
+        candidate.startswith(prefix)
+        and candidate.endswith(suffix)
+        and bool(_TEMP_RANDOM.fullmatch(candidate[len(prefix) : -len(suffix)]))
+    )
+
+
+def remove_stale_temps(files: list[GeneratedFile]) -> list[Path]:
+    """Delete the temp files a killed run left beside the files this run writes.
+
+    A temp file is renamed over its target only once complete, so an orphan
+    (``.NAME.xxxxxxxx.tmp``, our own pattern only) never holds anything the
+    user needs; SIGKILL is the one way it can be left behind.
+    """
+    removed: list[Path] = []
+    by_folder: dict[Path, set[str]] = {}
+    for item in files:
+        by_folder.setdefault(item.path.parent, set()).update(
+            (item.path.name, item.path.name + ".bak")
+        )
+    for folder, names in by_folder.items():
+        try:
+            entries = [e for e in folder.iterdir() if e.name.startswith(".")]
+        except OSError:
+            continue  # absent or unreadable: the write itself will say why
+        for entry in entries:
+            if any(_is_temp_of(entry.name, name) for name in names):
+                try:
+                    entry.unlink()
+                    removed.append(entry)
+                except OSError:
+                    pass  # harmless leftover; never a reason to fail the run
+    return removed
+
+
+def _why(exc: OSError) -> str:
+    return exc.strerror or str(exc) or type(exc).__name__
+
+
+def atomic_write(path: Path, content: str | bytes) -> None:
+    """Write ``content`` to a temp file beside ``path`` and rename it over ``path``:
+    readers (and a run killed at any instant) see the old file or the new one.
+    Every failure is one ModelgenError line naming the path."""
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(
             dir=path.parent, prefix=f".{path.name}.", suffix=".tmp"
         )
     except OSError as exc:
-        raise ModelgenError(
-            f"{path.parent}: cannot write here: {exc.strerror}"
-        ) from None
+        raise ModelgenError(f"{path.parent}: cannot write here: {_why(exc)}") from None
     try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
-            handle.write(content)
+        data = content.encode("utf-8") if isinstance(content, str) else content
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
             handle.flush()
             os.fsync(handle.fileno())
         if path.exists():
@@ -125,6 +173,9 @@ def atomic_write(path: Path, content: str) -> None:
         else:
             os.chmod(tmp, 0o644)
         os.replace(tmp, path)
+    except OSError as exc:
+        Path(tmp).unlink(missing_ok=True)
+        raise ModelgenError(f"{path}: cannot write: {_why(exc)}") from None
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise

@@ -53,13 +53,29 @@ def load_schema(config: Config, url: str | None, snapshot: Path | None) -> Schem
 
 
 def output_dir(config: Config, out: Path | None) -> Path:
+    """``--out`` as given, else the config's ``output``, which must stay inside the
+    config file's folder: a config arrives in pull requests and CI runs it, so it
+    must not be able to aim writes at ``/etc`` or a sibling checkout. A folder
+    outside the project is written only when the command line names it (--out)."""
     if out is not None:
         return out.resolve()
     if config.output is None:
         raise ConfigError(
             f"{config.label}: no output folder: pass --out DIR or set 'output' in the config"
         )
-    return config.output
+    output = config.output.resolve()
+    root = config.root.resolve()
+    if not output.is_relative_to(root):
+        key = (
+            "tool.modelgen.output"
+            if config.path is not None and config.path.name == "pyproject.toml"
+            else "output"
+        )
+        raise ConfigError(
+            f"{config.label}: key '{key}': {output} is outside the config file's folder "
+            f"{root}; move it inside, or pass --out DIR to write there on purpose"
+        )
+    return output
 
 
 def regenerate_command(config: Config, groups: list[str]) -> str:
