@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from .literals import call, lit
 from .pgtext import source_form
 from .plan import AttrPlan
+from .reflect import quote_ident
 from .schema import Column, Constraint, ForeignKey, Index, Schema, Table
 from .typemap import custom_type_class, python_imports, render_type
 
@@ -58,11 +59,7 @@ class ColumnRenderer:
         inline_fks: dict[str, list[ForeignKey]] = {}
         composite_fks: list[ForeignKey] = []
         for fk in table.foreign_keys:
-            if (
-                len(fk.columns) == 1
-                and "." not in fk.ref_table
-                and "." not in fk.ref_schema
-            ):
+            if len(fk.columns) == 1:
                 inline_fks.setdefault(fk.columns[0], []).append(fk)
             else:
                 composite_fks.append(fk)
@@ -134,7 +131,10 @@ class ColumnRenderer:
         rendered = render_type(column.type, self.schema, self.schema.default_schema)
         out.imports |= rendered.imports
         for enum in rendered.enums:
-            out.definitions[_enum_var(enum)] = self._enum_expr(enum)
+            # a type PostgreSQL prints schema-qualified is shadowed (public.uuid by
+            # pg_catalog.uuid): its schema must be named even when it is the default
+            shadowed = column.type.element_display != quote_ident(enum.name)
+            out.definitions[_enum_var(enum)] = self._enum_expr(enum, shadowed)
         for domain in rendered.domains:
             out.definitions[_domain_var(domain)] = self._domain_expr(domain, out)
         for spec in rendered.custom:
@@ -252,12 +252,12 @@ class ColumnRenderer:
             kwargs.append(("cache", str(ident.cache)))
         return call("db.Identity", [], kwargs)
 
-    def _enum_expr(self, enum: object) -> str:
+    def _enum_expr(self, enum: object, shadowed: bool = False) -> str:
         from .schema import Enum
 
         assert isinstance(enum, Enum)
         kwargs = [("name", lit(enum.name))]
-        if enum.schema != self.schema.default_schema:
+        if shadowed or enum.schema != self.schema.default_schema:
             kwargs.append(("schema", lit(enum.schema)))
         return call("db.Enum", [lit(label) for label in enum.labels], kwargs)
 
@@ -285,8 +285,12 @@ class ColumnRenderer:
     # -- constraints and indexes ---------------------------------------------
 
     def _target(self, schema: str, table: str, column: str) -> str:
-        prefix = "" if schema == self.schema.default_schema else f"{schema}."
-        return f"{prefix}{table}.{column}"
+        """A foreign key's target: ``"schema.table.column"``, or where a name holds a
+        dot (which the string form cannot say) SQLAlchemy 2.1's token tuple."""
+        own = schema == self.schema.default_schema
+        if "." in schema + table + column:
+            return f"({'None' if own else lit(schema)}, {lit(table)}, {lit(column)})"
+        return lit(f"{'' if own else schema + '.'}{table}.{column}")
 
     def fk_kwargs(self, fk: ForeignKey) -> list[tuple[str, str]]:
         kwargs = [("name", lit(fk.name))]
@@ -303,7 +307,7 @@ class ColumnRenderer:
         return kwargs
 
     def _inline_fk(self, fk: ForeignKey) -> str:
-        target = lit(self._target(fk.ref_schema, fk.ref_table, fk.ref_columns[0]))
+        target = self._target(fk.ref_schema, fk.ref_table, fk.ref_columns[0])
         return call("db.ForeignKey", [target], self.fk_kwargs(fk))
 
     def _fk_constraint(self, table: Table, fk: ForeignKey) -> str:
@@ -311,8 +315,7 @@ class ColumnRenderer:
         refs = (
             "["
             + ", ".join(
-                lit(self._target(fk.ref_schema, fk.ref_table, c))
-                for c in fk.ref_columns
+                self._target(fk.ref_schema, fk.ref_table, c) for c in fk.ref_columns
             )
             + "]"
         )
@@ -349,7 +352,7 @@ class ColumnRenderer:
                 else element.expression or ""
             )
             elements.append(
-                f"({call('db.text', [lit(_quote(text) if element.column else text)])}, {lit(operator)})"
+                f"({call('db.text', [lit(quote_ident(text) if element.column else text)])}, {lit(operator)})"
             )
         kwargs = [("name", lit(constraint.name))]
         if index.method != "btree":
@@ -449,12 +452,6 @@ def _unquote(name: str) -> str:
     if name.startswith('"') and name.endswith('"'):
         return name[1:-1].replace('""', '"')
     return name
-
-
-def _quote(name: str) -> str:
-    from .reflect import quote_ident
-
-    return quote_ident(name)
 
 
 def sequence_name(default: str) -> tuple[str | None, str] | None:

@@ -117,8 +117,9 @@ def attribute_name(column: str) -> str:
         name = snake(column)
         if name[:1].isdigit():
             name = "_" + name
-    if name.startswith("__"):
-        # a class-body name starting with "__" is mangled by Python: never emit one
+    if name.startswith("__") or not name.strip("_"):
+        # a class-body name starting with "__" is mangled by Python (and SQLAlchemy
+        # skips it); "_" alone would become "__": never emit one
         name = (name.strip("_") or "column") + "_"
     if (
         keyword.iskeyword(name)

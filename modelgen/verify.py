@@ -76,9 +76,8 @@ def verify_schema(
         try:
             module = importlib.import_module(package)
             metadata = module.db.metadata
-            from sqlalchemy.orm import configure_mappers
-
-            configure_mappers()
+            # configure only these models: a failure must not poison the process
+            module.db.Model.registry.configure()
             with scratch_database(admin) as url:
                 _create_all(url, metadata, schema)
                 actual = reflect_url(url)
