@@ -69,6 +69,30 @@ def guarded(func: F) -> F:
     return wrapper  # type: ignore[return-value]
 
 
+def _status(message: str) -> None:
+    """Progress on stderr, on a terminal only (CI logs and pipes stay clean)."""
+    if sys.stderr.isatty():
+        sys.stderr.write(f"\r\033[K{message}")
+        sys.stderr.flush()
+
+
+def _read_schema(cfg: Any, url: str | None, snapshot: Path | None) -> Any:
+    import time
+
+    from .pipeline import load_schema
+
+    start = time.perf_counter()
+    _status(
+        "reading the schema ..." if snapshot else "reading the catalog (read-only) ..."
+    )
+    schema = load_schema(cfg, url, snapshot)
+    _status(
+        f"read {len(schema.tables)} tables in {time.perf_counter() - start:.1f} s; "
+        "generating ...\n"
+    )
+    return schema
+
+
 def _load(config_path: Path | None, views: bool = False) -> Any:
     from dataclasses import replace
 
@@ -97,14 +121,14 @@ def generate(
 ) -> None:
     """Write the model files of the chosen groups (or bootstrap a package with no config)."""
     from .output import compare_files, write_files
-    from .pipeline import generate_files, load_schema
+    from .pipeline import generate_files
 
     cfg = _load(config, views)
     if cfg.path is None and out is None:
         raise ModelgenError(
             "no config found: pass --config FILE, or --out DIR to bootstrap"
         )
-    schema = load_schema(cfg, url, snapshot)
+    schema = _read_schema(cfg, url, snapshot)
     result = generate_files(schema, cfg, group or [], all_groups, out)
     files = list(result.files)
     if dry_run:
@@ -147,12 +171,12 @@ def check(
 ) -> None:
     """Regenerate in memory and diff against the files on disk: exit 0 in sync, 1 drift."""
     from .output import compare_files
-    from .pipeline import generate_files, load_schema
+    from .pipeline import generate_files
 
     cfg = _load(config, views)
     if cfg.path is None and out is None:
         raise ModelgenError("no config found: pass --config FILE, or --out DIR")
-    schema = load_schema(cfg, url, snapshot)
+    schema = _read_schema(cfg, url, snapshot)
     result = generate_files(schema, cfg, group or [], all_groups, out)
     diffs = compare_files(list(result.files), Path.cwd())
     drift = [d for d in diffs if d.status != "unchanged"]
@@ -222,12 +246,11 @@ def verify(
 ) -> None:
     """Create the generated models in a scratch database and compare with production."""
     from .build import select_specs
-    from .pipeline import load_schema
     from .scratch import embedded_url
     from .verify import verify_schema
 
     cfg = _load(config, views)
-    schema = load_schema(cfg, url, snapshot)
+    schema = _read_schema(cfg, url, snapshot)
     tables = None
     if not cfg.bootstrap:
         specs = select_specs(cfg, schema, group or [], all_groups)
