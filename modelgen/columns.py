@@ -164,9 +164,7 @@ class ColumnRenderer:
                 )
             )
         if sequence is not None:
-            seq_schema, seq_name = sequence
-            seq_kwargs = [("schema", lit(seq_schema))] if seq_schema else []
-            args.append(call("db.Sequence", [lit(seq_name)], seq_kwargs))
+            args.append(self._sequence(*sequence))
         if in_pk:
             kwargs.append(("primary_key", "True"))
         autoincrement = self._autoincrement(table, column, in_pk, serial, bool(fks))
@@ -205,6 +203,32 @@ class ColumnRenderer:
         expected = _default_name(f"{table.name}_{column.name}", "seq")
         schema, _, name = column.serial_sequence.rpartition(".")
         return _unquote(name) == expected and _unquote(schema) == table.schema
+
+    def _sequence(self, schema: str | None, name: str) -> str:
+        """``db.Sequence(name, ...)`` with the options that differ from CREATE SEQUENCE's."""
+        kwargs = [("schema", lit(schema))] if schema else []
+        fact = self.schema.sequence(schema, name)
+        if fact is not None:
+            kind = {"smallint": "int2", "integer": "int4"}.get(fact.data_type, "int8")
+            ascending = fact.increment > 0
+            low = 1 if ascending else _INT_MIN[kind]
+            high = _INT_TYPES[kind] if ascending else -1
+            if kind != "int8":
+                kwargs.append(
+                    ("data_type", "db.SmallInteger" if kind == "int2" else "db.Integer")
+                )
+            for key, value, default in (
+                ("start", fact.start, low if ascending else high),
+                ("increment", fact.increment, 1),
+                ("minvalue", fact.minvalue, low),
+                ("maxvalue", fact.maxvalue, high),
+                ("cache", fact.cache, 1),
+            ):
+                if value != default:
+                    kwargs.append((key, str(value)))
+            if fact.cycle:
+                kwargs.append(("cycle", "True"))
+        return call("db.Sequence", [lit(name)], kwargs)
 
     def _autoincrement(
         self, table: Table, column: Column, in_pk: bool, serial: bool, has_fk: bool

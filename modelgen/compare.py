@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import asdict
 
+from .columns import sequence_name
 from .schema import Column, Schema, Table
 
 _COLUMN_FACTS = (
@@ -33,6 +34,7 @@ def compare_schemas(
     diffs: list[str] = []
     enums_used: set[tuple[str, str]] = set()
     domains_used: set[tuple[str, str]] = set()
+    sequences_used: set[tuple[str, str]] = set()
     for key in keys:
         want = expected.table(*key)
         got = actual_tables.get(key)
@@ -44,6 +46,10 @@ def compare_schemas(
         enums_used |= {
             (c.type.schema, c.type.name) for c in want.columns if c.type.kind == "e"
         }
+        for column in want.columns:
+            found = sequence_name(column.default) if column.default else None
+            if found is not None and column.serial_sequence is None:
+                sequences_used.add((found[0] or expected.default_schema, found[1]))
         domains_used |= {
             (c.type.schema, c.type.name) for c in want.columns if c.type.kind == "d"
         }
@@ -55,6 +61,11 @@ def compare_schemas(
             diffs.append(
                 f"enum {schema_name}.{name}: labels {list(want_enum.labels)} != {got_labels}"
             )
+    for schema_name, name in sorted(sequences_used):
+        want_seq = expected.sequence(schema_name, name)
+        got_seq = actual.sequence(schema_name, name)
+        if want_seq is not None and want_seq != got_seq:
+            diffs.append(f"sequence {schema_name}.{name}: {want_seq} != {got_seq}")
     for schema_name, name in sorted(domains_used):
         want_domain = expected.domain(schema_name, name)
         got_domain = actual.domain(schema_name, name)

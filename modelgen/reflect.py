@@ -25,6 +25,7 @@ from .schema import (
     IndexElement,
     Relation,
     Schema,
+    SequenceFact,
     Table,
     TypeRef,
 )
@@ -182,6 +183,18 @@ WHERE p.prokind IN ('f', 'p') AND {_NS_FILTER}
 ORDER BY n.nspname, p.proname, pg_get_function_identity_arguments(p.oid)
 """
 
+ALL_SEQUENCES_SQL = f"""
+SELECT n.nspname, c.relname, format_type(s.seqtypid, NULL), s.seqstart, s.seqincrement,
+       s.seqmin, s.seqmax, s.seqcache, s.seqcycle
+FROM pg_sequence s
+JOIN pg_class c ON c.oid = s.seqrelid
+JOIN pg_namespace n ON n.oid = c.relnamespace
+WHERE {_NS_FILTER}
+  AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.classid = 'pg_class'::regclass
+                  AND d.objid = c.oid AND d.deptype IN ('e', 'i'))
+ORDER BY n.nspname, c.relname
+"""
+
 _FK_ACTIONS = {
     "a": None,
     "r": "RESTRICT",
@@ -330,7 +343,23 @@ def reflect_cursor(cur: Any, schemas: Sequence[str] | None = None) -> Schema:
         others=tuple(sorted(others, key=lambda r: (r.schema, r.name))),
         extensions=tuple((str(a), str(b)) for a, b in rows(EXTENSIONS_SQL)),
         functions=tuple((str(a), str(b), str(c)) for a, b, c in rows(FUNCTIONS_SQL)),
+        sequences=tuple(_sequence_fact(r) for r in rows(ALL_SEQUENCES_SQL)),
         server_version=version,
+    )
+
+
+def _sequence_fact(row: Sequence[Any]) -> SequenceFact:
+    schema, name, data_type, start, increment, minvalue, maxvalue, cache, cycle = row
+    return SequenceFact(
+        schema=schema,
+        name=name,
+        data_type=data_type,
+        start=int(start),
+        increment=int(increment),
+        minvalue=int(minvalue),
+        maxvalue=int(maxvalue),
+        cache=int(cache),
+        cycle=bool(cycle),
     )
 
 

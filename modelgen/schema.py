@@ -151,6 +151,21 @@ class Domain:
 
 
 @dataclass(frozen=True)
+class SequenceFact:
+    """A sequence (not an identity column's): its options, for nextval() defaults."""
+
+    schema: str
+    name: str
+    data_type: str  # smallint, integer or bigint
+    start: int
+    increment: int
+    minvalue: int
+    maxvalue: int
+    cache: int
+    cycle: bool
+
+
+@dataclass(frozen=True)
 class Relation:
     """Something in the database that is not modelled: a view, a partition, ..."""
 
@@ -170,6 +185,7 @@ class Schema:
     extensions: tuple[tuple[str, str], ...] = ()  # (extension, schema it lives in)
     # (schema, name, CREATE FUNCTION text): not modelled, but defaults may call them
     functions: tuple[tuple[str, str, str], ...] = ()
+    sequences: tuple[SequenceFact, ...] = ()
     server_version: str = ""
     default_schema: str = "public"
     source: dict[str, str] = field(default_factory=dict, compare=False, hash=False)
@@ -219,6 +235,11 @@ class Schema:
         found.update({(d.schema, d.name): d for d in self.domains})
         found.update({(e.schema, e.name): e for e in self.enums})
         return found
+
+    def sequence(self, schema: str | None, name: str) -> SequenceFact | None:
+        """A sequence by name, in ``schema`` or (unqualified) the default schema."""
+        wanted = (schema or self.default_schema, name)
+        return next((q for q in self.sequences if (q.schema, q.name) == wanted), None)
 
     def enum(self, schema: str, name: str) -> Enum | None:
         found = self._types.get((schema, name))

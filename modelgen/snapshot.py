@@ -21,6 +21,7 @@ from .schema import (
     IndexElement,
     Relation,
     Schema,
+    SequenceFact,
     Table,
     TypeRef,
 )
@@ -165,6 +166,7 @@ def _schema(d: dict[str, Any]) -> Schema:
         ),
         extensions=tuple((e[0], e[1]) for e in d.get("extensions", [])),
         functions=tuple((f[0], f[1], f[2]) for f in d.get("functions", [])),
+        sequences=tuple(SequenceFact(**q) for q in d.get("sequences", [])),
         server_version=d.get("server_version", ""),
         default_schema=d.get("default_schema", "public"),
     )
