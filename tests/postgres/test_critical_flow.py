@@ -38,17 +38,16 @@ def tree(root: Path) -> dict[str, str]:
 def test_generate_critical_writes_exactly_four_files_that_recreate_production(
     project: Path, production_url: str, production_schema, make_db: Callable[[], str]
 ) -> None:
-    before = tree(project)
-    result = modelgen(
-        project,
+    generate_critical = (
         "generate",
         "--config",
         "modelgen.toml",
         "--url",
         production_url,
-        "--group",
-        "critical",
     )
+    generate_critical += ("--group", "critical")
+    before = tree(project)
+    result = modelgen(project, *generate_critical)
     assert result.returncode == 0, result.stderr
     after = tree(project)
     changed = {k for k in after if before.get(k) != after[k]}
@@ -73,16 +72,7 @@ def test_generate_critical_writes_exactly_four_files_that_recreate_production(
     assert black.returncode == 0, black.stderr
 
     # a second run changes no byte
-    again = modelgen(
-        project,
-        "generate",
-        "--config",
-        "modelgen.toml",
-        "--url",
-        production_url,
-        "--group",
-        "critical",
-    )
+    again = modelgen(project, *generate_critical)
     assert again.returncode == 0, again.stderr
     assert tree(project) == after
 
@@ -113,16 +103,7 @@ def test_generate_critical_writes_exactly_four_files_that_recreate_production(
     # a hand edit is never overwritten: the run stops with exit 1 and names the file
     payments = project / "app" / "models" / "payments.py"
     payments.write_text(payments.read_text() + "# reviewed by Sam\n")
-    third = modelgen(
-        project,
-        "generate",
-        "--config",
-        "modelgen.toml",
-        "--url",
-        production_url,
-        "--group",
-        "critical",
-    )
+    third = modelgen(project, *generate_critical)
     assert third.returncode == 1
     assert "payments.py" in third.stderr and "Traceback" not in third.stderr
     assert payments.read_text().endswith("# reviewed by Sam\n")
