@@ -314,8 +314,22 @@ def _rel(path: Path) -> str:
         return str(path)
 
 
-def main() -> None:  # pragma: no cover - console entry point
-    app()
+def main() -> None:
+    """Console entry point: command-line mistakes are one line and exit 2 as well."""
+    try:
+        code = app(prog_name="modelgen", standalone_mode=False)
+    except typer.Abort:
+        _err("interrupted")
+        sys.exit(130)
+    except typer.TyperException as exc:  # click's usage errors, vendored by Typer
+        if type(exc).__name__ == "NoArgsIsHelpError":
+            exc.show()  # type: ignore[attr-defined]
+        else:
+            message = exc.format_message()  # type: ignore[attr-defined]
+            command = getattr(getattr(exc, "ctx", None), "command_path", "modelgen")
+            _err(f"{message} (see {command} --help)")
+        sys.exit(getattr(exc, "exit_code", 2))
+    sys.exit(code if isinstance(code, int) else 0)
 
 
 from . import commands_drift  # noqa: E402,F401

@@ -157,3 +157,26 @@ def test_no_traceback_and_no_password_from_the_real_process(project: Path) -> No
     assert proc.returncode == 2
     assert "s3cr3t" not in proc.stdout + proc.stderr
     assert "Traceback" not in proc.stderr and len(proc.stderr.strip().splitlines()) == 1
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["generate", "--bogus"], "No such option: --bogus"),
+        (["nosuch"], "No such command 'nosuch'"),
+        (["generate", "--group"], "requires an argument"),
+        (["snapshot", "diff", "only-one.json"], "Missing argument"),
+    ],
+)
+def test_command_line_mistakes_are_one_line_and_exit_2(
+    tmp_path: Path, args: list[str], message: str
+) -> None:
+    proc = subprocess.run(
+        [sys.executable, "-m", "modelgen", *args],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+    )
+    assert proc.returncode == 2
+    assert message in proc.stderr and len(proc.stderr.strip().splitlines()) == 1
