@@ -139,6 +139,9 @@ def _forward_name(fk: ForeignKey, target_class: str, taken: set[str]) -> str:
         base = naming.attribute_name(naming.snake(fk.columns[0][:-3]))
     else:
         base = naming.attribute_name(naming.snake(target_class))
+    if base in taken:
+        # a column already has the name (author and author_id): say what it points at
+        base = naming.attribute_name(f"{base}_{naming.snake(target_class)}")
     return naming.unique(base, taken)
 
 

@@ -75,3 +75,43 @@ def test_unique_numbers_clashes() -> None:
     taken: set[str] = {"user"}
     assert naming.unique("user", taken) == "user_2"
     assert naming.unique("user", taken) == "user_3"
+
+
+def test_a_relationship_never_takes_a_column_name(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from modelgen.config import Config
+    from modelgen.pipeline import generate_files
+    from modelgen.schema import Column, Constraint, ForeignKey, Schema, Table, TypeRef
+
+    integer = TypeRef("integer", "int4", "pg_catalog", "b", 0, (), "integer")
+    text = TypeRef("text", "text", "pg_catalog", "b", 0, (), "text")
+    users = Table(
+        "public",
+        "users",
+        (Column("id", integer, False),),
+        primary_key=Constraint("users_pkey", "p", ("id",), ""),
+    )
+    posts = Table(
+        "public",
+        "posts",
+        (
+            Column("id", integer, False),
+            Column("author", text, True),
+            Column("author_id", integer, True),
+        ),
+        primary_key=Constraint("posts_pkey", "p", ("id",), ""),
+        foreign_keys=(
+            ForeignKey(
+                "posts_author_id_fkey", ("author_id",), "public", "users", ("id",)
+            ),
+        ),
+    )
+    result = generate_files(
+        Schema(tables=(posts, users)),
+        Config(path=None, root=tmp_path),
+        out=tmp_path / "m",
+    )
+    text_out = next(f.content for f in result.files if f.path.name == "public.py")
+    assert "    author = db.Column(db.Text)" in text_out
+    assert (
+        '    author_user = db.relationship("User", back_populates="posts")' in text_out
+    )
