@@ -13,7 +13,7 @@ from .build import PackagePlan, build_plan, select_specs
 from .config import Config
 from .errors import ConfigError, DatabaseError
 from .existing import scan_models
-from .format import format_source
+from .format import black_format, format_source
 from .output import HASH_PREFIX, GeneratedFile, content_hash
 from .render import make_environment, render_file, render_header
 from .schema import Schema
@@ -108,7 +108,14 @@ def generate_files(
         file_plan = replace(
             file_plan, regenerate=regenerate_command(config, groups_of_file)
         )
-        body = format_source(render_file(env, file_plan), str(file_plan.path))
+        source = render_file(env, file_plan)
+        label = str(file_plan.path)
+        # user templates may emit any shape: Black itself formats them (slower)
+        body = (
+            black_format(source, label)
+            if config.templates
+            else format_source(source, label)
+        )
         header = render_header(env, file_plan, f"{HASH_PREFIX}{content_hash(body)}")
         files.append(GeneratedFile(file_plan.path, header + body, file_plan.tables))
     for path, content in plan.extras:
