@@ -183,7 +183,11 @@ def _render_catalog(
         if mods:
             kwargs.append(f"precision={mods[-1]}")
         return TypeRender(
-            f"postgresql.INTERVAL({', '.join(kwargs)})",
+            (
+                f"postgresql.INTERVAL({', '.join(kwargs)})"
+                if kwargs
+                else "postgresql.INTERVAL"
+            ),
             "datetime.timedelta",
             frozenset({_IMPORT_PG}),
         )
