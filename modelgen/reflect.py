@@ -195,6 +195,21 @@ WHERE {_NS_FILTER}
 ORDER BY n.nspname, c.relname
 """
 
+COMPOSITES_SQL = f"""
+SELECT n.nspname, t.typname,
+       'CREATE TYPE ' || quote_ident(n.nspname) || '.' || quote_ident(t.typname) || ' AS ('
+       || string_agg(quote_ident(a.attname) || ' ' || format_type(a.atttypid, a.atttypmod),
+                     ', ' ORDER BY a.attnum) || ')'
+FROM pg_type t
+JOIN pg_namespace n ON n.oid = t.typnamespace
+JOIN pg_class c ON c.oid = t.typrelid AND c.relkind = 'c'
+JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped
+WHERE t.typtype = 'c' AND {_NS_FILTER}
+  AND {_NOT_EXTENSION.format(catalog="pg_type", oid="t.oid")}
+GROUP BY n.nspname, t.typname
+ORDER BY n.nspname, t.typname
+"""
+
 _FK_ACTIONS = {
     "a": None,
     "r": "RESTRICT",
@@ -344,6 +359,7 @@ def reflect_cursor(cur: Any, schemas: Sequence[str] | None = None) -> Schema:
         extensions=tuple((str(a), str(b)) for a, b in rows(EXTENSIONS_SQL)),
         functions=tuple((str(a), str(b), str(c)) for a, b, c in rows(FUNCTIONS_SQL)),
         sequences=tuple(_sequence_fact(r) for r in rows(ALL_SEQUENCES_SQL)),
+        composites=tuple((str(a), str(b), str(c)) for a, b, c in rows(COMPOSITES_SQL)),
         server_version=version,
     )
 

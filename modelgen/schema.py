@@ -186,6 +186,9 @@ class Schema:
     # (schema, name, CREATE FUNCTION text): not modelled, but defaults may call them
     functions: tuple[tuple[str, str, str], ...] = ()
     sequences: tuple[SequenceFact, ...] = ()
+    # (schema, name, CREATE TYPE text) of composite types: columns of such a type need
+    # it to exist (models cannot create it; verify and migrations create it first)
+    composites: tuple[tuple[str, str, str], ...] = ()
     server_version: str = ""
     default_schema: str = "public"
     source: dict[str, str] = field(default_factory=dict, compare=False, hash=False)

@@ -167,6 +167,7 @@ def _schema(d: dict[str, Any]) -> Schema:
         extensions=tuple((e[0], e[1]) for e in d.get("extensions", [])),
         functions=tuple((f[0], f[1], f[2]) for f in d.get("functions", [])),
         sequences=tuple(SequenceFact(**q) for q in d.get("sequences", [])),
+        composites=tuple((c[0], c[1], c[2]) for c in d.get("composites", [])),
         server_version=d.get("server_version", ""),
         default_schema=d.get("default_schema", "public"),
     )

@@ -135,6 +135,7 @@ def _create_all(url: str, metadata: object, schema: Schema) -> None:
                         f"WITH SCHEMA {_quote(ext_schema)}"
                     )
                 )
+            _run_each(conn, [c for _, _, c in schema.composites])
             _create_functions(conn, schema)
             metadata.create_all(conn)  # type: ignore[attr-defined]
     finally:
@@ -148,13 +149,20 @@ def _create_functions(conn: object, schema: Schema) -> None:
     function that still cannot be created is skipped: if a table needs it,
     creating that table reports it.
     """
-    import sqlalchemy as sa
 
     conn.exec_driver_sql("SET check_function_bodies = off")  # type: ignore[attr-defined]
-    for _, _, definition in schema.functions:
+    _run_each(conn, [definition for _, _, definition in schema.functions])
+
+
+def _run_each(conn: object, statements: list[str]) -> None:
+    """Run each statement in a savepoint; one that fails is skipped (what needs it
+    then fails visibly when the tables are created)."""
+    import sqlalchemy as sa
+
+    for statement in statements:
         savepoint = conn.begin_nested()  # type: ignore[attr-defined]
         try:
-            conn.exec_driver_sql(definition.replace("%", "%%"))  # type: ignore[attr-defined]
+            conn.exec_driver_sql(statement.replace("%", "%%"))  # type: ignore[attr-defined]
             savepoint.commit()
         except sa.exc.DBAPIError:
             savepoint.rollback()
