@@ -10,7 +10,19 @@ import unicodedata
 # Names generated code must never shadow, whatever a given file imports, so that
 # a name never depends on which imports a file happens to have.
 MODULE_NAMES = frozenset(
-    {"db", "sa", "datetime", "uuid", "decimal", "postgresql", "typing", "Any", "Mapped"}
+    {
+        "db",
+        "sa",
+        "datetime",
+        "uuid",
+        "decimal",
+        "postgresql",
+        "typing",
+        "Any",
+        "Mapped",
+        "TYPE_CHECKING",
+        "UserDefinedType",
+    }
 )
 # Flask-SQLAlchemy and declarative attributes a column must not overwrite.
 RESERVED_ATTRIBUTES = frozenset(
