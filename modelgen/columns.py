@@ -44,9 +44,13 @@ class RenderedTable:
 
 
 class ColumnRenderer:
-    def __init__(self, schema: Schema, style: str) -> None:
+    def __init__(self, schema: Schema, style: str, keep_not_valid: bool = True) -> None:
         self.schema = schema
         self.style = style
+        # models recreate NOT VALID foreign keys through ALTER TABLE (use_alter);
+        # a migration's op.create_table would silently drop such a key, so it
+        # creates them valid instead (its tables are new and empty)
+        self.keep_not_valid = keep_not_valid
 
     def table(
         self, table: Table, attrs: dict[str, str], as_table: bool | None = None
@@ -97,7 +101,12 @@ class ColumnRenderer:
             call(
                 "db.CheckConstraint",
                 [lit(source_form(c.expression or ""))],
-                [("name", lit(c.name))],
+                [("name", lit(c.name))]
+                + (
+                    [("postgresql_not_valid", "True")]
+                    if c.not_valid and self.keep_not_valid
+                    else []
+                ),
             )
             for c in table.checks
         ]
@@ -328,6 +337,9 @@ class ColumnRenderer:
             kwargs.append(("initially", lit("DEFERRED")))
         if fk.match:
             kwargs.append(("match", lit(fk.match)))
+        if fk.not_valid and self.keep_not_valid:
+            # only ALTER TABLE ... ADD CONSTRAINT can leave a foreign key NOT VALID
+            kwargs += [("use_alter", "True"), ("postgresql_not_valid", "True")]
         return kwargs
 
     def _inline_fk(self, fk: ForeignKey) -> str:

@@ -285,7 +285,9 @@ def _fk_step(
         "[" + ", ".join(lit(c) for c in fk.columns) + "]",
         "[" + ", ".join(lit(c) for c in fk.ref_columns) + "]",
     ]
-    kwargs = [(k, v) for k, v in renderer.fk_kwargs(fk) if k != "name"]
+    kwargs = [
+        (k, v) for k, v in renderer.fk_kwargs(fk) if k not in ("name", "use_alter")
+    ]
     if table.schema != schema.default_schema:
         kwargs.append(("source_schema", lit(table.schema)))
     if fk.ref_schema != schema.default_schema:
@@ -306,7 +308,7 @@ def build_migration(
     message: str,
 ) -> MigrationPlan:
     """Every string of the revision decided here; the template only places them."""
-    renderer = ColumnRenderer(schema, "classic")
+    renderer = ColumnRenderer(schema, "classic", keep_not_valid=False)
     ordered, deferred = order_tables(tables)
     selected = {t.key for t in tables}
     found = _Collected({}, {}, {}, {}, set(), {})

@@ -112,7 +112,8 @@ SELECT con.conrelid, con.conname, con.contype::text, con.condeferrable, con.cond
        CASE WHEN con.contype IN ('u', 'p', 'x') THEN con.conindid END AS indexid,
        CASE WHEN con.contype = 'x' THEN
          ARRAY(SELECT op.oprname FROM unnest(con.conexclop) WITH ORDINALITY k(opid, ord)
-               JOIN pg_operator op ON op.oid = k.opid ORDER BY k.ord) END AS exclops
+               JOIN pg_operator op ON op.oid = k.opid ORDER BY k.ord) END AS exclops,
+       NOT con.convalidated AS not_valid
 FROM pg_constraint con
 JOIN pg_class c ON c.oid = con.conrelid
 JOIN pg_namespace n ON n.oid = c.relnamespace
@@ -446,6 +447,7 @@ def _add_constraint(
 ) -> None:
     _, name, kind, deferrable, deferred, noinherit, definition, cols = row[:8]
     ref_schema, ref_table, ref_cols, upd, dele, match, indexid, exclops = row[8:16]
+    not_valid = bool(row[16])
     if kind == "f":
         table["fks"].append(
             ForeignKey(
@@ -460,6 +462,7 @@ def _add_constraint(
                 deferrable=bool(deferrable),
                 initially_deferred=bool(deferred),
                 definition=definition,
+                not_valid=not_valid,
             )
         )
         return
@@ -479,6 +482,7 @@ def _add_constraint(
         initially_deferred=bool(deferred),
         nulls_not_distinct=bool(index.nulls_not_distinct) if index else False,
         no_inherit=bool(noinherit) and kind == "c",
+        not_valid=not_valid,
         index=index,
     )
     if kind == "p":

@@ -62,6 +62,7 @@ class ForeignKey:
     deferrable: bool = False
     initially_deferred: bool = False
     definition: str = ""
+    not_valid: bool = False  # added NOT VALID: existing rows never checked
 
 
 @dataclass(frozen=True)
@@ -77,6 +78,7 @@ class Constraint:
     initially_deferred: bool = False
     nulls_not_distinct: bool = False
     no_inherit: bool = False
+    not_valid: bool = False  # a CHECK added NOT VALID
     index: Index | None = None  # the index behind a unique/exclusion constraint
 
 
