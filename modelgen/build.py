@@ -87,7 +87,14 @@ def build_plan(
                 naming.attribute_name(column.name), unit.taken
             )
     plan_relationships(
-        units, lookup, hand, group_order, bootstrap, config.style, schema.default_schema
+        units,
+        lookup,
+        hand,
+        group_order,
+        bootstrap,
+        config.style,
+        schema.default_schema,
+        schema.tables,
     )
 
     db_import = ".extensions" if bootstrap else config.db_import
@@ -279,12 +286,14 @@ def _file_plan(
     views: list[ViewPlan] = []
     imports: set[str] = set()
     definitions: dict[str, str] = {}
+    ranks: dict[str, int] = {}
     custom: dict[str, str] = {}
     for unit in members:
         as_table = unit.class_name is None or unit.view
         rendered = renderer.table(unit.table, unit.columns, as_table)
         imports |= rendered.imports
         definitions.update(rendered.definitions)
+        ranks.update(rendered.ranks)
         custom.update(rendered.custom_types)
         if unit.view:
             assert unit.class_name is not None
@@ -332,7 +341,11 @@ def _file_plan(
         group=spec.group,
         tables=tuple(f"{u.table.schema}.{u.table.name}" for u in members),
         import_groups=_import_groups(imports),
-        definitions=tuple(sorted(definitions.items())),
+        definitions=tuple(
+            sorted(
+                definitions.items(), key=lambda item: (ranks.get(item[0], 0), item[0])
+            )
+        ),
         custom_types=tuple(sorted(custom.items())),
         classes=tuple(classes),
         table_vars=tuple(table_vars),

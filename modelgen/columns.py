@@ -32,12 +32,18 @@ class RenderedTable:
     table_args: tuple[str, ...] = ()
     table_kwargs: tuple[tuple[str, str], ...] = ()
     definitions: dict[str, str] = field(default_factory=dict)
+    # definition order: enums (0), then domains after the domains they are built on
+    ranks: dict[str, int] = field(default_factory=dict)
     custom_types: dict[str, str] = field(default_factory=dict)
     imports: set[str] = field(default_factory=set)
 
     def table_expr(self, metadata: str | None = None) -> str:
         """``db.Table(name, [metadata,] columns..., constraints..., kwargs...)``."""
         kwargs = [f"{k.strip(chr(34))}={v}" for k, v in self.table_kwargs]
+        if metadata is None and not self.column_exprs:
+            metadata = (
+                "db.metadata"  # Flask-SQLAlchemy's db.Table needs a column or this
+            )
         head = [self.name_literal] + ([metadata] if metadata else [])
         parts = [*head, *self.column_exprs, *self.table_args, *kwargs]
         return "db.Table(" + ", ".join(parts) + ")"
@@ -146,6 +152,7 @@ class ColumnRenderer:
             out.definitions[_enum_var(enum)] = self._enum_expr(enum, shadowed)
         for domain in rendered.domains:
             out.definitions[_domain_var(domain)] = self._domain_expr(domain, out)
+            out.ranks[_domain_var(domain)] = 1 + self._domain_depth(domain)
         for spec in rendered.custom:
             out.custom_types[custom_type_class(spec)] = lit(spec)
             out.imports.add("from typing import Any")
@@ -293,6 +300,20 @@ class ColumnRenderer:
         if shadowed or enum.schema != self.schema.default_schema:
             kwargs.append(("schema", lit(enum.schema)))
         return call("db.Enum", [lit(label) for label in enum.labels], kwargs)
+
+    def _domain_depth(self, domain: object) -> int:
+        from .schema import Domain
+
+        assert isinstance(domain, Domain)
+        depth = 0
+        base = domain.base
+        while base.kind == "d" and depth < 50:
+            parent = self.schema.domain(base.schema, base.name)
+            if parent is None:
+                break
+            depth += 1
+            base = parent.base
+        return depth
 
     def _domain_expr(self, domain: object, out: RenderedTable) -> str:
         from .schema import Domain

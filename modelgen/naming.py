@@ -95,7 +95,7 @@ def _ascii_words(name: str) -> list[str]:
     for chunk in cleaned.split():
         # split camelCase / PascalCase chunks into words
         words.extend(
-            re.findall(r"[A-Z]+(?![a-z])|[A-Z]?[a-z]+[0-9]*|[0-9]+[a-z]*", chunk)
+            re.findall(r"[A-Z]+[0-9]*(?![a-z])|[A-Z]?[a-z]+[0-9]*|[0-9]+[a-z]*", chunk)
             or [chunk]
         )
     return words

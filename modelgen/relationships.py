@@ -27,15 +27,14 @@ def plan_relationships(
     bootstrap: bool,
     style: str,
     default_schema: str = "public",
+    all_tables: tuple[Table, ...] = (),
 ) -> None:
     """Forward relationships first (every class), then reverse ones, both in sorted order."""
+    paths = _join_paths(all_tables or tuple(u.table for u in units))
     reverse_jobs: list[tuple[Unit, Unit, ForeignKey, str, str]] = []
     for unit in sorted(units, key=lambda u: u.table.key):
         if unit.class_name is None:
             continue
-        counts: dict[tuple[str, str], int] = defaultdict(int)
-        for fk in unit.table.foreign_keys:
-            counts[_fk_target(fk)] += 1
         for fk in unit.table.foreign_keys:
             target_key = _fk_target(fk)
             target = lookup.get(target_key)
@@ -55,18 +54,24 @@ def plan_relationships(
                 continue  # a later group's class may not exist yet: no relationship to it
             target_class = target.class_name if target else hand[target_key]
             assert target_class is not None
-            ambiguous = counts[target_key] > 1 or target_key == unit.table.key
+            ambiguous = _ambiguous(paths, unit.table.key, target_key)
+            # names only need the key's own prefix when this table has several keys
+            # to the target (raised_by_disputes, resolved_by_disputes)
+            siblings = sum(
+                1 for f in unit.table.foreign_keys if _fk_target(f) == target_key
+            )
             forward = _forward_name(fk, target_class, unit.taken)
             reverse = None
             if target is not None:
-                reverse = _reverse_name(unit, fk, forward, ambiguous, target)
+                reverse = _reverse_name(unit, fk, forward, siblings > 1, target)
             _add_forward(
                 unit, fk, forward, target_class, ambiguous, reverse, same, style
             )
             if target is not None and same and reverse is not None:
                 reverse_jobs.append((target, unit, fk, reverse, forward))
     for target, source, fk, reverse, forward in reverse_jobs:
-        _add_reverse(target, source, fk, reverse, forward, style)
+        ambiguous = _ambiguous(paths, source.table.key, target.table.key)
+        _add_reverse(target, source, fk, reverse, forward, style, ambiguous)
     for unit in sorted(units, key=lambda u: u.table.key):
         if unit.association is not None:
             _add_many_to_many(unit, lookup, style, default_schema)
@@ -214,15 +219,37 @@ def _add_forward(
     unit.relationships.append(AttrPlan(name, expr, annotation))
 
 
+def _join_paths(tables: tuple[Table, ...]) -> dict[frozenset[tuple[str, str]], int]:
+    """How many foreign keys join each pair of tables, in either direction."""
+    paths: dict[frozenset[tuple[str, str]], int] = defaultdict(int)
+    for table in tables:
+        for fk in table.foreign_keys:
+            paths[frozenset({table.key, _fk_target(fk)})] += 1
+    return paths
+
+
+def _ambiguous(
+    paths: dict[frozenset[tuple[str, str]], int],
+    source: tuple[str, str],
+    target: tuple[str, str],
+) -> bool:
+    """SQLAlchemy needs foreign_keys= when more than one key joins the two tables
+    (either way round) or the relationship is self-referential."""
+    return source == target or paths[frozenset({source, target})] > 1
+
+
 def _add_reverse(
-    target: Unit, source: Unit, fk: ForeignKey, name: str, forward: str, style: str
+    target: Unit,
+    source: Unit,
+    fk: ForeignKey,
+    name: str,
+    forward: str,
+    style: str,
+    ambiguous: bool,
 ) -> None:
     assert source.class_name is not None and target.class_name is not None
     kwargs: list[tuple[str, str]] = []
-    counts = sum(
-        1 for f in source.table.foreign_keys if _fk_target(f) == _fk_target(fk)
-    )
-    if counts > 1 or source.table.key == target.table.key:
+    if ambiguous:
         kwargs.append(
             ("foreign_keys", lit(_attr_list(source.class_name, source, fk.columns)))
         )
