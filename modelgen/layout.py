@@ -164,9 +164,10 @@ def _reindex(toks: list[Tok]) -> list[Tok]:
     return _no_space_first(out)
 
 
-def _inside(toks: list[Tok], depth: int) -> list[str]:
-    """Black's transform_line for a line inside brackets (delimiter_split, then rhs)."""
-    magic = _magic_comma(toks)
+def _inside(toks: list[Tok], depth: int, explode: bool = False) -> list[str]:
+    """Black's transform_line for a line inside brackets (delimiter_split, then rhs);
+    ``explode``: split at the commas even if the line fits."""
+    magic = explode or _magic_comma(toks)
     if not magic and _fits(toks, depth):
         return [render(toks, depth)]
     top = _top_level(toks)
@@ -197,11 +198,17 @@ def _rhs(toks: list[Tok], depth: int, inside: bool) -> list[str]:
     head, body, tail = toks[: opening + 1], toks[opening + 1 : close], toks[close:]
     if not body:
         raise Unsupported("empty brackets")
+    # a collection literal (not a call's or subscript's brackets) that has to be
+    # split is exploded one item per line (Black's should_split_line)
+    atom = opening == 0 or toks[opening - 1].kind in ("op", "comma", "open")
+    explode = atom and any(
+        body[i].kind == "comma" and i != len(body) - 1 for i in _top_level(body)
+    )
     if not _fits(head, depth):
         raise Unsupported("head too long: Black would try other trailers")
     return [
         render(head, depth),
-        *_inside(_reindex(body), depth + 1),
+        *_inside(_reindex(body), depth + 1, explode),
         render(_no_space_first(tail), depth),
     ]
 

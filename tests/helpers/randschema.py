@@ -167,6 +167,8 @@ def random_schema(seed: int, tables: int = 6) -> Schema:
                         IndexElement(columns[-1].name, None),
                     ),
                     predicate=rng.choice([None, f"{_word(rng)} IS NOT NULL"]),
+                    # list literals: exploded one per line when they must split
+                    include=tuple(c.name for c in columns[: rng.randint(0, 4)]),
                 ),
             )
         out.append(
