@@ -118,6 +118,7 @@ def generate_files(
         )
         header = render_header(env, file_plan, f"{HASH_PREFIX}{content_hash(body)}")
         files.append(GeneratedFile(file_plan.path, header + body, file_plan.tables))
-    for path, content in plan.extras:
-        files.append(GeneratedFile(path, content, overwrite_if_present=False))
+    for path, content in plan.extras:  # small: Black itself formats them
+        formatted = black_format(content, str(path))
+        files.append(GeneratedFile(path, formatted, overwrite_if_present=False))
     return Generation(tuple(files), plan, out_dir)

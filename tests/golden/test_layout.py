@@ -43,3 +43,16 @@ def test_layout_equals_black_on_random_schemas(seed: int, tmp_path: Path) -> Non
                     assert column.name in constants or column.name.isidentifier()
                     if column.comment is not None:
                         assert column.comment in constants
+
+
+def test_a_module_of_only_keyless_tables_is_black_clean(tmp_path: Path) -> None:
+    """Straight after the imports Black keeps one blank line, not two."""
+    from modelgen.format import black_format
+    from modelgen.schema import Column, Schema, Table, TypeRef
+
+    text = TypeRef("text", "text", "pg_catalog", "b", 0, (), "text")
+    schema = Schema(tables=(Table("audit", "events", (Column("what", text, True),)),))
+    files = generate(schema, "classic", tmp_path, None)
+    assert files["audit.py"].count("db.Table(") == 1
+    for name, content in files.items():
+        assert black_format(content, name) == content
