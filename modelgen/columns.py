@@ -16,8 +16,14 @@ from .literals import call, lit
 from .pgtext import source_form
 from .plan import AttrPlan
 from .reflect import quote_ident
-from .schema import Column, Constraint, ForeignKey, Index, Schema, Table
-from .typemap import custom_type_class, python_imports, render_type
+from .schema import Column, Constraint, Domain, Enum, ForeignKey, Index, Schema, Table
+from .typemap import (
+    custom_type_class,
+    domain_variable,
+    enum_variable,
+    python_imports,
+    render_type,
+)
 
 _INT_TYPES = {"int2": 32767, "int4": 2147483647, "int8": 9223372036854775807}
 _INT_MIN = {"int2": -32768, "int4": -2147483648, "int8": -9223372036854775808}
@@ -149,10 +155,10 @@ class ColumnRenderer:
             # a type PostgreSQL prints schema-qualified is shadowed (public.uuid by
             # pg_catalog.uuid): its schema must be named even when it is the default
             shadowed = column.type.element_display != quote_ident(enum.name)
-            out.definitions[_enum_var(enum)] = self._enum_expr(enum, shadowed)
+            out.definitions[enum_variable(enum)] = self._enum_expr(enum, shadowed)
         for domain in rendered.domains:
-            out.definitions[_domain_var(domain)] = self._domain_expr(domain, out)
-            out.ranks[_domain_var(domain)] = 1 + self._domain_depth(domain)
+            out.definitions[domain_variable(domain)] = self._domain_expr(domain, out)
+            out.ranks[domain_variable(domain)] = 1 + self._domain_depth(domain)
         for spec in rendered.custom:
             out.custom_types[custom_type_class(spec)] = lit(spec)
             out.imports.add("from typing import Any")
@@ -292,19 +298,13 @@ class ColumnRenderer:
             kwargs.append(("cache", str(ident.cache)))
         return call("db.Identity", [], kwargs)
 
-    def _enum_expr(self, enum: object, shadowed: bool = False) -> str:
-        from .schema import Enum
-
-        assert isinstance(enum, Enum)
+    def _enum_expr(self, enum: Enum, shadowed: bool = False) -> str:
         kwargs = [("name", lit(enum.name))]
         if shadowed or enum.schema != self.schema.default_schema:
             kwargs.append(("schema", lit(enum.schema)))
         return call("db.Enum", [lit(label) for label in enum.labels], kwargs)
 
-    def _domain_depth(self, domain: object) -> int:
-        from .schema import Domain
-
-        assert isinstance(domain, Domain)
+    def _domain_depth(self, domain: Domain) -> int:
         depth = 0
         base = domain.base
         while base.kind == "d" and depth < 50:
@@ -315,10 +315,7 @@ class ColumnRenderer:
             base = parent.base
         return depth
 
-    def _domain_expr(self, domain: object, out: RenderedTable) -> str:
-        from .schema import Domain
-
-        assert isinstance(domain, Domain)
+    def _domain_expr(self, domain: Domain, out: RenderedTable) -> str:
         base = render_type(domain.base, self.schema, self.schema.default_schema)
         out.imports |= base.imports | {"from sqlalchemy.dialects import postgresql"}
         kwargs: list[tuple[str, str]] = []
@@ -483,18 +480,6 @@ def _with_collation(type_expr: str, collation: str) -> str:
     if type_expr.endswith(")"):
         return f"{type_expr[:-1]}, {kwarg})"
     return f"{type_expr}({kwarg})"
-
-
-def _enum_var(enum: object) -> str:
-    from .typemap import enum_variable
-
-    return enum_variable(enum)  # type: ignore[arg-type]
-
-
-def _domain_var(domain: object) -> str:
-    from .typemap import domain_variable
-
-    return domain_variable(domain)  # type: ignore[arg-type]
 
 
 def _default_name(base: str, suffix: str) -> str:

@@ -9,7 +9,6 @@ from pathlib import Path
 from .drift_findings import DRIFT, INFO, DriftReport, Finding
 
 SCHEMA_VERSION = 1  # of the json outputs (drift and snapshot diff)
-FORMATS = ("text", "json", "markdown", "github")
 
 _Style = Callable[[str, str], str]  # (text, ANSI code) -> text, coloured or not
 

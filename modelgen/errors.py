@@ -3,6 +3,12 @@
 from __future__ import annotations
 
 
+def first_line(exc: BaseException, default: str = "") -> str:
+    """The first non-empty line of an exception's message (messages are one line)."""
+    lines = str(exc).strip().splitlines()
+    return lines[0] if lines else (default or type(exc).__name__)
+
+
 class ModelgenError(Exception):
     """A problem the user can fix: printed as one line, exit code 2."""
 

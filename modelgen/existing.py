@@ -40,7 +40,9 @@ def scan_models(directory: Path | None) -> tuple[ExistingModel, ...]:
                             table, node.name, path, node.lineno, generated, schema
                         )
                     )
-            elif isinstance(node, ast.Call) and _is_table_call(node) and node.args:
+            elif (
+                isinstance(node, ast.Call) and call_name(node) == "Table" and node.args
+            ):
                 first = node.args[0]
                 if isinstance(first, ast.Constant) and isinstance(first.value, str):
                     schema = _schema_kw(node.keywords)
@@ -93,7 +95,7 @@ def _schema_kw(keywords: list[ast.keyword]) -> str | None:
     return None
 
 
-def _is_table_call(node: ast.Call) -> bool:
+def call_name(node: ast.Call) -> str | None:
+    """``Table`` for ``db.Table(...)``, ``sa.Table(...)`` or ``Table(...)``."""
     func = node.func
-    name = func.attr if isinstance(func, ast.Attribute) else getattr(func, "id", None)
-    return name == "Table"
+    return func.attr if isinstance(func, ast.Attribute) else getattr(func, "id", None)

@@ -184,10 +184,10 @@ def _inside(toks: list[Tok], depth: int, explode: bool = False) -> list[str]:
             lines += _inside(_reindex(element), depth)
             start = i + 1
         return lines
-    return _rhs(toks, depth, inside=True)
+    return _rhs(toks, depth)
 
 
-def _rhs(toks: list[Tok], depth: int, inside: bool) -> list[str]:
+def _rhs(toks: list[Tok], depth: int) -> list[str]:
     """Split at the last bracket pair: head + indented body + tail."""
     close = next(
         (i for i in range(len(toks) - 1, -1, -1) if toks[i].kind == "close"), -1
@@ -238,7 +238,7 @@ def layout_statement(line: str) -> list[str]:
         and value[0].text == "("
     ):
         # a parenthesised tuple: its parentheses are real, split on them
-        return _rhs(toks, depth, inside=False)
+        return _rhs(toks, depth)
     if value[-1].kind != "close" or any(
         toks[i].kind == "op" for i in top if i > assign
     ):
@@ -260,7 +260,7 @@ def layout_statement(line: str) -> list[str]:
             LINE_LENGTH - 1
         ):
             raise Unsupported("long annotated target")
-    return _rhs(toks, depth, inside=False)
+    return _rhs(toks, depth)
 
 
 def layout_source(

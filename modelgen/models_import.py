@@ -23,7 +23,8 @@ from pathlib import Path
 from typing import Any
 
 from .config import Config
-from .existing import ExistingModel, scan_models
+from .errors import first_line
+from .existing import ExistingModel, call_name, scan_models
 
 
 @dataclass(frozen=True)
@@ -201,12 +202,10 @@ def _try_import(name: str) -> tuple[Any, str | None]:
     except BaseException as exc:  # noqa: B036 - a user's import may sys.exit()
         if isinstance(exc, KeyboardInterrupt):
             raise
-        return None, f"import {name}: {type(exc).__name__}: {_first_line(exc)}"
-
-
-def _first_line(exc: BaseException) -> str:
-    text = str(exc).strip().splitlines()
-    return text[0] if text else "(no message)"
+        return (
+            None,
+            f"import {name}: {type(exc).__name__}: {first_line(exc, '(no message)')}",
+        )
 
 
 def _submodules(package: str, folder: Path) -> Iterable[tuple[str, Path]]:
@@ -502,17 +501,12 @@ def _assignment(stmt: ast.stmt) -> tuple[str | None, ast.expr | None]:
     return None, None
 
 
-def _call_name(node: ast.Call) -> str | None:
-    func = node.func
-    return func.attr if isinstance(func, ast.Attribute) else getattr(func, "id", None)
-
-
 def _is_column_call(node: ast.Call) -> bool:
-    return _call_name(node) in ("Column", "mapped_column")
+    return call_name(node) in ("Column", "mapped_column")
 
 
 def _is_table_call(node: ast.Call, table: str) -> bool:
-    if _call_name(node) != "Table" or not node.args:
+    if call_name(node) != "Table" or not node.args:
         return False
     first = node.args[0]
     return isinstance(first, ast.Constant) and first.value == table

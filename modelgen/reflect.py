@@ -11,7 +11,7 @@ from __future__ import annotations
 import contextlib
 import re
 from collections import defaultdict
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from typing import Any
 
 from .schema import (
@@ -29,8 +29,6 @@ from .schema import (
     Table,
     TypeRef,
 )
-
-SYSTEM_SCHEMAS = ("pg_catalog", "information_schema", "pg_toast")
 
 _NS_FILTER = """
     n.nspname NOT IN ('pg_catalog', 'information_schema', 'pg_toast')
@@ -616,7 +614,3 @@ def _domain(row: Sequence[Any]) -> Domain:
         checks=tuple(parsed),
         collation=collation,
     )
-
-
-def table_names(schema: Schema) -> Iterable[str]:
-    return (f"{t.schema}.{t.name}" for t in schema.tables)

@@ -12,8 +12,6 @@ from dataclasses import dataclass, field
 from .literals import lit
 from .schema import Domain, Enum, Schema, TypeRef
 
-PG = "postgresql"
-
 
 @dataclass(frozen=True)
 class TypeRender:

@@ -17,7 +17,7 @@ from pathlib import Path
 
 from .compare import compare_schemas
 from .config import Config
-from .errors import ModelgenError
+from .errors import ModelgenError, first_line
 from .pipeline import generate_files
 from .reflect import reflect_url
 from .schema import Schema
@@ -86,9 +86,8 @@ def verify_schema(
         except (
             Exception
         ) as exc:  # the generated code failed: a finding, reported as one line
-            first = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
             raise ModelgenError(
-                f"generated models could not be created: {type(exc).__name__}: {first}"
+                f"generated models could not be created: {type(exc).__name__}: {first_line(exc)}"
             ) from None
         finally:
             sys.path.remove(tmp)
