@@ -192,76 +192,45 @@ def test_wrong_password_is_one_line_without_the_password(
 # --- the config ---------------------------------------------------------------
 
 
-def test_config_syntax_error_names_file_and_line(project: Path) -> None:
-    before = config(project, "broken.toml", 'output = "app/models"\n[groups.a\n')
-    assert_one_line_exit_2(
-        project,
-        ["generate", "--config", "broken.toml", "--all", "--snapshot", SNAPSHOT],
+BAD_CONFIGS = {
+    "syntax error: file and line": (
         "broken.toml",
-        "invalid TOML",
-        "line 2",
-        before=before,
-    )
-
-
-def test_unknown_key_is_named(project: Path) -> None:
-    before = config(
-        project, "unknown.toml", 'output = "app/models"\noutptu = "x"\n' + GROUPS
-    )
-    assert_one_line_exit_2(
-        project,
-        ["generate", "--config", "unknown.toml", "--all", "--snapshot", SNAPSHOT],
+        'output = "app/models"\n[groups.a\n',
+        ["invalid TOML", "line 2"],
+    ),
+    "unknown key": (
         "unknown.toml",
-        "key 'outptu'",
-        "unknown key",
-        before=before,
-    )
-
-
-def test_unknown_key_in_pyproject_is_named_with_its_table(project: Path) -> None:
-    before = config(
-        project,
+        'output = "app/models"\noutptu = "x"\n' + GROUPS,
+        ["key 'outptu'", "unknown key"],
+    ),
+    "unknown key in pyproject, with its table": (
         "pyproject.toml",
         '[tool.modelgen]\noutput = "app/models"\ncolour = "blue"\n',
-    )
-    assert_one_line_exit_2(
-        project,
-        ["generate", "--config", "pyproject.toml", "--all", "--snapshot", SNAPSHOT],
-        "pyproject.toml",
-        "key 'tool.modelgen.colour'",
-        before=before,
-    )
-
-
-def test_a_table_mapped_to_two_files(project: Path) -> None:
-    before = config(
-        project,
+        ["key 'tool.modelgen.colour'"],
+    ),
+    "a table mapped to two files": (
         "twice.toml",
         'output = "app/models"\n[groups.a]\n"one.py" = ["payments"]\n'
         '[groups.b]\n"two.py" = ["invoices", "payments"]\n',
-    )
-    assert_one_line_exit_2(
-        project,
-        ["generate", "--config", "twice.toml", "--all", "--snapshot", SNAPSHOT],
-        "twice.toml",
-        "key 'groups.b.two.py'",
-        "'payments' is already mapped to groups.a.one.py",
-        before=before,
-    )
-
-
-def test_a_mapped_table_production_lacks(project: Path) -> None:
-    before = config(
-        project,
+        ["key 'groups.b.two.py'", "'payments' is already mapped to groups.a.one.py"],
+    ),
+    "a mapped table production lacks": (
         "lacking.toml",
         'output = "app/models"\n[groups.a]\n"ghost.py" = ["ghost_table"]\n',
-    )
+        ["groups.a.ghost.py", "ghost_table"],
+    ),
+}
+
+
+@pytest.mark.parametrize("case", sorted(BAD_CONFIGS))
+def test_a_bad_config_names_its_file_and_key(project: Path, case: str) -> None:
+    name, text, expected = BAD_CONFIGS[case]
+    before = config(project, name, text)
     assert_one_line_exit_2(
         project,
-        ["generate", "--config", "lacking.toml", "--all", "--snapshot", SNAPSHOT],
-        "lacking.toml",
-        "groups.a.ghost.py",
-        "ghost_table",
+        ["generate", "--config", name, "--all", "--snapshot", SNAPSHOT],
+        name,
+        *expected,
         before=before,
     )
 
