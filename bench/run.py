@@ -28,8 +28,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from modelgen.connect import parse_url  # noqa: E402
-from modelgen.scratch import execute, find_server, run_sql_file  # noqa: E402
+from modelgen.catalog.connect import parse_url  # noqa: E402
+from modelgen.catalog.scratch import execute, find_server, run_sql_file  # noqa: E402
 
 BIN = Path(sys.executable).parent
 
@@ -72,11 +72,11 @@ def load(admin: str, size: int, work: Path) -> str:
 
 def stages(url: str, out: Path) -> dict[str, float]:
     """modelgen's stages in this process (imports already paid)."""
-    from modelgen.build import build_plan, select_specs
+    from modelgen.catalog.reflect import reflect_url
     from modelgen.config import Config
-    from modelgen.format import format_source
-    from modelgen.reflect import reflect_url
-    from modelgen.render import make_environment, render_file
+    from modelgen.generate.build import build_plan, select_specs
+    from modelgen.generate.format import format_source
+    from modelgen.generate.render import make_environment, render_file
 
     t0 = time.perf_counter()
     schema = reflect_url(url)

@@ -1,3 +1,3 @@
-from .cli import main
+from modelgen.cli.main import main
 
 main()

@@ -5,13 +5,13 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
-from .config import load_config
-from .connect import parse_url
-from .errors import ModelgenError
-from .output import write_files
-from .pipeline import generate_files
-from .reflect import reflect_url
-from .scratch import embedded_url, execute, run_sql_file
+from modelgen.catalog.connect import parse_url
+from modelgen.catalog.reflect import reflect_url
+from modelgen.catalog.scratch import embedded_url, execute, run_sql_file
+from modelgen.config import load_config
+from modelgen.errors import ModelgenError
+from modelgen.generate.output import write_files
+from modelgen.generate.pipeline import generate_files
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
 

@@ -16,13 +16,13 @@ from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 
-from . import naming
-from .config import load_config
-from .drift_findings import display_name
-from .errors import ConfigError, ModelgenError
-from .existing import scan_models
-from .models_import import derive_module
-from .schema import Schema, Table
+from modelgen.catalog.schema import Schema, Table
+from modelgen.config import load_config
+from modelgen.drift.findings import display_name
+from modelgen.drift.models import derive_module
+from modelgen.errors import ConfigError, ModelgenError
+from modelgen.generate import naming
+from modelgen.generate.existing import scan_models
 
 # bookkeeping tables of migration tools: never modelled
 MIGRATION_TABLES = ("alembic_version", "flyway_schema_history", "schema_migrations")

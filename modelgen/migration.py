@@ -1,7 +1,7 @@
 """Schema facts + selected tables -> one Alembic revision that creates them, guarded step by step.
 
 The revision's DDL comes from the same rendering decisions as the models
-(modelgen.columns.ColumnRenderer), with ``db.X`` turned into ``sa.X``; every
+(modelgen.generate.columns.ColumnRenderer), with ``db.X`` turned into ``sa.X``; every
 database name reaches the file through ``lit()``.  Each step of ``upgrade()``
 runs only when its object is absent from the catalog read at the start, and is
 recorded in ``modelgen_migration_log`` so ``downgrade()`` drops exactly that.
@@ -23,14 +23,15 @@ from typing import Any
 
 import jinja2
 
-from .build import select_specs
-from .columns import ColumnRenderer, call, lit, sequence_name
-from .config import Config
-from .errors import ModelgenError
-from .format import format_source
-from .render import render_template
-from .schema import Domain, Enum, ForeignKey, Schema, Table
-from .typemap import domain_variable, enum_variable, render_type
+from modelgen.catalog.pgtext import sequence_name
+from modelgen.catalog.schema import Domain, Enum, ForeignKey, Schema, Table
+from modelgen.config import Config
+from modelgen.errors import ModelgenError
+from modelgen.generate.build import select_specs
+from modelgen.generate.columns import ColumnRenderer, call, lit
+from modelgen.generate.format import format_source
+from modelgen.generate.render import render_template
+from modelgen.generate.typemap import domain_variable, enum_variable, render_type
 
 TEMPLATE = "migration.py.j2"
 LOG_TABLE = "modelgen_migration_log"
@@ -497,7 +498,7 @@ def load_revision(content: str, label: str) -> types.ModuleType:
 
 def catalog_rows(url: str, sql: str) -> list[tuple[Any, ...]]:
     """The revision's own catalog query, run read-only against ``url``."""
-    from .connect import connect
+    from modelgen.catalog.connect import connect
 
     with connect(url) as conn:
         cur = conn.cursor()

@@ -3,7 +3,7 @@
 The generated package is written to a temporary folder, imported under a
 unique name, and ``metadata.create_all`` runs against a fresh database on the
 scratch server; that database is reflected exactly as production was and the
-two Schemas are compared fact by fact (modelgen.compare).
+two Schemas are compared fact by fact (modelgen.catalog.compare).
 """
 
 from __future__ import annotations
@@ -15,13 +15,13 @@ import tempfile
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from .compare import compare_schemas
-from .config import Config
-from .errors import ModelgenError, first_line
-from .pipeline import generate_files
-from .reflect import reflect_url
-from .schema import Schema
-from .scratch import find_server, scratch_database
+from modelgen.catalog.compare import compare_schemas
+from modelgen.catalog.reflect import reflect_url
+from modelgen.catalog.schema import Schema
+from modelgen.catalog.scratch import find_server, scratch_database
+from modelgen.config import Config
+from modelgen.errors import ModelgenError, first_line
+from modelgen.generate.pipeline import generate_files
 
 
 @dataclass(frozen=True)

@@ -19,8 +19,8 @@ CRITICAL = ("applications", "payments", "invoices", "user_sessions")
 @pytest.fixture(scope="session")
 def pg_admin() -> str:
     """Admin URL of a server: $MODELGEN_TEST_DATABASE_URL, 127.0.0.1:5432, else embedded."""
+    from modelgen.catalog.scratch import execute, find_server
     from modelgen.errors import ModelgenError
-    from modelgen.scratch import execute, find_server
 
     try:
         url = find_server()
@@ -33,7 +33,7 @@ def pg_admin() -> str:
 @pytest.fixture(scope="session")
 def make_db(pg_admin: str) -> Iterator[Callable[[], str]]:
     """Factory of fresh empty databases, all dropped at the end of the session."""
-    from modelgen.scratch import create_database, drop_database
+    from modelgen.catalog.scratch import create_database, drop_database
 
     made: list[str] = []
 
@@ -50,7 +50,7 @@ def make_db(pg_admin: str) -> Iterator[Callable[[], str]]:
 @pytest.fixture(scope="session")
 def production_url(make_db: Callable[[], str]) -> str:
     """The fixture production database, loaded once (tests must not change it)."""
-    from modelgen.scratch import run_sql_file
+    from modelgen.catalog.scratch import run_sql_file
 
     url = make_db()
     run_sql_file(url, PRODUCTION_SQL)
@@ -59,7 +59,7 @@ def production_url(make_db: Callable[[], str]) -> str:
 
 @pytest.fixture(scope="session")
 def production_schema(production_url: str):  # type: ignore[no-untyped-def]
-    from modelgen.reflect import reflect_url
+    from modelgen.catalog.reflect import reflect_url
 
     return reflect_url(production_url)
 

@@ -137,7 +137,7 @@ def _on_server(pg_admin: str, database: str, password: str | None) -> str:
     """The test server's admin URL for ``database``; ``password`` None keeps the admin's."""
     from dataclasses import replace
 
-    from modelgen.connect import parse_url
+    from modelgen.catalog.connect import parse_url
 
     admin = parse_url(pg_admin)
     if password is not None:
@@ -148,7 +148,7 @@ def _on_server(pg_admin: str, database: str, password: str | None) -> str:
 def test_missing_database_names_it_and_hides_the_password(
     project: Path, pg_admin: str
 ) -> None:
-    from modelgen.connect import parse_url
+    from modelgen.catalog.connect import parse_url
 
     # A server that checks passwords needs the real one to get as far as the
     # database; a trusting one (the local test server) ignores ours.
@@ -168,9 +168,9 @@ def test_missing_database_names_it_and_hides_the_password(
 def test_wrong_password_is_one_line_without_the_password(
     project: Path, pg_admin: str
 ) -> None:
-    from modelgen.connect import parse_url
+    from modelgen.catalog.connect import parse_url
+    from modelgen.catalog.reflect import reflect_url
     from modelgen.errors import DatabaseError
-    from modelgen.reflect import reflect_url
 
     url = _on_server(pg_admin, parse_url(pg_admin).database or "postgres", PASSWORD)
     try:

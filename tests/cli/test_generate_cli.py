@@ -11,7 +11,7 @@ import pytest
 from conftest import CRITICAL, FIXTURES, ROOT
 from typer.testing import CliRunner
 
-from modelgen.cli import app
+from modelgen.cli.app import app
 
 SNAPSHOT = FIXTURES / "production" / "schema.json"
 runner = CliRunner()

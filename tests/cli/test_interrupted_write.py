@@ -16,10 +16,10 @@ from pathlib import Path
 import pytest
 from conftest import ROOT
 
+from modelgen.catalog.snapshot import load_snapshot
 from modelgen.config import load_config
-from modelgen.output import content_hash, hand_edited, split_header
-from modelgen.pipeline import generate_files
-from modelgen.snapshot import load_snapshot
+from modelgen.generate.output import content_hash, hand_edited, split_header
+from modelgen.generate.pipeline import generate_files
 
 SNAPSHOT = "production/schema.json"
 ARGS = ["generate", "--snapshot", SNAPSHOT, "--all", "--force"]

@@ -144,7 +144,7 @@ def test_scheduled_recipe_refreshes_the_snapshot_and_fails_on_drift(
     ).read_bytes()
     assert "no changes" in Path(env["GITHUB_STEP_SUMMARY"]).read_text()
 
-    from modelgen.scratch import execute, run_sql_file
+    from modelgen.catalog.scratch import execute, run_sql_file
 
     drifted = make_db()
     run_sql_file(drifted, PRODUCTION_SQL)

@@ -18,11 +18,11 @@ from pathlib import Path
 import pytest
 from conftest import FIXTURES
 
+from modelgen.catalog.snapshot import load_snapshot
 from modelgen.config import Config, load_config
 from modelgen.errors import ModelgenError
-from modelgen.format import black_format
-from modelgen.pipeline import generate_files
-from modelgen.snapshot import load_snapshot
+from modelgen.generate.format import black_format
+from modelgen.generate.pipeline import generate_files
 
 CASES = FIXTURES / "cases"
 NAMES = sorted(p.name for p in CASES.iterdir() if (p / "case.toml").is_file())

@@ -11,7 +11,7 @@ import pytest
 from helpers.randschema import random_schema
 
 from modelgen.config import Config
-from modelgen.pipeline import generate_files
+from modelgen.generate.pipeline import generate_files
 
 
 def generate(schema, style: str, tmp: Path, formatter: str | None) -> dict[str, str]:  # type: ignore[no-untyped-def]
@@ -47,8 +47,8 @@ def test_layout_equals_black_on_random_schemas(seed: int, tmp_path: Path) -> Non
 
 def test_a_module_of_only_keyless_tables_is_black_clean(tmp_path: Path) -> None:
     """Straight after the imports Black keeps one blank line, not two."""
-    from modelgen.format import black_format
-    from modelgen.schema import Column, Schema, Table, TypeRef
+    from modelgen.catalog.schema import Column, Schema, Table, TypeRef
+    from modelgen.generate.format import black_format
 
     text = TypeRef("text", "text", "pg_catalog", "b", 0, (), "text")
     schema = Schema(tables=(Table("audit", "events", (Column("what", text, True),)),))

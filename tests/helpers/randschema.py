@@ -5,7 +5,7 @@ from __future__ import annotations
 import random
 import string
 
-from modelgen.schema import (
+from modelgen.catalog.schema import (
     Column,
     Constraint,
     Enum,

@@ -13,11 +13,11 @@ from pathlib import Path
 import pytest
 from conftest import CORPUS
 
+from modelgen.catalog.reflect import reflect_url
+from modelgen.catalog.scratch import run_sql_file
 from modelgen.config import Config
-from modelgen.format import black_format
-from modelgen.pipeline import generate_files
-from modelgen.reflect import reflect_url
-from modelgen.scratch import run_sql_file
+from modelgen.generate.format import black_format
+from modelgen.generate.pipeline import generate_files
 from modelgen.verify import verify_schema
 
 NAMES = (

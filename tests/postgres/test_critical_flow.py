@@ -11,9 +11,9 @@ from pathlib import Path
 
 from conftest import CRITICAL, PRODUCTION_SQL, ROOT
 
-from modelgen.compare import compare_schemas
-from modelgen.reflect import reflect_url
-from modelgen.scratch import execute, run_sql_file
+from modelgen.catalog.compare import compare_schemas
+from modelgen.catalog.reflect import reflect_url
+from modelgen.catalog.scratch import execute, run_sql_file
 
 
 def modelgen(project: Path, *args: str) -> subprocess.CompletedProcess[str]:

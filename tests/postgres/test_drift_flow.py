@@ -11,7 +11,7 @@ from pathlib import Path
 
 from conftest import PRODUCTION_SQL, ROOT
 
-from modelgen.scratch import execute, run_sql_file
+from modelgen.catalog.scratch import execute, run_sql_file
 
 STILL_WITHOUT_MODEL = {
     "disputes",

@@ -10,9 +10,9 @@ from collections.abc import Callable
 import pytest
 from conftest import FIXTURES
 
-from modelgen.reflect import reflect_url
-from modelgen.scratch import run_sql_file
-from modelgen.snapshot import dump_schema
+from modelgen.catalog.reflect import reflect_url
+from modelgen.catalog.scratch import run_sql_file
+from modelgen.catalog.snapshot import dump_schema
 from modelgen.verify import verify_schema
 
 CASES = tuple(sorted(p.parent.name for p in (FIXTURES / "cases").glob("*/schema.sql")))

@@ -2,7 +2,7 @@
 
 Each test loads the fixture production into a fresh database, shapes it (a
 development copy lacks the four critical tables), runs the generated revision
-with Alembic, and compares catalogs fact by fact (modelgen.compare).
+with Alembic, and compares catalogs fact by fact (modelgen.catalog.compare).
 """
 
 from __future__ import annotations
@@ -16,16 +16,16 @@ from alembic.config import Config as AlembicConfig
 from conftest import CRITICAL, FIXTURES, PRODUCTION_SQL
 from typer.testing import CliRunner
 
-from modelgen.cli import app
-from modelgen.compare import compare_schemas
+from modelgen.catalog.compare import compare_schemas
+from modelgen.catalog.connect import connect
+from modelgen.catalog.reflect import reflect_url
+from modelgen.catalog.schema import Schema
+from modelgen.catalog.scratch import execute, run_sql_file
+from modelgen.catalog.snapshot import write_snapshot
+from modelgen.cli.app import app
 from modelgen.config import Config, load_config
-from modelgen.connect import connect
+from modelgen.generate.render import make_environment
 from modelgen.migration import LOG_TABLE, generate_migration, select_tables
-from modelgen.reflect import reflect_url
-from modelgen.render import make_environment
-from modelgen.schema import Schema
-from modelgen.scratch import execute, run_sql_file
-from modelgen.snapshot import write_snapshot
 
 CRITICAL_KEYS = [("public", t) for t in CRITICAL]
 

@@ -8,11 +8,11 @@ from collections.abc import Callable
 import pytest
 from conftest import PRODUCTION_SQL
 
-from modelgen.connect import parse_url
+from modelgen.catalog.connect import parse_url
+from modelgen.catalog.reflect import readonly_cursor, reflect_url
+from modelgen.catalog.scratch import execute, run_sql_file
+from modelgen.catalog.snapshot import dump_schema
 from modelgen.errors import DatabaseError
-from modelgen.reflect import readonly_cursor, reflect_url
-from modelgen.scratch import execute, run_sql_file
-from modelgen.snapshot import dump_schema
 
 
 def test_the_reflection_session_cannot_write_and_has_timeouts(

@@ -11,11 +11,11 @@ from pathlib import Path
 
 from conftest import PRODUCTION_SQL, ROOT
 
-from modelgen.connect import parse_url
+from modelgen.catalog.connect import parse_url
+from modelgen.catalog.reflect import readonly_cursor, reflect_url
+from modelgen.catalog.scratch import execute, run_sql_file
+from modelgen.catalog.snapshot import dump_schema
 from modelgen.errors import DatabaseError
-from modelgen.reflect import readonly_cursor, reflect_url
-from modelgen.scratch import execute, run_sql_file
-from modelgen.snapshot import dump_schema
 
 DOC = ROOT / "docs" / "security.md"
 

@@ -68,8 +68,8 @@ def test_toml_syntax_error_names_file_and_line(tmp_path: Path) -> None:
 def test_a_config_without_groups_generates_nothing_rather_than_everything(
     tmp_path: Path,
 ) -> None:
-    from modelgen.build import select_specs
-    from modelgen.snapshot import load_snapshot
+    from modelgen.catalog.snapshot import load_snapshot
+    from modelgen.generate.build import select_specs
 
     schema = load_snapshot(
         Path(__file__).parents[2] / "fixtures" / "production" / "schema.json"

@@ -8,27 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from modelgen.config import Config, FileSpec
-from modelgen.drift import compute_drift
-from modelgen.drift_findings import DRIFT, INFO
-from modelgen.drift_ignore import IgnoreRule, parse_ignore_file
-from modelgen.drift_normalize import normalize_expr, normalize_type
-from modelgen.drift_report import (
-    SCHEMA_VERSION,
-    render_github,
-    render_json,
-    render_markdown,
-    render_text,
-)
-from modelgen.errors import ConfigError
-from modelgen.models_import import (
-    ModelColumn,
-    ModelConstraint,
-    ModelIndex,
-    ModelSet,
-    ModelTable,
-)
-from modelgen.schema import (
+from modelgen.catalog.schema import (
     Column,
     Constraint,
     Enum,
@@ -39,7 +19,27 @@ from modelgen.schema import (
     Table,
     TypeRef,
 )
-from modelgen.snapshot_diff import diff_schemas, render_snapshot_diff
+from modelgen.config import Config, FileSpec
+from modelgen.drift.engine import compute_drift
+from modelgen.drift.findings import DRIFT, INFO
+from modelgen.drift.ignore import IgnoreRule, parse_ignore_file
+from modelgen.drift.models import (
+    ModelColumn,
+    ModelConstraint,
+    ModelIndex,
+    ModelSet,
+    ModelTable,
+)
+from modelgen.drift.normalize import normalize_expr, normalize_type
+from modelgen.drift.report import (
+    SCHEMA_VERSION,
+    render_github,
+    render_json,
+    render_markdown,
+    render_text,
+)
+from modelgen.drift.snapshot_diff import diff_schemas, render_snapshot_diff
+from modelgen.errors import ConfigError
 
 # -- builders ---------------------------------------------------------------------
 

@@ -10,8 +10,8 @@ from pathlib import Path
 
 from conftest import ROOT
 
-from modelgen.schema import Column, Schema, Table, TypeRef
-from modelgen.snapshot import write_snapshot
+from modelgen.catalog.schema import Column, Schema, Table, TypeRef
+from modelgen.catalog.snapshot import write_snapshot
 
 INT = TypeRef("integer", "int4", "pg_catalog", "b")
 

@@ -7,11 +7,11 @@ from pathlib import Path
 
 import pytest
 
+from modelgen.catalog.schema import Column, Schema, Table, TypeRef
 from modelgen.config import load_config
+from modelgen.drift.models import column_lines, derive_module, load_models
 from modelgen.errors import ConfigError, ModelgenError
 from modelgen.init import build_init_config, detect_db_import, write_init_config
-from modelgen.models_import import column_lines, derive_module, load_models
-from modelgen.schema import Column, Schema, Table, TypeRef
 
 pytest.importorskip("flask_sqlalchemy")
 

@@ -4,8 +4,8 @@ import ast
 
 import pytest
 
-from modelgen.literals import lit
-from modelgen.pgtext import source_form
+from modelgen.catalog.pgtext import source_form
+from modelgen.generate.literals import lit
 
 HOSTILE = [
     "plain",

@@ -8,16 +8,7 @@ import black
 import pytest
 from typer.testing import CliRunner
 
-from modelgen.cli import app
-from modelgen.migration import (
-    MigrationError,
-    find_head,
-    generate_migration,
-    to_sa,
-    upgrade_sql,
-)
-from modelgen.render import make_environment
-from modelgen.schema import (
+from modelgen.catalog.schema import (
     Column,
     Constraint,
     Enum,
@@ -28,7 +19,16 @@ from modelgen.schema import (
     Table,
     TypeRef,
 )
-from modelgen.snapshot import load_snapshot, write_snapshot
+from modelgen.catalog.snapshot import load_snapshot, write_snapshot
+from modelgen.cli.app import app
+from modelgen.generate.render import make_environment
+from modelgen.migration import (
+    MigrationError,
+    find_head,
+    generate_migration,
+    to_sa,
+    upgrade_sql,
+)
 
 INT = TypeRef("integer", "int4", "pg_catalog", "b")
 TEXT = TypeRef("text", "text", "pg_catalog", "b")

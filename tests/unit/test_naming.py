@@ -2,7 +2,7 @@ import keyword
 
 import pytest
 
-from modelgen import naming
+from modelgen.generate import naming
 
 
 @pytest.mark.parametrize(
@@ -78,9 +78,16 @@ def test_unique_numbers_clashes() -> None:
 
 
 def test_a_relationship_never_takes_a_column_name(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from modelgen.catalog.schema import (
+        Column,
+        Constraint,
+        ForeignKey,
+        Schema,
+        Table,
+        TypeRef,
+    )
     from modelgen.config import Config
-    from modelgen.pipeline import generate_files
-    from modelgen.schema import Column, Constraint, ForeignKey, Schema, Table, TypeRef
+    from modelgen.generate.pipeline import generate_files
 
     integer = TypeRef("integer", "int4", "pg_catalog", "b", 0, (), "integer")
     text = TypeRef("text", "text", "pg_catalog", "b", 0, (), "text")

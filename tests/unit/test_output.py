@@ -3,7 +3,7 @@ from pathlib import Path
 import pytest
 
 from modelgen.errors import RefusedError
-from modelgen.output import (
+from modelgen.generate.output import (
     HASH_PREFIX,
     GeneratedFile,
     compare_files,

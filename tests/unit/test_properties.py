@@ -16,9 +16,7 @@ from conftest import ROOT
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from modelgen.config import STYLES, Config
-from modelgen.pipeline import generate_files
-from modelgen.schema import (
+from modelgen.catalog.schema import (
     Column,
     Constraint,
     Enum,
@@ -29,6 +27,8 @@ from modelgen.schema import (
     Table,
     TypeRef,
 )
+from modelgen.config import STYLES, Config
+from modelgen.generate.pipeline import generate_files
 
 # What would do harm if a text ever became code instead of a literal.
 PAYLOADS = [

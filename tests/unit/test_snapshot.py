@@ -4,9 +4,9 @@ from pathlib import Path
 
 import pytest
 
-from modelgen.compare import compare_schemas
+from modelgen.catalog.compare import compare_schemas
+from modelgen.catalog.snapshot import dump_schema, load_snapshot, write_snapshot
 from modelgen.errors import SnapshotError
-from modelgen.snapshot import dump_schema, load_snapshot, write_snapshot
 
 FIXTURE = Path(__file__).parents[2] / "fixtures" / "production" / "schema.json"
 

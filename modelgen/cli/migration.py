@@ -1,0 +1,110 @@
+"""The ``modelgen migration`` command: parse, call modelgen.migration, print, exit code."""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from modelgen.cli.app import (
+    AllOpt,
+    ConfigOpt,
+    GroupOpt,
+    SnapshotOpt,
+    UrlOpt,
+    _load,
+    _rel,
+    app,
+    guarded,
+)
+from modelgen.errors import ModelgenError
+
+
+@app.command()
+@guarded
+def migration(
+    config: ConfigOpt = None,
+    url: UrlOpt = None,
+    snapshot: SnapshotOpt = None,
+    group: GroupOpt = None,
+    all_groups: AllOpt = False,
+    message: Annotated[
+        str | None, typer.Option("--message", "-m", help="the revision's message")
+    ] = None,
+    out: Annotated[
+        Path | None,
+        typer.Option(
+            "--out",
+            help="Alembic versions folder (default: migrations/versions beside the config)",
+        ),
+    ] = None,
+    sql: Annotated[
+        bool,
+        typer.Option(
+            "--sql",
+            help="print the DDL upgrade() would run on --url (the production schema "
+            "from --snapshot or the config's url_env); write nothing",
+        ),
+    ] = False,
+) -> None:
+    """Write an Alembic revision creating the chosen groups' tables as production has them."""
+    from modelgen.generate.output import atomic_write
+    from modelgen.generate.pipeline import load_schema
+    from modelgen.generate.render import make_environment
+    from modelgen.migration import (
+        MigrationError,
+        generate_migration,
+        migration_sql,
+        select_tables,
+    )
+
+    cfg = _load(config)
+    if sql:
+        target = url or os.environ.get(cfg.url_env)
+        if not target:
+            raise MigrationError(
+                f"--sql needs the database to compare with: pass --url or set {cfg.url_env}"
+            )
+        if snapshot is None and not os.environ.get(cfg.url_env):
+            raise MigrationError(
+                "--sql needs the production schema: pass --snapshot FILE or set "
+                f"{cfg.url_env} (--url names the database the upgrade would run on)"
+            )
+        schema = load_schema(cfg, None, snapshot)
+    else:
+        schema = load_schema(cfg, url, snapshot)
+    tables = select_tables(schema, cfg, group or [], all_groups)
+    versions = (
+        out.resolve() if out is not None else cfg.root / "migrations" / "versions"
+    )
+    if not sql and not versions.is_dir():
+        raise MigrationError(
+            f"{versions}: no such versions folder (pass --out VERSIONS_DIR; "
+            "`alembic init` or `flask db init` creates one)"
+        )
+    if message is None:
+        chosen = "all" if all_groups or not cfg.files else ", ".join(group or [])
+        message = f"create the {chosen} tables (modelgen)"
+    item = generate_migration(
+        make_environment(cfg.templates), schema, tables, versions, message
+    )
+    if sql:
+        sys.stdout.write(migration_sql(item, target))  # type: ignore[arg-type]
+        typer.echo(
+            f"-- {len(tables)} table(s) selected; the statements above are what "
+            "upgrade() would run there; nothing written",
+            err=True,
+        )
+        return
+    if item.path.exists():
+        if item.path.read_text(encoding="utf-8") == item.content:
+            typer.echo(f"unchanged {_rel(item.path)}")
+            return
+        raise ModelgenError(f"{item.path}: exists with other content; not replaced")
+    atomic_write(item.path, item.content)
+    typer.echo(f"wrote {_rel(item.path)}")
+    typer.echo(f"  revision {item.revision}, down_revision {item.down_revision}")
+    typer.echo(f"  tables: {', '.join(item.tables)}")

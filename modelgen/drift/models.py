@@ -1,0 +1,523 @@
+"""The app's models as plain facts: imported (SQLAlchemy ``Table`` objects) or, failing that, scanned.
+
+``load_models`` imports the configured models package and every module in it
+(hand-written and generated alike) in this process, with ``app_path`` first on
+``sys.path``, turns each ``Table`` it finds into frozen ``ModelTable`` facts at
+once, and then restores ``sys.path`` and removes the app's own modules from
+``sys.modules`` (third-party modules such as Flask stay: removing them would
+leave two copies of SQLAlchemy's classes alive).  Where the import is
+impossible it falls back to ``existing.scan_models`` (table names and
+locations only) and says so in ``ModelSet.method`` / ``detail``.
+"""
+
+from __future__ import annotations
+
+import ast
+import contextlib
+import importlib
+import sys
+import warnings
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from modelgen.config import Config
+from modelgen.errors import first_line
+from modelgen.generate.existing import ExistingModel, call_name, scan_models
+
+
+@dataclass(frozen=True)
+class ModelColumn:
+    name: str
+    type_sql: str | None  # compiled with the postgresql dialect; None: unknown
+    nullable: bool
+    primary_key: bool
+    server_default: str | None = None  # SQL text, only when the model declares one
+    comment: str | None = None
+    enum_name: str | None = None  # native enums (also the element of an ARRAY)
+    enum_schema: str | None = None
+    enum_labels: tuple[str, ...] = ()
+    line: int | None = None
+
+
+@dataclass(frozen=True)
+class ModelConstraint:
+    kind: str  # p primary, u unique, c check, f foreign key, x exclusion
+    name: str | None  # None: the model does not name it
+    columns: tuple[str, ...] = ()
+    expression: str | None = None  # CHECK text
+    ref_schema: str | None = None
+    ref_table: str | None = None
+    ref_columns: tuple[str, ...] = ()
+    on_delete: str | None = None
+    on_update: str | None = None
+
+
+@dataclass(frozen=True)
+class ModelIndex:
+    name: str | None
+    unique: bool
+    elements: tuple[str, ...]  # a column name, or an expression's SQL text
+    predicate: str | None = None
+    method: str | None = None  # postgresql_using, when declared
+
+
+@dataclass(frozen=True)
+class ModelTable:
+    schema: str | None
+    name: str
+    class_name: str | None
+    path: Path | None
+    line: int | None
+    generated: bool = False
+    # None: known only from the static scan, so its columns cannot be compared
+    columns: tuple[ModelColumn, ...] | None = None
+    constraints: tuple[ModelConstraint, ...] = ()
+    indexes: tuple[ModelIndex, ...] = ()
+    comment: str | None = None
+
+
+@dataclass(frozen=True)
+class ModelSet:
+    tables: tuple[ModelTable, ...]
+    method: str  # "import", "static", "partial" (some modules scanned), "none"
+    detail: str
+    problems: tuple[str, ...] = field(default=())
+
+
+def derive_module(app_path: Path, folder: Path) -> str | None:
+    """``app/models`` under ``app_path`` -> ``app.models`` (None when not importable that way)."""
+    try:
+        relative = folder.resolve().relative_to(app_path.resolve())
+    except ValueError:
+        return None
+    parts = relative.parts
+    if not parts or not all(p.isidentifier() for p in parts):
+        return None
+    return ".".join(parts)
+
+
+def load_models(config: Config) -> ModelSet:
+    """Every model table of the app, imported where possible, scanned otherwise."""
+    folders = [f for f in dict.fromkeys([config.models, config.output]) if f]
+    folders = [f for f in folders if f.is_dir()]
+    if not folders:
+        return ModelSet((), "none", "no models folder (set 'models' in the config)")
+    scanned = tuple(m for folder in folders for m in scan_models(folder))
+    app_path = config.app_path or config.root
+    packages: list[tuple[str, Path]] = []
+    if config.models_import and config.models is not None:
+        packages.append((config.models_import, config.models))
+    for folder in folders:
+        if config.models_import and folder == config.models:
+            continue
+        module = derive_module(app_path, folder)
+        if module is None:
+            return _static(
+                scanned,
+                f"cannot tell which module {folder} is under {app_path}: "
+                "set 'models_import' (and 'app_path') in the config",
+            )
+        packages.append((module, folder))
+    try:
+        tables, problems = _import_tables(app_path, packages, scanned)
+    except _ImportFailed as exc:
+        return _static(scanned, str(exc))
+    names = ", ".join(p for p, _ in packages)
+    if problems:
+        return ModelSet(
+            tables,
+            "partial",
+            f"imported {names}; scanned the modules that failed to import",
+            tuple(problems),
+        )
+    return ModelSet(tables, "import", f"imported {names}")
+
+
+def _static(scanned: tuple[ExistingModel, ...], reason: str) -> ModelSet:
+    tables = tuple(_scanned_table(m) for m in scanned)
+    return ModelSet(
+        tables, "static", f"static scan of __tablename__ (import failed: {reason})"
+    )
+
+
+def _scanned_table(model: ExistingModel) -> ModelTable:
+    """A model known from the static scan only: where it is, but no columns."""
+    return ModelTable(
+        model.schema,
+        model.table,
+        model.class_name,
+        model.path,
+        model.line,
+        model.generated,
+    )
+
+
+class _ImportFailed(Exception):
+    pass
+
+
+def _import_tables(
+    app_path: Path,
+    packages: list[tuple[str, Path]],
+    scanned: tuple[ExistingModel, ...],
+) -> tuple[tuple[ModelTable, ...], list[str]]:
+    saved_path = list(sys.path)
+    saved_modules = set(sys.modules)
+    root = app_path.resolve()
+    sys.path.insert(0, str(root))
+    problems: list[str] = []
+    try:
+        modules: list[Any] = []
+        failed_files: set[Path] = set()
+        # an app that prints while importing must not corrupt a json/github report
+        with warnings.catch_warnings(), contextlib.redirect_stdout(sys.stderr):
+            warnings.simplefilter("ignore")
+            for package, folder in packages:
+                module, problem = _try_import(package)
+                if problem is not None:
+                    raise _ImportFailed(problem)
+                modules.append(module)
+                for name, path in _submodules(package, folder):
+                    module, problem = _try_import(name)
+                    if problem is None:
+                        modules.append(module)
+                    else:
+                        failed_files.add(path.resolve())
+                        problems.append(problem)
+        tables = _facts(modules, scanned, failed_files)
+    finally:
+        sys.path[:] = saved_path
+        for name in set(sys.modules) - saved_modules:
+            if _is_app_module(sys.modules.get(name), root):
+                del sys.modules[name]
+    return tables, problems
+
+
+def _try_import(name: str) -> tuple[Any, str | None]:
+    """The module, or what went wrong importing it (``import NAME: Error: first line``)."""
+    try:
+        return importlib.import_module(name), None
+    except BaseException as exc:  # noqa: B036 - a user's import may sys.exit()
+        if isinstance(exc, KeyboardInterrupt):
+            raise
+        return (
+            None,
+            f"import {name}: {type(exc).__name__}: {first_line(exc, '(no message)')}",
+        )
+
+
+def _submodules(package: str, folder: Path) -> Iterable[tuple[str, Path]]:
+    for path in sorted(folder.rglob("*.py")):
+        relative = path.relative_to(folder).with_suffix("")
+        parts = list(relative.parts)
+        if "__pycache__" in parts or not all(p.isidentifier() for p in parts):
+            continue
+        if parts[-1] == "__init__":
+            parts = parts[:-1]
+            if not parts:
+                continue
+        yield ".".join([package, *parts]), path
+
+
+def _is_app_module(module: Any, root: Path) -> bool:
+    filename = getattr(module, "__file__", None)
+    if filename:
+        return Path(filename).resolve().is_relative_to(root)
+    locations = getattr(
+        getattr(module, "__spec__", None), "submodule_search_locations", None
+    )
+    return any(Path(p).resolve().is_relative_to(root) for p in locations or ())
+
+
+def _facts(
+    modules: list[Any], scanned: tuple[ExistingModel, ...], failed: set[Path]
+) -> tuple[ModelTable, ...]:
+    import sqlalchemy as sa
+
+    metadatas, classes = _collect(modules, sa)
+    locations = {(m.schema, m.table): m for m in scanned}
+    by_name = {m.table: m for m in scanned}
+    tables: list[ModelTable] = []
+    seen: set[tuple[str | None, str]] = set()
+    for md in metadatas:
+        for table in md.tables.values():
+            key = (table.schema, table.name)
+            if key in seen:
+                continue
+            seen.add(key)
+            cls = classes.get(id(table))
+            where = locations.get(key) or by_name.get(table.name)
+            tables.append(_table_facts(table, cls, where, sa))
+    imported = {(t.schema, t.name) for t in tables}
+    # models in modules that failed to import: known from the scan only
+    for model in scanned:
+        if (
+            model.path.resolve() in failed
+            and (model.schema, model.table) not in imported
+        ):
+            tables.append(_scanned_table(model))
+    return tuple(sorted(tables, key=lambda t: (t.schema or "", t.name)))
+
+
+def _collect(modules: list[Any], sa: Any) -> tuple[list[Any], dict[int, type]]:
+    """Every MetaData the modules reach (first seen first), and id(Table) -> mapped class."""
+    metadatas: dict[int, Any] = {}
+    classes: dict[int, type] = {}
+    for module in modules:
+        for value in list(vars(module).values()):
+            for md in _metadatas_of(value, sa):
+                metadatas.setdefault(id(md), md)
+            table = (
+                getattr(value, "__table__", None) if isinstance(value, type) else None
+            )
+            if isinstance(table, sa.Table):
+                classes.setdefault(id(table), value)
+    return list(metadatas.values()), classes
+
+
+def _metadatas_of(value: Any, sa: Any) -> list[Any]:
+    found: list[Any] = []
+    try:
+        if isinstance(value, sa.MetaData):
+            found.append(value)
+        elif isinstance(value, sa.Table):
+            found.append(value.metadata)
+        elif isinstance(value, type):
+            md = getattr(value, "metadata", None)
+            if isinstance(md, sa.MetaData):
+                found.append(md)
+        elif hasattr(type(value), "metadatas"):  # Flask-SQLAlchemy's db object
+            mds = getattr(value, "metadatas", None)
+            if isinstance(mds, dict):
+                found += [m for m in mds.values() if isinstance(m, sa.MetaData)]
+    except (
+        Exception
+    ):  # noqa: BLE001 - an odd attribute on a user's object is not our error
+        return []
+    return found
+
+
+def _name(value: Any) -> str | None:
+    return str(value) if isinstance(value, str) else None
+
+
+def _table_facts(
+    table: Any, cls: type | None, where: ExistingModel | None, sa: Any
+) -> ModelTable:
+    from sqlalchemy.dialects import postgresql
+
+    dialect = postgresql.dialect()
+    path = where.path if where else _source_file(cls)
+    line = where.line if where else None
+    class_name = (
+        cls.__name__ if cls is not None else (where.class_name if where else None)
+    )
+    lines = column_lines(path, class_name, table.name) if path else {}
+    columns = tuple(
+        _column_facts(c, dialect, sa, lines.get(c.name)) for c in table.columns
+    )
+    constraints: list[ModelConstraint] = []
+    for constraint in table.constraints:
+        fact = _constraint_facts(constraint, dialect, sa)
+        if fact is not None:
+            constraints.append(fact)
+    indexes = tuple(_index_facts(i, dialect, sa) for i in table.indexes)
+    return ModelTable(
+        schema=table.schema,
+        name=table.name,
+        class_name=class_name,
+        path=path,
+        line=line,
+        generated=where.generated if where else False,
+        columns=columns,
+        constraints=tuple(
+            sorted(constraints, key=lambda c: (c.kind, c.name or "", c.columns))
+        ),
+        indexes=tuple(sorted(indexes, key=lambda i: (i.name or "", i.elements))),
+        comment=table.comment,
+    )
+
+
+def _source_file(cls: type | None) -> Path | None:
+    if cls is None:
+        return None
+    module = sys.modules.get(cls.__module__)
+    filename = getattr(module, "__file__", None)
+    return Path(filename) if filename else None
+
+
+def sql_text(clause: Any, dialect: Any) -> str:
+    """SQL text of a string, text() or expression, as the model would send it."""
+    if isinstance(clause, str):
+        return clause
+    text = getattr(clause, "text", None)
+    if isinstance(text, str):
+        return text
+    return str(clause.compile(dialect=dialect, compile_kwargs={"literal_binds": True}))
+
+
+def _try_sql(clause: Any, dialect: Any) -> str | None:
+    """``sql_text``, or None when the clause cannot be compiled."""
+    try:
+        return sql_text(clause, dialect)
+    except Exception:  # noqa: BLE001 - a user's odd clause is "unknown", not a crash
+        return None
+
+
+def _column_facts(column: Any, dialect: Any, sa: Any, line: int | None) -> ModelColumn:
+    type_ = column.type
+    try:
+        type_sql: str | None = None
+        if not isinstance(type_, sa.types.NullType):
+            type_sql = type_.compile(dialect=dialect)
+    except Exception:  # noqa: BLE001 - a type the dialect cannot print is "unknown"
+        type_sql = None
+    element = getattr(type_, "item_type", type_)
+    enum_name = enum_schema = None
+    labels: tuple[str, ...] = ()
+    if isinstance(element, sa.Enum) and element.native_enum:
+        enum_name, enum_schema, labels = (
+            element.name,
+            element.schema,
+            tuple(element.enums),
+        )
+    default = column.server_default
+    default_sql = None
+    if default is not None and not isinstance(default, sa.Identity | sa.Computed):
+        arg = getattr(default, "arg", None)
+        if isinstance(arg, str):
+            default_sql = "'" + arg.replace("'", "''") + "'"
+        elif arg is not None:
+            default_sql = _try_sql(arg, dialect)
+    return ModelColumn(
+        name=column.name,
+        type_sql=type_sql,
+        nullable=bool(column.nullable),
+        primary_key=bool(column.primary_key),
+        server_default=default_sql,
+        comment=column.comment,
+        enum_name=enum_name,
+        enum_schema=enum_schema,
+        enum_labels=labels,
+        line=line,
+    )
+
+
+def _constraint_facts(constraint: Any, dialect: Any, sa: Any) -> ModelConstraint | None:
+    name = _name(constraint.name)
+    columns = tuple(c.name for c in constraint.columns)
+    if isinstance(constraint, sa.PrimaryKeyConstraint):
+        return ModelConstraint("p", name, columns) if columns else None
+    if isinstance(constraint, sa.UniqueConstraint):
+        return ModelConstraint("u", name, columns)
+    if isinstance(constraint, sa.CheckConstraint):
+        if getattr(constraint, "_type_bound", False):
+            return None  # created by a non-native Enum/Boolean, not declared by hand
+        text = _try_sql(constraint.sqltext, dialect)
+        return ModelConstraint("c", name, columns, expression=text)
+    if isinstance(constraint, sa.ForeignKeyConstraint):
+        targets = [e.target_fullname.split(".") for e in constraint.elements]
+        ref = targets[0] if targets else []
+        ref_schema = ref[-3] if len(ref) >= 3 else None
+        ref_table = ref[-2] if len(ref) >= 2 else None
+        return ModelConstraint(
+            "f",
+            name,
+            tuple(e.parent.name for e in constraint.elements),
+            ref_schema=ref_schema,
+            ref_table=ref_table,
+            ref_columns=tuple(t[-1] for t in targets),
+            on_delete=constraint.ondelete,
+            on_update=constraint.onupdate,
+        )
+    if type(constraint).__name__ == "ExcludeConstraint":
+        return ModelConstraint("x", name, columns)
+    return None
+
+
+def _index_facts(index: Any, dialect: Any, sa: Any) -> ModelIndex:
+    elements: list[str] = []
+    for expr in index.expressions:
+        if isinstance(expr, sa.Column):
+            elements.append(expr.name)
+        else:
+            text = _try_sql(expr, dialect)
+            elements.append(text if text is not None else str(expr))
+    options = index.dialect_options["postgresql"]
+    where = options.get("where")
+    predicate = None
+    if where is not None:
+        predicate = _try_sql(where, dialect)
+        if predicate is None:
+            predicate = str(where)
+    using = options.get("using")
+    return ModelIndex(
+        name=_name(index.name),
+        unique=bool(index.unique),
+        elements=tuple(elements),
+        predicate=predicate,
+        method=str(using) if using else None,
+    )
+
+
+def column_lines(
+    path: Path | None, class_name: str | None, table: str
+) -> dict[str, int]:
+    """Column name -> line of its ``Column(...)`` / ``mapped_column(...)`` in the class (ast)."""
+    if path is None:
+        return {}
+    try:
+        tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
+    except (OSError, SyntaxError, UnicodeDecodeError, ValueError):
+        return {}
+    lines: dict[str, int] = {}
+    for node in ast.walk(tree):
+        if isinstance(node, ast.ClassDef) and node.name == class_name:
+            for stmt in node.body:
+                target, value = _assignment(stmt)
+                if (
+                    target is not None
+                    and isinstance(value, ast.Call)
+                    and _is_column_call(value)
+                ):
+                    lines.setdefault(_column_name(value) or target, stmt.lineno)
+        elif isinstance(node, ast.Call) and _is_table_call(node, table):
+            for arg in node.args[1:]:
+                if isinstance(arg, ast.Call) and _is_column_call(arg):
+                    name = _column_name(arg)
+                    if name:
+                        lines.setdefault(name, arg.lineno)
+    return lines
+
+
+def _assignment(stmt: ast.stmt) -> tuple[str | None, ast.expr | None]:
+    if isinstance(stmt, ast.Assign) and len(stmt.targets) == 1:
+        target = stmt.targets[0]
+        return (target.id if isinstance(target, ast.Name) else None), stmt.value
+    if isinstance(stmt, ast.AnnAssign) and isinstance(stmt.target, ast.Name):
+        return stmt.target.id, stmt.value
+    return None, None
+
+
+def _is_column_call(node: ast.Call) -> bool:
+    return call_name(node) in ("Column", "mapped_column")
+
+
+def _is_table_call(node: ast.Call, table: str) -> bool:
+    if call_name(node) != "Table" or not node.args:
+        return False
+    first = node.args[0]
+    return isinstance(first, ast.Constant) and first.value == table
+
+
+def _column_name(node: ast.Call) -> str | None:
+    if node.args and isinstance(node.args[0], ast.Constant):
+        value = node.args[0].value
+        if isinstance(value, str):
+            return value
+    for kw in node.keywords:
+        if kw.arg == "name" and isinstance(kw.value, ast.Constant):
+            return str(kw.value.value)
+    return None

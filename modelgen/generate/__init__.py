@@ -1,0 +1,1 @@
+"""The generator pipeline: Schema + Config -> plans -> rendered, formatted files -> atomic writes."""

@@ -1,0 +1,441 @@
+"""Schema + Config + selection -> FilePlan[]: every name, type, import and literal decided here.
+
+Templates receive only precomputed strings.  Every piece of schema text that
+reaches generated code goes through ``lit()`` (a Python string literal) or is
+a validated identifier from ``naming``.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+from pathlib import Path
+
+from modelgen.catalog.schema import Schema, Table
+from modelgen.config import Config, FileSpec
+from modelgen.errors import ConfigError
+from modelgen.generate import naming
+from modelgen.generate.columns import ColumnRenderer
+from modelgen.generate.existing import ExistingModel
+from modelgen.generate.literals import lit
+from modelgen.generate.plan import (
+    ClassPlan,
+    FilePlan,
+    PackagePlan,
+    TableVarPlan,
+    Unit,
+    ViewPlan,
+)
+from modelgen.generate.relationships import association_pair, plan_relationships
+
+
+def select_specs(
+    config: Config, schema: Schema, groups: list[str], all_groups: bool
+) -> list[FileSpec]:
+    """The files to generate: the config's groups, or a module per schema with no config."""
+    if config.bootstrap:
+        return bootstrap_specs(config, schema)
+    if not config.files:
+        raise ConfigError(
+            f"{config.label}: no [groups] in the config, so nothing to generate "
+            "(`modelgen init` proposes groups for the tables your models lack)"
+        )
+    if all_groups:
+        return list(config.files)
+    unknown = [g for g in groups if g not in config.groups]
+    if unknown:
+        raise ConfigError(
+            f"{config.label}: no group named {unknown[0]!r} (groups: {', '.join(config.groups)})"
+        )
+    if not groups:
+        raise ConfigError(
+            f"{config.label}: choose --group NAME or --all (groups: {', '.join(config.groups)})"
+        )
+    return list(config.files_for(groups))
+
+
+def bootstrap_specs(config: Config, schema: Schema) -> list[FileSpec]:
+    ignored = set(config.ignore)
+    by_schema: dict[str, list[tuple[str, str]]] = defaultdict(list)
+    views = list(schema.views.values()) if config.views else []
+    for table in [*schema.tables, *views]:
+        if table.name in ignored or f"{table.schema}.{table.name}" in ignored:
+            continue
+        by_schema[table.schema].append(table.key)
+    specs = []
+    taken: set[str] = set()
+    for name in sorted(by_schema):
+        module = naming.unique(naming.module_name(name), taken)
+        keys = tuple(sorted(by_schema[name]))
+        tables = tuple(f"{s}.{t}" for s, t in keys)
+        specs.append(FileSpec("all", f"{module}.py", tables, keys))
+    return specs
+
+
+def build_plan(
+    schema: Schema,
+    config: Config,
+    selected: list[FileSpec],
+    out_dir: Path,
+    existing: tuple[ExistingModel, ...] = (),
+) -> PackagePlan:
+    bootstrap = config.bootstrap
+    universe = list(bootstrap_specs(config, schema) if bootstrap else config.files)
+    group_order = {g: i for i, g in enumerate(dict.fromkeys(s.group for s in universe))}
+    hand = _hand_written(existing, schema)
+    units = _units(schema, config, universe, hand)
+    _name_classes(units, config, set(hand.values()), schema.default_schema)
+    lookup = {u.table.key: u for u in units}
+    renderer = ColumnRenderer(schema, config.style)
+    for unit in units:
+        unit.columns = {}
+        for column in unit.table.columns:
+            unit.columns[column.name] = naming.unique(
+                naming.attribute_name(column.name), unit.taken
+            )
+    plan_relationships(
+        units,
+        lookup,
+        hand,
+        group_order,
+        bootstrap,
+        config.style,
+        schema.default_schema,
+        schema.tables,
+    )
+
+    db_import = ".extensions" if bootstrap else config.db_import
+    files = []
+    wanted = {spec.filename for spec in selected}
+    for spec in universe:
+        if spec.filename not in wanted:
+            continue
+        members = [u for u in units if u.spec.filename == spec.filename]
+        files.append(
+            _file_plan(
+                spec,
+                members,
+                renderer,
+                out_dir,
+                db_import,
+                config.style,
+                _class_modules(units, existing, (out_dir, config.output), config.root),
+            )
+        )
+    extras: list[tuple[Path, str]] = []
+    imports: list[str] = []
+    for plan in files:
+        names = ", ".join(plan.class_names) if plan.class_names else None
+        if names:
+            imports.append(f"from .{plan.module} import {names}  # noqa: F401")
+        else:
+            imports.append(f"from . import {plan.module}  # noqa: F401")
+    if bootstrap:
+        extras = _bootstrap_extras(out_dir, files)
+    mapped = {u.table.key for u in units if u.view}
+    unmodelled = tuple(
+        f"{r.schema}.{r.name} ({r.kind})"
+        for r in schema.others
+        if (r.schema, r.name) not in mapped
+    )
+    written = {t for plan in files for t in plan.tables}
+    without_key = tuple(
+        f"{u.table.schema}.{u.table.name}"
+        for u in units
+        if u.table.primary_key is None
+        and not u.view
+        and f"{u.table.schema}.{u.table.name}" in written
+    )
+    return PackagePlan(
+        tuple(files), tuple(extras), tuple(imports), unmodelled, without_key
+    )
+
+
+def _class_modules(
+    units: list[Unit],
+    existing: tuple[ExistingModel, ...],
+    packages: tuple[Path, Path | None],
+    root: Path,
+) -> dict[str, str]:
+    """Where each class can be imported from, for typed files' TYPE_CHECKING imports."""
+    modules: dict[str, str] = {}
+    for model in existing:
+        if model.class_name is None or model.generated:
+            continue
+        path = model.path.resolve()
+        if path.parent in {p.resolve() for p in packages if p is not None}:
+            modules[model.class_name] = f".{path.stem}"
+        elif path.is_relative_to(root.resolve()):
+            parts = path.relative_to(root.resolve()).with_suffix("").parts
+            if all(p.isidentifier() for p in parts):
+                modules[model.class_name] = ".".join(parts)
+    for unit in units:
+        if unit.class_name is not None:
+            modules[unit.class_name] = f".{unit.spec.filename[:-3]}"
+    return modules
+
+
+def _hand_written(
+    existing: tuple[ExistingModel, ...], schema: Schema
+) -> dict[tuple[str, str], str]:
+    found: dict[tuple[str, str], str] = {}
+    for model in existing:
+        if model.generated or model.class_name is None:
+            continue
+        found[(model.schema or schema.default_schema, model.table)] = model.class_name
+    return found
+
+
+def _units(
+    schema: Schema,
+    config: Config,
+    universe: list[FileSpec],
+    hand: dict[tuple[str, str], str],
+) -> list[Unit]:
+    units: list[Unit] = []
+    order = 0
+    for spec in universe:
+        for index, name in enumerate(spec.tables):
+            table: Table | None
+            if spec.keys:
+                key = spec.keys[index]
+                table = schema.views.get(key) or schema.table(*key)
+            else:
+                table = schema.find_table(name) or schema.find_view(name)
+            if table is None:
+                raise ConfigError(
+                    f"{config.label}: key 'groups.{spec.group}.{spec.filename}': table "
+                    f"{name!r} is not in the database"
+                )
+            if table.key in hand:
+                raise ConfigError(
+                    f"{config.label}: key 'groups.{spec.group}.{spec.filename}': table "
+                    f"{name!r} already has a hand-written model ({hand[table.key]})"
+                )
+            view = table.key in schema.views  # tables and views share a namespace
+            units.append(Unit(table=table, spec=spec, order=order, view=view))
+            order += 1
+    return units
+
+
+def _name_classes(
+    units: list[Unit], config: Config, hand_names: set[str], default_schema: str
+) -> None:
+    """Class names from table names; collisions get a schema prefix, then a number.
+
+    Decided over the whole universe in sorted table order, so a name never
+    depends on which files are selected or on the order tables arrive in.
+    """
+    _mark_associations(units, config.bootstrap)
+    candidates: dict[str, list[Unit]] = defaultdict(list)
+    for unit in sorted(units, key=lambda u: u.table.key):
+        if unit.association is not None or (
+            unit.table.primary_key is None and not unit.view
+        ):
+            continue
+        override = config.class_names.get(unit.table.name) or config.class_names.get(
+            f"{unit.table.schema}.{unit.table.name}"
+        )
+        candidates[override or naming.class_name(unit.table.name)].append(unit)
+    taken = set(hand_names)
+    for name in sorted(candidates):
+        group = candidates[name]
+        # On a clash the first table (sorted) of the default schema keeps the plain
+        # name; the others get their schema as a prefix (then a number if need be).
+        plain = next((u for u in group if u.table.schema == default_schema), None)
+        for unit in group:
+            chosen = name
+            if name in hand_names or (len(group) > 1 and unit is not plain):
+                chosen = naming.class_name(f"{unit.table.schema}_{unit.table.name}")
+            unit.class_name = naming.unique(chosen, taken)
+    module_taken: dict[str, set[str]] = defaultdict(set)
+    for unit in sorted(units, key=lambda u: u.table.key):
+        if unit.class_name is None:
+            base = naming.attribute_name(naming.snake(unit.table.name)) + "_table"
+            unit.var_name = naming.unique(base, module_taken[unit.spec.filename])
+
+
+def _table_var_comment(unit: Unit) -> str:
+    if unit.note:
+        return unit.note
+    return "No primary key in the database: a Table, not a mapped class."
+
+
+def _mark_associations(units: list[Unit], bootstrap: bool) -> None:
+    """Link tables whose two ends are classes of the same group become db.Tables."""
+    by_key = {u.table.key: u for u in units}
+    for unit in units:
+        pair = association_pair(unit.table)
+        if pair is None:
+            continue
+        ends = [by_key.get((fk.ref_schema, fk.ref_table)) for fk in pair]
+        if all(
+            end is not None
+            and end.table.primary_key is not None
+            and association_pair(end.table) is None
+            and (bootstrap or end.spec.group == unit.spec.group)
+            for end in ends
+        ):
+            unit.association = pair
+
+
+def _file_plan(
+    spec: FileSpec,
+    members: list[Unit],
+    renderer: ColumnRenderer,
+    out_dir: Path,
+    db_import: str,
+    style: str,
+    class_modules: dict[str, str],
+) -> FilePlan:
+    classes: list[ClassPlan] = []
+    table_vars: list[TableVarPlan] = []
+    views: list[ViewPlan] = []
+    imports: set[str] = set()
+    definitions: dict[str, str] = {}
+    ranks: dict[str, int] = {}
+    custom: dict[str, str] = {}
+    for unit in members:
+        as_table = unit.class_name is None or unit.view
+        rendered = renderer.table(unit.table, unit.columns, as_table)
+        imports |= rendered.imports
+        definitions.update(rendered.definitions)
+        ranks.update(rendered.ranks)
+        custom.update(rendered.custom_types)
+        if unit.view:
+            assert unit.class_name is not None
+            views.append(_view_plan(unit, rendered.table_expr("db.MetaData()")))
+            continue
+        if unit.class_name is None:
+            assert unit.var_name is not None
+            table_vars.append(
+                TableVarPlan(
+                    unit.var_name, rendered.table_expr(), _table_var_comment(unit)
+                )
+            )
+            continue
+        rels = unit.relationships
+        if style == "typed":
+            imports.add("from sqlalchemy.orm import Mapped")
+        classes.append(
+            ClassPlan(
+                name=unit.class_name,
+                tablename=lit(unit.table.name),
+                columns=rendered.attributes,
+                relationships=tuple(rels),
+                table_args=rendered.table_args,
+                table_kwargs=rendered.table_kwargs,
+            )
+        )
+    imports.add(f"from {db_import} import db")
+    type_checking: list[str] = []
+    if style == "typed":
+        here = {c.name for c in classes}
+        referenced = {
+            _quoted_class(r.expr) for c in classes for r in c.relationships
+        } - here
+        by_module: dict[str, list[str]] = defaultdict(list)
+        for name in sorted(referenced):
+            if name in class_modules:
+                by_module[class_modules[name]].append(name)
+        for module in sorted(by_module, key=lambda m: (m.startswith("."), m)):
+            type_checking.append(f"from {module} import {', '.join(by_module[module])}")
+        if type_checking:
+            imports.add("from typing import TYPE_CHECKING")
+    return FilePlan(
+        path=out_dir / spec.filename,
+        module=spec.filename[:-3],
+        group=spec.group,
+        tables=tuple(f"{u.table.schema}.{u.table.name}" for u in members),
+        import_groups=_import_groups(imports),
+        definitions=tuple(
+            sorted(
+                definitions.items(), key=lambda item: (ranks.get(item[0], 0), item[0])
+            )
+        ),
+        custom_types=tuple(sorted(custom.items())),
+        classes=tuple(classes),
+        table_vars=tuple(table_vars),
+        regenerate="modelgen generate",
+        style=style,
+        class_names=tuple(c.name for c in classes) + tuple(v.name for v in views),
+        type_checking_imports=tuple(type_checking),
+        views=tuple(views),
+    )
+
+
+def _view_plan(unit: Unit, table_expr: str) -> ViewPlan:
+    assert unit.class_name is not None
+    columns = ", ".join(f"__table__.c[{lit(c.name)}]" for c in unit.table.columns)
+    label = lit(f"{unit.table.schema}.{unit.table.name}")[1:-1]
+    return ViewPlan(
+        name=unit.class_name,
+        table_expr=table_expr,
+        mapper_args="{" + f'"primary_key": [{columns}]' + "}",
+        comment=f"Read-only view {label}: its own MetaData keeps create_all off it.",
+    )
+
+
+def _quoted_class(expr: str) -> str:
+    """The class a rendered ``db.relationship("Name", ...)`` points at."""
+    return expr.split('"', 2)[1]
+
+
+_STDLIB = re.compile(r"^(import (datetime|decimal|uuid)|from typing import)")
+
+
+def _import_groups(imports: set[str]) -> tuple[tuple[str, ...], ...]:
+    """isort's order: standard library, third party, then the app's own ``db``."""
+
+    def order(line: str) -> tuple[bool, str]:
+        return (
+            line.startswith("from "),
+            line,
+        )  # isort: "import x" before "from x import"
+
+    imports = _merge_from_imports(imports)
+    std = sorted((i for i in imports if _STDLIB.match(i)), key=order)
+    local = sorted((i for i in imports if i.endswith(" import db")), key=order)
+    third = sorted((i for i in imports if i not in std and i not in local), key=order)
+    return tuple(group for group in (tuple(std), tuple(third), tuple(local)) if group)
+
+
+def _merge_from_imports(imports: set[str]) -> set[str]:
+    """``from m import a`` + ``from m import b`` -> ``from m import a, b`` (isort's order:
+    CONSTANTS, then Classes, then functions)."""
+    merged: dict[str, set[str]] = defaultdict(set)
+    plain: set[str] = set()
+    for line in imports:
+        if line.startswith("from ") and " import " in line:
+            module, _, names = line[5:].partition(" import ")
+            merged[module].update(n.strip() for n in names.split(","))
+        else:
+            plain.add(line)
+
+    def kind(name: str) -> tuple[int, str]:
+        return (0 if name.isupper() else 1 if name[:1].isupper() else 2, name)
+
+    for module, members in merged.items():
+        plain.add(f"from {module} import {', '.join(sorted(members, key=kind))}")
+    return plain
+
+
+def _bootstrap_extras(out_dir: Path, files: list[FilePlan]) -> list[tuple[Path, str]]:
+    db_module = (
+        '"""The Flask-SQLAlchemy instance of the generated models."""\n\n'
+        "from flask_sqlalchemy import SQLAlchemy\n\n"
+        "db = SQLAlchemy()\n"
+    )
+    modules = sorted(plan.module for plan in files)
+    lines = [
+        '"""Models generated by modelgen: importing this package defines every table."""',
+        "",
+    ]
+    lines.append("from .extensions import db")
+    if modules:
+        lines.append(f"from . import {', '.join(modules)}")
+    lines += ["", f"__all__ = {['db', *modules]!r}".replace("'", '"'), ""]
+    return [
+        (out_dir / "extensions.py", db_module),
+        (out_dir / "__init__.py", "\n".join(lines)),
+    ]

@@ -1,0 +1,220 @@
+"""PostgreSQL type -> rendered SQLAlchemy type expression, Python type, and the imports they need.
+
+Every rendered type is chosen so that SQLAlchemy's DDL for it prints back, in
+PostgreSQL's catalog, exactly the ``format_type()`` production has.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from modelgen.catalog.schema import Domain, Enum, Schema, TypeRef
+from modelgen.generate.literals import lit
+
+
+@dataclass(frozen=True)
+class TypeRender:
+    expr: str  # e.g. db.String(40), postgresql.ARRAY(db.Text)
+    python: str  # e.g. str, datetime.datetime, list[str]
+    imports: frozenset[str] = field(default_factory=frozenset)  # what ``expr`` needs
+    enums: tuple[Enum, ...] = ()
+    domains: tuple[Domain, ...] = ()
+    custom: tuple[str, ...] = ()  # type names rendered as UserDefinedType fallbacks
+
+
+_IMPORT_PG = "from sqlalchemy.dialects import postgresql"
+
+# What a Python annotation built from these types needs imported.
+PYTHON_IMPORTS = {
+    "datetime.": "import datetime",
+    "decimal.": "import decimal",
+    "uuid.": "import uuid",
+    "Any": "from typing import Any",
+}
+
+
+def python_imports(annotation: str) -> set[str]:
+    return {imp for marker, imp in PYTHON_IMPORTS.items() if marker in annotation}
+
+
+# pg_catalog type name -> (expression without modifiers, python type, imports)
+_SIMPLE: dict[str, tuple[str, str, tuple[str, ...]]] = {
+    "int2": ("db.SmallInteger", "int", ()),
+    "int4": ("db.Integer", "int", ()),
+    "int8": ("db.BigInteger", "int", ()),
+    "text": ("db.Text", "str", ()),
+    "bool": ("db.Boolean", "bool", ()),
+    "float4": ("db.REAL", "float", ()),
+    "float8": ("db.Double", "float", ()),
+    "date": ("db.Date", "datetime.date", ()),
+    "json": ("db.JSON", "Any", ()),
+    "jsonb": ("postgresql.JSONB", "Any", (_IMPORT_PG,)),
+    "uuid": ("db.Uuid", "uuid.UUID", ()),
+    "bytea": ("db.LargeBinary", "bytes", ()),
+    "inet": ("postgresql.INET", "str", (_IMPORT_PG,)),
+    "cidr": ("postgresql.CIDR", "str", (_IMPORT_PG,)),
+    "macaddr": ("postgresql.MACADDR", "str", (_IMPORT_PG,)),
+    "macaddr8": ("postgresql.MACADDR8", "str", (_IMPORT_PG,)),
+    "money": ("postgresql.MONEY", "str", (_IMPORT_PG,)),
+    "tsvector": ("postgresql.TSVECTOR", "str", (_IMPORT_PG,)),
+    "tsquery": ("postgresql.TSQUERY", "str", (_IMPORT_PG,)),
+    "oid": ("postgresql.OID", "int", (_IMPORT_PG,)),
+    "regclass": ("postgresql.REGCLASS", "str", (_IMPORT_PG,)),
+    "regconfig": ("postgresql.REGCONFIG", "str", (_IMPORT_PG,)),
+    "jsonpath": ("postgresql.JSONPATH", "str", (_IMPORT_PG,)),
+    "int4range": ("postgresql.INT4RANGE", "Any", (_IMPORT_PG,)),
+    "int8range": ("postgresql.INT8RANGE", "Any", (_IMPORT_PG,)),
+    "numrange": ("postgresql.NUMRANGE", "Any", (_IMPORT_PG,)),
+    "daterange": ("postgresql.DATERANGE", "Any", (_IMPORT_PG,)),
+    "tsrange": ("postgresql.TSRANGE", "Any", (_IMPORT_PG,)),
+    "tstzrange": ("postgresql.TSTZRANGE", "Any", (_IMPORT_PG,)),
+    "int4multirange": ("postgresql.INT4MULTIRANGE", "Any", (_IMPORT_PG,)),
+    "int8multirange": ("postgresql.INT8MULTIRANGE", "Any", (_IMPORT_PG,)),
+    "nummultirange": ("postgresql.NUMMULTIRANGE", "Any", (_IMPORT_PG,)),
+    "datemultirange": ("postgresql.DATEMULTIRANGE", "Any", (_IMPORT_PG,)),
+    "tsmultirange": ("postgresql.TSMULTIRANGE", "Any", (_IMPORT_PG,)),
+    "tstzmultirange": ("postgresql.TSTZMULTIRANGE", "Any", (_IMPORT_PG,)),
+}
+# Extension types SQLAlchemy knows, wherever the extension was installed.
+_EXTENSION = {
+    "citext": ("postgresql.CITEXT", "str", (_IMPORT_PG,)),
+    "hstore": ("postgresql.HSTORE", "dict[str, str | None]", (_IMPORT_PG,)),
+}
+
+
+def render_type(
+    ref: TypeRef, schema: Schema, default_schema: str = "public"
+) -> TypeRender:
+    """The SQLAlchemy expression for a column of type ``ref``."""
+    element = _render_element(ref, schema, default_schema)
+    if not ref.array_dims:
+        return element
+    dims = f", dimensions={ref.array_dims}" if ref.array_dims > 1 else ""
+    return TypeRender(
+        expr=f"postgresql.ARRAY({element.expr}{dims})",
+        python=f"list[{element.python}]",
+        imports=element.imports | {_IMPORT_PG},
+        enums=element.enums,
+        domains=element.domains,
+        custom=element.custom,
+    )
+
+
+def _render_element(ref: TypeRef, schema: Schema, default_schema: str) -> TypeRender:
+    mods = ref.modifiers
+    if ref.kind == "e":
+        enum = schema.enum(ref.schema, ref.name)
+        if enum is not None:
+            return TypeRender(expr=enum_variable(enum), python="str", enums=(enum,))
+    if ref.kind == "d":
+        domain = schema.domain(ref.schema, ref.name)
+        if domain is not None:
+            base = _render_element(domain.base, schema, default_schema)
+            return TypeRender(
+                expr=domain_variable(domain),
+                python=base.python,
+                imports=base.imports | {_IMPORT_PG},
+                enums=base.enums,
+                domains=base.domains + (domain,),
+                custom=base.custom,
+            )
+    if ref.schema == "pg_catalog":
+        rendered = _render_catalog(ref.name, mods, ref.element_display)
+        if rendered is not None:
+            return rendered
+    if ref.name in _EXTENSION:
+        expr, python, imports = _EXTENSION[ref.name]
+        return TypeRender(expr, python, frozenset(imports))
+    # A type SQLAlchemy has no class for (xml, ltree, a composite type...): a small
+    # UserDefinedType in the generated file prints the exact type name in DDL.
+    spec = ref.element_display
+    return TypeRender(
+        expr=f"{custom_type_class(spec)}()",
+        python="Any",
+        imports=frozenset({"from sqlalchemy.types import UserDefinedType"}),
+        custom=(spec,),
+    )
+
+
+def _render_catalog(
+    name: str, mods: tuple[str, ...], display: str
+) -> TypeRender | None:
+    args = ", ".join(mods)
+    if name in _SIMPLE:
+        expr, python, imports = _SIMPLE[name]
+        return TypeRender(expr, python, frozenset(imports))
+    if name == "varchar":
+        return TypeRender(f"db.String({args})" if mods else "db.String", "str")
+    if name == "bpchar":
+        if not mods:
+            return TypeRender("postgresql.BPCHAR", "str", frozenset({_IMPORT_PG}))
+        return TypeRender(f"db.CHAR({args})", "str")
+    if name == "numeric":
+        return TypeRender(
+            f"db.Numeric({args})" if mods else "db.Numeric", "decimal.Decimal"
+        )
+    if name in ("timestamp", "timestamptz", "time", "timetz"):
+        tz = name.endswith("tz")
+        python = (
+            "datetime.datetime" if name.startswith("timestamp") else "datetime.time"
+        )
+        generic = "db.DateTime" if name.startswith("timestamp") else "db.Time"
+        dialect = (
+            "postgresql.TIMESTAMP"
+            if name.startswith("timestamp")
+            else "postgresql.TIME"
+        )
+        if mods:
+            tz_arg = "timezone=True, " if tz else ""
+            return TypeRender(
+                f"{dialect}({tz_arg}precision={mods[0]})",
+                python,
+                frozenset({_IMPORT_PG}),
+            )
+        return TypeRender(f"{generic}(timezone=True)" if tz else generic, python)
+    if name == "interval":
+        fields = re.sub(r"\(\d+\)", "", display[len("interval") :]).strip()
+        kwargs = []
+        if fields:
+            kwargs.append(f"fields={lit(fields)}")
+        if mods:
+            kwargs.append(f"precision={mods[-1]}")
+        return TypeRender(
+            (
+                f"postgresql.INTERVAL({', '.join(kwargs)})"
+                if kwargs
+                else "postgresql.INTERVAL"
+            ),
+            "datetime.timedelta",
+            frozenset({_IMPORT_PG}),
+        )
+    if name in ("bit", "varbit"):
+        kwargs = [mods[0]] if mods else []
+        if name == "varbit":
+            kwargs.append("varying=True")
+        return TypeRender(
+            f"postgresql.BIT({', '.join(kwargs)})", "str", frozenset({_IMPORT_PG})
+        )
+    return None
+
+
+def _ident(text: str) -> str:
+    cleaned = re.sub(r"[^0-9a-zA-Z]+", "_", text).strip("_").lower() or "type"
+    return cleaned if not cleaned[0].isdigit() else "t_" + cleaned
+
+
+def enum_variable(enum: Enum) -> str:
+    prefix = "" if enum.schema == "public" else _ident(enum.schema) + "_"
+    return f"{prefix}{_ident(enum.name)}_enum"
+
+
+def domain_variable(domain: Domain) -> str:
+    prefix = "" if domain.schema == "public" else _ident(domain.schema) + "_"
+    return f"{prefix}{_ident(domain.name)}_domain"
+
+
+def custom_type_class(spec: str) -> str:
+    words = re.findall(r"[A-Za-z0-9]+", spec) or ["Custom"]
+    name = "".join(w.capitalize() for w in words) + "Type"
+    return name if not name[0].isdigit() else "T" + name
