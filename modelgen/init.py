@@ -21,6 +21,7 @@ from modelgen.config import load_config
 from modelgen.drift.findings import display_name
 from modelgen.drift.models import derive_module
 from modelgen.errors import ConfigError, ModelgenError
+from modelgen.files import new_file_mode
 from modelgen.generate import naming
 from modelgen.generate.existing import scan_models
 
@@ -244,6 +245,7 @@ def write_init_config(
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as handle:
             handle.write(result.text)
+        os.chmod(tmp, new_file_mode())  # mkstemp's 0600 would outlive the link
         try:
             load_config(Path(tmp))
         except ConfigError as exc:  # a bug here, never the user's: say so plainly

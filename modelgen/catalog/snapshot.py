@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import dataclasses
 import json
-import os
-import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -25,6 +23,7 @@ from modelgen.catalog.schema import (
     TypeRef,
 )
 from modelgen.errors import SnapshotError
+from modelgen.files import atomic_write
 
 FORMAT = "modelgen-snapshot"
 FORMAT_VERSION = 1
@@ -40,16 +39,8 @@ def dump_schema(schema: Schema) -> str:
 
 
 def write_snapshot(schema: Schema, path: Path) -> None:
-    text = dump_schema(schema)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(text)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    # meant to be committed: the user's umask decides its mode, as for model files
+    atomic_write(path, dump_schema(schema))
 
 
 def load_snapshot(path: Path) -> Schema:
