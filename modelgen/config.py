@@ -84,23 +84,29 @@ class Config:
 
 
 def find_config(explicit: Path | None, cwd: Path) -> Path | None:
-    """--config, else ./modelgen.toml, else ./pyproject.toml with [tool.modelgen]."""
+    """--config, else the nearest folder from ``cwd`` upward holding modelgen.toml or a
+    pyproject.toml with [tool.modelgen] (modelgen.toml first), as git and ruff look."""
     if explicit is not None:
         if not explicit.is_file():
             raise ConfigError(f"{explicit}: config file not found")
         return explicit
-    candidate = cwd / "modelgen.toml"
-    if candidate.is_file():
-        return candidate
-    pyproject = cwd / "pyproject.toml"
-    if pyproject.is_file():
-        try:
-            data = tomllib.loads(pyproject.read_text(encoding="utf-8"))
-        except (tomllib.TOMLDecodeError, UnicodeDecodeError):
-            return None
-        if isinstance(data.get("tool"), dict) and "modelgen" in data["tool"]:
-            return pyproject
+    for folder in (cwd, *cwd.parents):
+        candidate = folder / "modelgen.toml"
+        if candidate.is_file():
+            return candidate
+        if _has_tool_modelgen(folder / "pyproject.toml"):
+            return folder / "pyproject.toml"
     return None
+
+
+def _has_tool_modelgen(pyproject: Path) -> bool:
+    if not pyproject.is_file():
+        return False
+    try:
+        data = tomllib.loads(pyproject.read_text(encoding="utf-8"))
+    except (OSError, tomllib.TOMLDecodeError, UnicodeDecodeError):
+        return False  # not ours to judge: a project's own broken pyproject
+    return isinstance(data.get("tool"), dict) and "modelgen" in data["tool"]
 
 
 def load_config(path: Path | None, cwd: Path | None = None) -> Config:

@@ -27,7 +27,12 @@ app = typer.Typer(
 F = TypeVar("F", bound=Callable[..., Any])
 
 ConfigOpt = Annotated[
-    Path | None, typer.Option("--config", "-c", help="modelgen.toml or pyproject.toml")
+    Path | None,
+    typer.Option(
+        "--config",
+        "-c",
+        help="modelgen.toml or pyproject.toml (default: found from here upward)",
+    ),
 ]
 UrlOpt = Annotated[
     str | None,

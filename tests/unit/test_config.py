@@ -38,6 +38,24 @@ def test_pyproject_tool_table_works_the_same(tmp_path: Path) -> None:
     assert config.files[0].tables == ("a",)
 
 
+def test_the_config_is_found_from_a_subfolder_upward_as_git_and_ruff_do(
+    tmp_path: Path,
+) -> None:
+    deep = tmp_path / "app" / "models" / "sub"
+    deep.mkdir(parents=True)
+    assert find_config(None, deep) is None
+    pyproject = write(
+        tmp_path, '[tool.modelgen]\noutput = "app/models"\n', "pyproject.toml"
+    )
+    write(tmp_path / "app", "[tool.ruff]\nline-length = 90\n", "pyproject.toml")
+    assert find_config(None, deep) == pyproject  # a pyproject without ours is skipped
+    config = load_config(find_config(None, deep))
+    assert config.output == tmp_path / "app" / "models"  # relative to the config
+    nearer = write(tmp_path / "app" / "models", 'output = "."\n')
+    assert find_config(None, deep) == nearer  # the nearest wins
+    assert find_config(None, tmp_path) == pyproject
+
+
 @pytest.mark.parametrize(
     ("text", "message"),
     [
