@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 
 def first_line(exc: BaseException, default: str = "") -> str:
     """The first non-empty line of an exception's message (messages are one line)."""
@@ -42,3 +44,12 @@ class RefusedError(ModelgenError):
     """A write was refused to protect a hand edit: exit 1, nothing written."""
 
     exit_code = 1
+
+
+def did_you_mean(name: str, candidates: Iterable[str]) -> str:
+    """`` (did you mean 'payments'?)`` for the closest candidate, else ``""``: the
+    suffix every "no such table / group / ..." message ends with."""
+    import difflib
+
+    close = difflib.get_close_matches(name, list(candidates), n=1, cutoff=0.75)
+    return f" (did you mean {close[0]!r}?)" if close else ""

@@ -27,7 +27,7 @@ from modelgen.catalog.pgtext import sequence_name
 from modelgen.catalog.schema import Domain, Enum, ForeignKey, Schema, Table
 from modelgen.config import Config
 from modelgen.errors import ModelgenError
-from modelgen.generate.build import select_specs
+from modelgen.generate.build import select_specs, table_suggestion
 from modelgen.generate.columns import ColumnRenderer, call, lit
 from modelgen.generate.format import format_source
 from modelgen.generate.render import render_template
@@ -102,7 +102,7 @@ def select_tables(
             if table is None:
                 raise MigrationError(
                     f"{config.label}: key 'groups.{spec.group}.{spec.filename}': "
-                    f"table {name!r} is not in the database"
+                    f"table {name!r} is not in the database{table_suggestion(schema, name)}"
                 )
             if table.name not in _NEVER_MIGRATED:
                 seen.setdefault(table.key, table)

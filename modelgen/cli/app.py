@@ -57,6 +57,17 @@ OutOpt = Annotated[
 ]
 
 
+QuietOpt = Annotated[
+    bool, typer.Option("--quiet", "-q", help="only results and errors on the terminal")
+]
+
+
+def _note(quiet: bool, message: str) -> None:
+    """A summary or progress line on stderr, unless --quiet."""
+    if not quiet:
+        typer.echo(message, err=True)
+
+
 def _err(message: str) -> None:
     typer.echo(f"modelgen: error: {message}", err=True)
 
@@ -85,17 +96,20 @@ def _status(message: str) -> None:
         sys.stderr.flush()
 
 
-def _read_schema(cfg: Any, url: str | None, snapshot: Path | None) -> Any:
+def _read_schema(
+    cfg: Any, url: str | None, snapshot: Path | None, quiet: bool = False
+) -> Any:
     import time
 
     from modelgen.generate.pipeline import load_schema
 
     start = time.perf_counter()
-    _status(
+    status = (lambda message: None) if quiet else _status
+    status(
         "reading the schema ..." if snapshot else "reading the catalog (read-only) ..."
     )
     schema = load_schema(cfg, url, snapshot)
-    _status(
+    status(
         f"read {len(schema.tables)} tables in {time.perf_counter() - start:.1f} s; "
         "generating ...\n"
     )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -13,10 +13,12 @@ from modelgen.cli.app import (
     ConfigOpt,
     GroupOpt,
     OutOpt,
+    QuietOpt,
     SnapshotOpt,
     UrlOpt,
     ViewsOpt,
     _load,
+    _note,
     _read_schema,
     _rel,
     _report_list,
@@ -43,17 +45,28 @@ def generate(
     force: Annotated[
         bool, typer.Option("--force", help="replace hand-edited files (a .bak is kept)")
     ] = False,
+    quiet: QuietOpt = False,
 ) -> None:
-    """Write the model files of the chosen groups (or bootstrap a package with no config)."""
+    """Write the model files of the chosen groups (or bootstrap a package with no config).
+
+    Exit codes: 0 written (or nothing to do), 1 refused (a hand edit; nothing
+    written), 2 error (nothing written).
+    """
     from modelgen.generate.output import compare_files, write_files
-    from modelgen.generate.pipeline import generate_files
+    from modelgen.generate.pipeline import (
+        check_db_import,
+        generate_files,
+        missing_import_lines,
+        output_dir,
+    )
 
     cfg = _load(config, views)
     if cfg.path is None and out is None:
         raise ModelgenError(
             "no config found: pass --config FILE, or --out DIR to bootstrap"
         )
-    schema = _read_schema(cfg, url, snapshot)
+    check_db_import(cfg, output_dir(cfg, out))
+    schema = _read_schema(cfg, url, snapshot, quiet)
     result = generate_files(schema, cfg, group or [], all_groups, out)
     files = list(result.files)
     if dry_run:
@@ -62,25 +75,53 @@ def generate(
             if item.diff:
                 sys.stdout.write(item.diff)
         changed = sum(1 for d in diffs if d.status != "unchanged")
-        typer.echo(
-            f"dry run: {changed} file(s) would change; nothing written", err=True
-        )
+        _note(quiet, f"dry run: {changed} file(s) would change; nothing written")
         return
     outcome = write_files(files, force=force)
     for path in outcome.written:
         typer.echo(f"wrote {_rel(path)}")
-    for path in outcome.unchanged:
-        typer.echo(f"unchanged {_rel(path)}")
+    if not quiet:
+        for path in outcome.unchanged:
+            typer.echo(f"unchanged {_rel(path)}")
     for path in outcome.backups:
         typer.echo(f"kept the hand-edited version as {_rel(path)}")
-    _report_list("no primary key, written as db.Table", result.plan.without_key)
-    _report_list("not modelled (views, partitions ...)", result.plan.unmodelled)
-    if not cfg.bootstrap:
+    if not quiet:
+        _report_list("no primary key, written as db.Table", result.plan.without_key)
+        _report_list("not modelled (views, partitions ...)", result.plan.unmodelled)
+    missing = [] if cfg.bootstrap else missing_import_lines(result)
+    if missing:
         typer.echo(
-            "\nadd to the models package's __init__.py (modelgen never edits it):"
+            f"\nadd to {_rel(result.out_dir / '__init__.py')} "
+            "(modelgen never edits it):"
         )
-        for line in result.plan.import_lines:
+        for line in missing:
             typer.echo(f"    {line}")
+
+
+_CHECK_LABELS = {
+    "missing": "missing",
+    "generated": "out of date",
+    "hand-edited": "edited by hand",
+    "not generated": "not written by modelgen",
+}
+
+
+def _fix_command(
+    cfg: Any, drift: list[Any], config: Path | None, snapshot: Path | None
+) -> str:
+    """The generate command that brings the differing files up to date."""
+    parts = ["modelgen generate"]
+    if config is not None:
+        parts.append(f"--config {config}")
+    if snapshot is not None:
+        parts.append(f"--snapshot {snapshot}")
+    if cfg.bootstrap:
+        return " ".join([*parts, f"--out {_rel(drift[0].path.parent)}"])
+    group_of = {spec.filename: spec.group for spec in cfg.files}
+    groups = [g for g in dict.fromkeys(group_of.get(d.path.name) for d in drift) if g]
+    if len(groups) > 1 and len(groups) == len(cfg.groups):
+        return " ".join([*parts, "--all"])
+    return " ".join([*parts, *(f"--group {g}" for g in groups)])
 
 
 @app.command()
@@ -93,35 +134,45 @@ def check(
     all_groups: AllOpt = False,
     out: OutOpt = None,
     views: ViewsOpt = False,
+    quiet: QuietOpt = False,
 ) -> None:
-    """Regenerate in memory and diff against the files on disk: exit 0 in sync, 1 drift."""
+    """Regenerate in memory and diff against the files on disk (every group by default).
+
+    Exit codes: 0 in sync, 1 a file differs (missing, out of date or edited by
+    hand), 2 error.  Writes nothing.
+    """
     from modelgen.generate.output import compare_files
-    from modelgen.generate.pipeline import generate_files
+    from modelgen.generate.pipeline import check_db_import, generate_files, output_dir
 
     cfg = _load(config, views)
     if cfg.path is None and out is None:
         raise ModelgenError("no config found: pass --config FILE, or --out DIR")
-    schema = _read_schema(cfg, url, snapshot)
-    result = generate_files(schema, cfg, group or [], all_groups, out)
+    check_db_import(cfg, output_dir(cfg, out))
+    schema = _read_schema(cfg, url, snapshot, quiet)
+    every = all_groups or not group
+    result = generate_files(schema, cfg, group or [], every, out)
     diffs = compare_files(list(result.files), Path.cwd())
     drift = [d for d in diffs if d.status != "unchanged"]
     for item in drift:
         sys.stdout.write(item.diff)
     for item in drift:
-        if item.status == "missing":
-            typer.echo(f"missing: {_rel(item.path)}", err=True)
-        else:
-            typer.echo(f"out of date: {_rel(item.path)}", err=True)
+        label = _CHECK_LABELS[item.state or item.status]
+        typer.echo(f"{label}: {_rel(item.path)}", err=True)
+    if not drift:
+        _note(quiet, f"{len(diffs)} file(s) in sync")
+        return
+    edited = [d for d in drift if d.state in ("hand-edited", "not generated")]
     typer.echo(
-        (
-            f"{len(drift)} of {len(diffs)} file(s) differ from the schema"
-            if drift
-            else f"{len(diffs)} file(s) in sync"
+        f"{len(drift)} of {len(diffs)} file(s) differ from the schema; "
+        f"`{_fix_command(cfg, drift, config, snapshot)}` updates them"
+        + (
+            f" (with --force for the {len(edited)} edited by hand; a .bak is kept)"
+            if edited
+            else ""
         ),
         err=True,
     )
-    if drift:
-        raise typer.Exit(1)
+    raise typer.Exit(1)
 
 
 @snapshot_app.callback()

@@ -13,7 +13,7 @@ from pathlib import Path
 
 from modelgen.catalog.schema import Schema, Table
 from modelgen.config import Config, FileSpec
-from modelgen.errors import ConfigError
+from modelgen.errors import ConfigError, did_you_mean
 from modelgen.generate import naming
 from modelgen.generate.columns import ColumnRenderer
 from modelgen.generate.existing import ExistingModel
@@ -33,6 +33,10 @@ def select_specs(
     config: Config, schema: Schema, groups: list[str], all_groups: bool
 ) -> list[FileSpec]:
     """The files to generate: the config's groups, or a module per schema with no config."""
+    if groups and all_groups:
+        raise ConfigError(
+            f"--group {groups[0]} and --all contradict each other: pass one of them"
+        )
     if config.bootstrap:
         return bootstrap_specs(config, schema)
     if not config.files:
@@ -45,13 +49,22 @@ def select_specs(
     unknown = [g for g in groups if g not in config.groups]
     if unknown:
         raise ConfigError(
-            f"{config.label}: no group named {unknown[0]!r} (groups: {', '.join(config.groups)})"
+            f"{config.label}: no group named {unknown[0]!r}"
+            f"{did_you_mean(unknown[0], config.groups)} (groups: {', '.join(config.groups)})"
         )
     if not groups:
         raise ConfigError(
             f"{config.label}: choose --group NAME or --all (groups: {', '.join(config.groups)})"
         )
     return list(config.files_for(groups))
+
+
+def table_suggestion(schema: Schema, name: str) -> str:
+    """`` (did you mean 'payments'?)`` for a table or view name that is not there."""
+    known = [*schema.tables, *schema.views.values()]
+    if "." in name:
+        return did_you_mean(name, (f"{t.schema}.{t.name}" for t in known))
+    return did_you_mean(name, (t.name for t in known))
 
 
 def bootstrap_specs(config: Config, schema: Schema) -> list[FileSpec]:
@@ -205,7 +218,7 @@ def _units(
             if table is None:
                 raise ConfigError(
                     f"{config.label}: key 'groups.{spec.group}.{spec.filename}': table "
-                    f"{name!r} is not in the database"
+                    f"{name!r} is not in the database{table_suggestion(schema, name)}"
                 )
             if table.key in hand:
                 raise ConfigError(

@@ -5,6 +5,8 @@ generate, check, verify and the tests are small consumers of ``generate_files``.
 
 from __future__ import annotations
 
+import ast
+import importlib.util
 import os
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -89,6 +91,45 @@ def regenerate_command(config: Config, groups: list[str]) -> str:
     return " ".join(parts)
 
 
+def _module_file(base: Path, dotted: str) -> bool:
+    path = base.joinpath(*dotted.split("."))
+    return path.with_suffix(".py").is_file() or (path / "__init__.py").is_file()
+
+
+def check_db_import(config: Config, out_dir: Path) -> None:
+    """Refuse (before anything is written) a ``db_import`` no module answers to: the
+    generated files would import it and fail at the app's start-up.
+
+    Looked for, without importing anything: relative to the output package for
+    ``.extensions``; else under ``app_path`` (default: the config's folder) or as an
+    installed top-level package.
+    """
+    if config.bootstrap:
+        return  # bootstrap writes its own extensions.py
+    name = config.db_import
+    if name.startswith("."):  # config allows one dot: a module of the output package
+        base = out_dir.resolve()
+        found = _module_file(base, name[1:])
+        where = f"relative to {base}"
+    else:
+        base = (config.app_path or config.root).resolve()
+        top = name.split(".")[0]
+        found = _module_file(base, name) or (
+            not (base / top).exists() and importlib.util.find_spec(top) is not None
+        )
+        where = f"under {base}"
+    if not found:
+        key = (
+            "tool.modelgen.db_import"
+            if config.label.endswith("pyproject.toml")
+            else "db_import"
+        )
+        raise ConfigError(
+            f"{config.label}: key '{key}': no module {name!r} {where}; the generated "
+            "files import `db` from it (nothing was written)"
+        )
+
+
 def generate_files(
     schema: Schema,
     config: Config,
@@ -122,3 +163,33 @@ def generate_files(
         formatted = black_format(content, str(path))
         files.append(GeneratedFile(path, formatted, overwrite_if_present=False))
     return Generation(tuple(files), plan, out_dir)
+
+
+def _imported_modules(init: Path) -> set[str]:
+    """Last components of the modules an ``__init__.py`` imports (parsed, never run)."""
+    try:
+        tree = ast.parse(init.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, SyntaxError, ValueError):
+        return set()
+    found: set[str] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.ImportFrom):
+            if node.module:
+                found.add(node.module.rsplit(".", 1)[-1])
+            else:  # from . import payments
+                found.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.Import):
+            found.update(alias.name.rsplit(".", 1)[-1] for alias in node.names)
+    return found
+
+
+def missing_import_lines(generation: Generation) -> list[str]:
+    """The import lines the package's ``__init__.py`` (never edited by modelgen) still
+    lacks: one per generated module it does not import yet."""
+    present = _imported_modules(generation.out_dir / "__init__.py")
+    plan = generation.plan
+    return [
+        line
+        for file_plan, line in zip(plan.files, plan.import_lines, strict=True)
+        if file_plan.module not in present
+    ]
