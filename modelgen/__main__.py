@@ -1,3 +1,3 @@
-from modelgen.cli.main import main
+from modelgen.console import main
 
 main()

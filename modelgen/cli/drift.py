@@ -15,8 +15,18 @@ from typing import Annotated
 
 import typer
 
-from modelgen.cli.app import ConfigOpt, SnapshotOpt, UrlOpt, app, guarded, snapshot_app
+from modelgen.cli.app import (
+    ConfigOpt,
+    InitUrlOpt,
+    QuietOpt,
+    SnapshotOpt,
+    UrlOpt,
+    app,
+    guarded,
+    snapshot_app,
+)
 from modelgen.errors import ModelgenError
+from modelgen.interrupt import result_decided
 
 
 class ReportFormat(StrEnum):
@@ -35,10 +45,12 @@ class DiffFormat(StrEnum):
 FormatOpt = Annotated[
     ReportFormat,
     typer.Option(
-        "--format", "-f", help="text, json, markdown (PR comment), github (annotations)"
+        "--format",
+        "-f",
+        metavar="FORMAT",
+        help="text, json, markdown (PR comment) or github (annotations)",
     ),
 ]
-QuietOpt = Annotated[bool, typer.Option("--quiet", "-q", help="no progress on stderr")]
 
 
 def _progress(quiet: bool, message: str) -> None:
@@ -71,7 +83,12 @@ def drift(
     fmt: FormatOpt = ReportFormat.text,
     quiet: QuietOpt = False,
 ) -> None:
-    """Compare production with all the app's models: exit 0 agree, 1 drift, 2 error."""
+    """Compare production with all the app's models.
+
+    Hand-written and generated alike (docs/drift.md).
+
+    Exit codes: 0 they agree, 1 drift (the report says where), 2 error.
+    """
     from modelgen.cli.app import _load
     from modelgen.drift.engine import compute_drift
     from modelgen.drift.ignore import load_ignore_rules
@@ -93,6 +110,7 @@ def drift(
     report = compute_drift(
         schema, cfg, models, rules, _source_label(cfg, url, snapshot)
     )
+    result_decided()  # what is left is the report
     sys.stdout.write(render_report(report, fmt.value, Path.cwd(), _color()))
     if fmt is not ReportFormat.text:
         _progress(quiet, summary_line(report))
@@ -103,23 +121,32 @@ def drift(
 @snapshot_app.command("diff")
 @guarded
 def snapshot_diff(
-    old: Annotated[Path, typer.Argument(help="the older snapshot (schema.json)")],
-    new: Annotated[Path, typer.Argument(help="the newer snapshot")],
+    # described in the docstring: Typer would list them with a Python type
+    old: Annotated[Path, typer.Argument(metavar="OLD", hidden=True)],
+    new: Annotated[Path, typer.Argument(metavar="NEW", hidden=True)],
     fmt: Annotated[
-        DiffFormat, typer.Option("--format", "-f", help="text, json or markdown")
+        DiffFormat,
+        typer.Option("--format", "-f", metavar="FORMAT", help="text, json or markdown"),
     ] = DiffFormat.text,
     quiet: QuietOpt = False,
 ) -> None:
-    """What changed in production between two snapshots: exit 0 none, 1 changes, 2 error."""
+    """What changed in production between two snapshots.
+
+    OLD and NEW are snapshot files (schema.json) written by `modelgen snapshot`.
+
+    Exit codes: 0 no changes, 1 changes, 2 error.
+    """
     from modelgen.catalog.snapshot import load_snapshot
     from modelgen.drift.snapshot_diff import diff_schemas, render_snapshot_diff
 
     before = load_snapshot(old)
     after = load_snapshot(new)
     diff = diff_schemas(before, after)
+    result_decided()
     sys.stdout.write(render_snapshot_diff(diff, fmt.value, str(old), str(new)))
+    # "no changes" is already the whole text and markdown report: say it once
     _progress(
-        quiet,
+        quiet or (diff.empty and fmt is not DiffFormat.json),
         (
             "no changes"
             if diff.empty
@@ -140,20 +167,26 @@ app.command("snapshot-diff", hidden=True)(snapshot_diff)
 @app.command()
 @guarded
 def init(
-    url: UrlOpt = None,
+    url: InitUrlOpt = None,
     snapshot: SnapshotOpt = None,
     models: Annotated[
         Path | None,
         typer.Option(
-            "--models", help="folder of the hand-written models (default: searched)"
+            "--models",
+            metavar="DIR",
+            help="folder of the hand-written models (default: searched)",
         ),
     ] = None,
     output: Annotated[
-        Path, typer.Option("--output", "-o", help="config file to write")
+        Path,
+        typer.Option("--output", "-o", metavar="FILE", help="config file to write"),
     ] = Path("modelgen.toml"),
     quiet: QuietOpt = False,
 ) -> None:
-    """Write a starting modelgen.toml for an app that has none (never overwrites one)."""
+    """Write a starting modelgen.toml (never overwrites one).
+
+    Exit codes: 0 written, 2 error (a config already there included).
+    """
     from modelgen.config import Config
     from modelgen.generate.pipeline import load_schema
     from modelgen.init import write_init_config

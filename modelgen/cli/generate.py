@@ -27,6 +27,7 @@ from modelgen.cli.app import (
     snapshot_app,
 )
 from modelgen.errors import ModelgenError
+from modelgen.interrupt import result_decided
 
 
 @app.command()
@@ -47,7 +48,9 @@ def generate(
     ] = False,
     quiet: QuietOpt = False,
 ) -> None:
-    """Write the model files of the chosen groups (or bootstrap a package with no config).
+    """Write the model files of the chosen groups.
+
+    With no config, --out DIR bootstraps a package of every table.
 
     Exit codes: 0 written (or nothing to do), 1 refused (a hand edit; nothing
     written), 2 error (nothing written).
@@ -136,10 +139,12 @@ def check(
     views: ViewsOpt = False,
     quiet: QuietOpt = False,
 ) -> None:
-    """Regenerate in memory and diff against the files on disk (every group by default).
+    """Diff the model files on disk against the schema.
+
+    Regenerates in memory (every group unless --group) and writes nothing.
 
     Exit codes: 0 in sync, 1 a file differs (missing, out of date or edited by
-    hand), 2 error.  Writes nothing.
+    hand), 2 error.
     """
     from modelgen.generate.output import compare_files
     from modelgen.generate.pipeline import check_db_import, generate_files, output_dir
@@ -153,6 +158,7 @@ def check(
     result = generate_files(schema, cfg, group or [], every, out)
     diffs = compare_files(list(result.files), Path.cwd())
     drift = [d for d in diffs if d.status != "unchanged"]
+    result_decided()  # what is left is the report
     for item in drift:
         sys.stdout.write(item.diff)
     for item in drift:
@@ -182,16 +188,23 @@ def snapshot(
     url: UrlOpt = None,
     config: ConfigOpt = None,
     output: Annotated[
-        Path, typer.Option("--output", "-o", help="file to write")
+        Path, typer.Option("--output", "-o", metavar="FILE", help="file to write")
     ] = Path("schema.json"),
+    quiet: QuietOpt = False,
 ) -> None:
-    """Save the reflected schema as deterministic JSON (read-only on the database)."""
+    """Save the reflected schema as deterministic JSON.
+
+    Read-only on the database; `modelgen snapshot diff OLD NEW` compares two.
+
+    Exit codes: 0 written, 2 error.
+    """
     if ctx.invoked_subcommand is not None:
         return
     from modelgen.catalog.snapshot import write_snapshot
     from modelgen.generate.pipeline import load_schema
 
     cfg = _load(config)
+    _note(quiet, "reading the catalog (read-only) ...")
     schema = load_schema(cfg, url, None)
     write_snapshot(schema, output)
     typer.echo(f"wrote {_rel(output.resolve())}: {len(schema.tables)} tables")
@@ -209,17 +222,26 @@ def verify(
     scratch_url: Annotated[
         str | None,
         typer.Option(
-            "--scratch-url", help="server for the scratch database (default: embedded)"
+            "--scratch-url",
+            metavar="URL",
+            help="server for the scratch database (default: an embedded one, "
+            "pip install 'modelgen[embedded]')",
         ),
     ] = None,
+    quiet: QuietOpt = False,
 ) -> None:
-    """Create the generated models in a scratch database and compare with production."""
+    """Create the models in a scratch database and compare.
+
+    Both catalogs, fact by fact: the scratch one and production.
+
+    Exit codes: 0 the same, 1 differences (listed on stdout), 2 error.
+    """
     from modelgen.catalog.scratch import embedded_url
     from modelgen.generate.build import select_specs
     from modelgen.verify import verify_schema
 
     cfg = _load(config, views)
-    schema = _read_schema(cfg, url, snapshot)
+    schema = _read_schema(cfg, url, snapshot, quiet)
     tables = None
     if not cfg.bootstrap:
         specs = select_specs(cfg, schema, group or [], all_groups)
@@ -232,15 +254,14 @@ def verify(
     result = verify_schema(
         schema, scratch_url or embedded_url(), tables, cfg.style, cfg.views
     )
+    result_decided()
     for line in result.differences:
         typer.echo(line)
     if result.not_modelled:
-        typer.echo(
-            f"not modelled: {len(result.not_modelled)} views/partitions", err=True
-        )
-    typer.echo(
+        _note(quiet, f"not modelled: {len(result.not_modelled)} views/partitions")
+    _note(
+        quiet,
         f"{result.tables} table(s) compared: {len(result.differences)} difference(s)",
-        err=True,
     )
     if result.differences:
         raise typer.Exit(1)
@@ -250,21 +271,47 @@ def verify(
 @guarded
 def demo(
     directory: Annotated[
-        Path, typer.Option("--dir", help="where to copy the fixture app")
+        Path,
+        typer.Option(
+            "--dir",
+            metavar="DIR",
+            help="where to copy the fixture app (an earlier demo there is replaced)",
+        ),
     ] = Path("modelgen-demo"),
     url: Annotated[
         str | None,
-        typer.Option("--server-url", help="use this server instead of an embedded one"),
+        typer.Option(
+            "--server-url",
+            metavar="URL",
+            help="use this server instead of an embedded one",
+        ),
     ] = None,
+    quiet: QuietOpt = False,
 ) -> None:
-    """Generate the critical models of the bundled fixture in an embedded PostgreSQL."""
-    from modelgen.demo import run_demo
+    """Run the main job on the bundled fixture app (a demo).
 
-    target, written, _ = run_demo(directory.resolve(), url)
-    typer.echo(f"fixture production loaded; fixture app copied to {_rel(target)}")
-    for path in written:
+    Loads the fixture production into an embedded PostgreSQL, copies the fixture app to --dir, saves its
+    snapshot there, generates the critical group and says what to try next.
+
+    Exit codes: 0 done, 2 error.
+    """
+    from modelgen.catalog.connect import parse_url
+    from modelgen.demo import next_steps, run_demo
+
+    result = run_demo(directory.resolve(), url)
+    if result.started_over:
+        _note(quiet, f"{_rel(result.target)}: an earlier demo; started it over")
+    typer.echo(
+        f"fixture production loaded; fixture app copied to {_rel(result.target)}"
+    )
+    for path in result.written:
         typer.echo(f"wrote {_rel(path)}")
-    if written:
-        first = next((p for p in written if p.name == "payments.py"), written[0])
+    if result.written and not quiet:
+        first = next((p for p in result.written if p.name == "payments.py"), None)
+        first = first or result.written[0]
         typer.echo(f"\n--- {_rel(first)} ---")
         typer.echo(first.read_text(encoding="utf-8"))
+    shown = url and (parse_url(url).safe() if parse_url(url).password else url)
+    typer.echo("next, try:")
+    for line in next_steps(_rel(result.target), shown or None):
+        typer.echo(f"    {line}")

@@ -1,4 +1,4 @@
-"""Console entry point: every command module registered on the one Typer app."""
+"""The command line run: every command module registered on the one Typer app."""
 
 from __future__ import annotations
 
@@ -14,17 +14,17 @@ from modelgen.cli import migration  # noqa: F401  migration
 
 # isort: on
 from modelgen.cli.app import _err, app
+from modelgen.interrupt import interrupted, reported
 
-__all__ = ["app", "main"]
+__all__ = ["app", "main", "run"]
 
 
-def main() -> None:
-    """Console entry point: command-line mistakes are one line and exit 2 as well."""
+def run(args: list[str] | None = None) -> int:
+    """One command line, to its exit code: command-line mistakes are one line and 2."""
     try:
-        code = app(prog_name="modelgen", standalone_mode=False)
-    except typer.Abort:
-        _err("interrupted")
-        sys.exit(130)
+        code = app(args=args, prog_name="modelgen", standalone_mode=False)
+    except typer.Abort:  # click turns a Ctrl-C in its own code into Abort
+        return interrupted()
     except typer.TyperException as exc:  # click's usage errors, vendored by Typer
         if type(exc).__name__ == "NoArgsIsHelpError":
             exc.show()  # type: ignore[attr-defined]
@@ -32,5 +32,16 @@ def main() -> None:
             message = exc.format_message()  # type: ignore[attr-defined]
             command = getattr(getattr(exc, "ctx", None), "command_path", "modelgen")
             _err(f"{message} (see {command} --help)")
-        sys.exit(getattr(exc, "exit_code", 2))
-    sys.exit(code if isinstance(code, int) else 0)
+        return int(getattr(exc, "exit_code", 2))
+    if code == 130 and not reported():  # Typer's own silent Ctrl-C handling
+        return interrupted()
+    return code if isinstance(code, int) else 0
+
+
+def main() -> None:
+    """The entry point of earlier installs (`modelgen.console.main` covers start-up too)."""
+    try:
+        code = run()
+    except KeyboardInterrupt:
+        code = interrupted()
+    sys.exit(code)

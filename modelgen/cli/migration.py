@@ -13,9 +13,11 @@ from modelgen.cli.app import (
     AllOpt,
     ConfigOpt,
     GroupOpt,
+    QuietOpt,
     SnapshotOpt,
     UrlOpt,
     _load,
+    _note,
     _rel,
     app,
     guarded,
@@ -32,12 +34,14 @@ def migration(
     group: GroupOpt = None,
     all_groups: AllOpt = False,
     message: Annotated[
-        str | None, typer.Option("--message", "-m", help="the revision's message")
+        str | None,
+        typer.Option("--message", "-m", metavar="TEXT", help="the revision's message"),
     ] = None,
     out: Annotated[
         Path | None,
         typer.Option(
             "--out",
+            metavar="DIR",
             help="Alembic versions folder (default: migrations/versions beside the config)",
         ),
     ] = None,
@@ -49,8 +53,14 @@ def migration(
             "from --snapshot or the config's url_env); write nothing",
         ),
     ] = False,
+    quiet: QuietOpt = False,
 ) -> None:
-    """Write an Alembic revision creating the chosen groups' tables as production has them."""
+    """Write an Alembic revision creating the chosen groups' tables.
+
+    Exactly as production has them; each table is guarded, so the revision is a no-op where it exists.
+
+    Exit codes: 0 written (or already there, unchanged), 2 error.
+    """
     from modelgen.generate.output import atomic_write
     from modelgen.generate.pipeline import load_schema
     from modelgen.generate.render import make_environment
@@ -93,10 +103,10 @@ def migration(
     )
     if sql:
         sys.stdout.write(migration_sql(item, target))  # type: ignore[arg-type]
-        typer.echo(
+        _note(
+            quiet,
             f"-- {len(tables)} table(s) selected; the statements above are what "
             "upgrade() would run there; nothing written",
-            err=True,
         )
         return
     if item.path.exists():

