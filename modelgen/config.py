@@ -31,6 +31,7 @@ KEYS = {
     "models_import": "dotted package `modelgen drift` imports the models from (default: derived from models)",
     "app_path": "folder put on sys.path to import models_import (default: the config's folder)",
     "ignore_findings": "drift findings to ignore: pattern -> reason (see docs/drift.md)",
+    "relationship_names": '"table.column" -> relationship name, or {name, back} (see docs)',
 }
 
 
@@ -62,6 +63,8 @@ class Config:
     models_import: str | None = None  # None: derived from `models` relative to app_path
     app_path: Path | None = None  # None: the config's folder
     ignore_findings: dict[str, str] = field(default_factory=dict)
+    # "table.column" (or "table.constraint") -> (relationship name, reverse name or None)
+    relationship_names: dict[str, tuple[str, str | None]] = field(default_factory=dict)
 
     @property
     def groups(self) -> tuple[str, ...]:
@@ -208,6 +211,7 @@ def _validate(data: dict[str, Any], path: Path, prefix: str) -> Config:
             )
 
     files = _groups(data.get("groups", {}), err)
+    relationship_names = _relationship_names(data.get("relationship_names", {}), err)
     return Config(
         path=path,
         root=root,
@@ -225,7 +229,36 @@ def _validate(data: dict[str, Any], path: Path, prefix: str) -> Config:
         app_path=directory("app_path"),
         ignore_findings={k: v.strip() for k, v in ignore_findings.items()},
         views=views,
+        relationship_names=relationship_names,
     )
+
+
+def _relationship_names(names: Any, err: Any) -> dict[str, tuple[str, str | None]]:
+    """``"invoices.issued_to" = "issuer"`` or ``= {name = "issuer", back = "issued"}``."""
+    if not isinstance(names, dict):
+        raise err("relationship_names", 'must be a table of "table.column" = "name"')
+    result: dict[str, tuple[str, str | None]] = {}
+    for key, value in names.items():
+        where = f"relationship_names.{key}"
+        if "." not in key.strip(".") or not all(key.split(".")):
+            raise err(where, "must be table.column (the foreign key's column)")
+        if isinstance(value, str):
+            value = {"name": value}
+        if not isinstance(value, dict) or set(value) - {"name", "back"}:
+            raise err(where, 'must be "name" or {name = "...", back = "..."}')
+        chosen = (value.get("name"), value.get("back"))
+        for part in chosen:
+            if part is not None and (
+                not isinstance(part, str)
+                or not _IDENT.fullmatch(part)
+                or keyword.iskeyword(part)
+                or part.startswith("__")
+            ):
+                raise err(where, f"{part!r} is not a valid attribute name")
+        if chosen[0] is None:
+            raise err(where, "needs a name")
+        result[key] = (chosen[0], chosen[1])
+    return result
 
 
 def _groups(groups: Any, err: Any) -> tuple[FileSpec, ...]:

@@ -59,6 +59,30 @@ def select_specs(
     return list(config.files_for(groups))
 
 
+def relationship_names(
+    config: Config, schema: Schema
+) -> dict[str, tuple[str, str | None]]:
+    """The config's relationship_names, each checked to name a foreign key in the schema."""
+    for key in config.relationship_names:
+        table_name, _, part = key.rpartition(".")
+        table = schema.find_table(table_name)
+        where = f"{config.label}: key 'relationship_names.{key}'"
+        if table is None:
+            raise ConfigError(
+                f"{where}: table {table_name!r} is not in the database"
+                f"{table_suggestion(schema, table_name)}"
+            )
+        keys = {fk.name for fk in table.foreign_keys} | {
+            fk.columns[0] for fk in table.foreign_keys if len(fk.columns) == 1
+        }
+        if part not in keys:
+            raise ConfigError(
+                f"{where}: {part!r} is not a foreign-key column (or constraint) of "
+                f"{table_name}{did_you_mean(part, keys)}"
+            )
+    return config.relationship_names
+
+
 def table_suggestion(schema: Schema, name: str) -> str:
     """`` (did you mean 'payments'?)`` for a table or view name that is not there."""
     known = [*schema.tables, *schema.views.values()]
@@ -115,6 +139,7 @@ def build_plan(
         config.style,
         schema.default_schema,
         schema.tables,
+        names=relationship_names(config, schema),
     )
 
     db_import = ".extensions" if bootstrap else config.db_import

@@ -8,8 +8,10 @@ later group, so every group imports and configures on its own.
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Mapping
 
 from modelgen.catalog.schema import ForeignKey, Table
+from modelgen.errors import ConfigError
 from modelgen.generate import naming
 from modelgen.generate.literals import call, lit
 from modelgen.generate.plan import AttrPlan, Unit
@@ -28,8 +30,13 @@ def plan_relationships(
     style: str,
     default_schema: str = "public",
     all_tables: tuple[Table, ...] = (),
+    names: Mapping[str, tuple[str, str | None]] | None = None,
 ) -> None:
-    """Forward relationships first (every class), then reverse ones, both in sorted order."""
+    """Forward relationships first (every class), then reverse ones, both in sorted order.
+
+    ``names``: the config's ``relationship_names`` (``"table.column"`` -> name, back).
+    """
+    names = names or {}
     paths = _join_paths(all_tables or tuple(u.table for u in units))
     reverse_jobs: list[tuple[Unit, Unit, ForeignKey, str, str]] = []
     for unit in sorted(units, key=lambda u: u.table.key):
@@ -60,10 +67,15 @@ def plan_relationships(
             siblings = sum(
                 1 for f in unit.table.foreign_keys if _fk_target(f) == target_key
             )
-            forward = _forward_name(fk, target_class, unit.taken)
+            chosen = _overridden(names, unit.table, fk)
+            forward = _chosen(chosen and chosen[0], unit, fk) or _forward_name(
+                fk, target_class, unit.taken
+            )
             reverse = None
             if target is not None:
-                reverse = _reverse_name(unit, fk, forward, siblings > 1, target)
+                reverse = _chosen(chosen and chosen[1], target, fk) or _reverse_name(
+                    unit, fk, forward, siblings > 1, target
+                )
             _add_forward(
                 unit, fk, forward, target_class, ambiguous, reverse, same, style
             )
@@ -135,15 +147,54 @@ def _add_many_to_many(
         owner.relationships.append(AttrPlan(name, expr, annotation))
 
 
+# A key column named <role><suffix> says its role: author_id -> author.
+KEY_SUFFIXES = ("_id", "_uuid", "_fk", "_key", "_ref")
+
+
+def role_name(fk: ForeignKey, target_class: str) -> str:
+    """The relationship's name before collisions, keeping the key's role (the rule in
+    docs/configuration.md): ``author_id`` -> ``author``; a column with no key suffix
+    names the role and the target, ``issued_to`` -> ``issued_to_user``
+    (``issued_to`` itself is the column's attribute); a key of several columns,
+    or a column named like its target, -> the target (``user``)."""
+    target = naming.snake(target_class)
+    if len(fk.columns) != 1:
+        return target
+    column = fk.columns[0]
+    for suffix in KEY_SUFFIXES:
+        if column.lower().endswith(suffix) and len(column) > len(suffix):
+            return naming.snake(column[: -len(suffix)])
+    role = naming.snake(column)
+    return target if role == target else f"{role}_{target}"
+
+
+def _overridden(
+    names: Mapping[str, tuple[str, str | None]], table: Table, fk: ForeignKey
+) -> tuple[str, str | None] | None:
+    """The config's ``relationship_names`` entry for this key, if any."""
+    keys = {fk.name, *fk.columns[:1]} if len(fk.columns) == 1 else {fk.name}
+    for prefix in (table.name, f"{table.schema}.{table.name}"):
+        for key in keys:
+            if f"{prefix}.{key}" in names:
+                return names[f"{prefix}.{key}"]
+    return None
+
+
+def _chosen(name: str | None, owner: Unit, fk: ForeignKey) -> str | None:
+    """A name the config chose, claimed on ``owner``; never silently renamed."""
+    if not name:
+        return None
+    if name in owner.taken:
+        raise ConfigError(
+            f"key 'relationship_names': {name!r} (for foreign key {fk.name}) is already "
+            f"an attribute of {owner.class_name}"
+        )
+    owner.taken.add(name)
+    return name
+
+
 def _forward_name(fk: ForeignKey, target_class: str, taken: set[str]) -> str:
-    if (
-        len(fk.columns) == 1
-        and fk.columns[0].lower().endswith("_id")
-        and len(fk.columns[0]) > 3
-    ):
-        base = naming.attribute_name(naming.snake(fk.columns[0][:-3]))
-    else:
-        base = naming.attribute_name(naming.snake(target_class))
+    base = naming.attribute_name(role_name(fk, target_class))
     if base in taken:
         # a column already has the name (author and author_id): say what it points at
         base = naming.attribute_name(f"{base}_{naming.snake(target_class)}")
