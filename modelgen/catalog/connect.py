@@ -1,13 +1,15 @@
 """Parse a database URL and open a DB-API connection with whichever driver is installed.
 
-SQLAlchemy 2.1 maps a bare ``postgresql://`` to psycopg 3; modelgen instead
-takes psycopg2 when it is installed (the default dependency) and psycopg 3
-otherwise, so a user's plain URL always works.  Errors never carry a password.
+A bare ``postgresql://`` gets the driver the installed SQLAlchemy gives it
+(psycopg 3 from SQLAlchemy 2.1 on, the default dependency), as the user's own
+app, Alembic and scripts do; psycopg2 is used when it is the one installed or
+the URL names it.  Errors never carry a password.
 """
 
 from __future__ import annotations
 
 import contextlib
+import importlib.util
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -104,14 +106,18 @@ def parse_url(url: str) -> DatabaseURL:
 
 
 def _module_for(driver: str | None) -> str:
+    """The driver module for a URL: the one it names; for a bare ``postgresql://``
+    the one the installed SQLAlchemy picks (psycopg 3 from 2.1 on, psycopg2
+    before), so modelgen connects as the user's app does; else the other one."""
     if driver:
         return driver
-    try:
-        import psycopg2  # noqa: F401
+    from sqlalchemy.dialects import postgresql
 
-        return "psycopg2"
-    except ImportError:
-        return "psycopg"
+    preferred = str(getattr(postgresql.dialect, "driver", "psycopg"))
+    for module in (preferred, "psycopg", "psycopg2"):
+        if importlib.util.find_spec(module) is not None:
+            return module
+    return preferred
 
 
 def _scrub(message: str, url: DatabaseURL) -> str:
@@ -151,7 +157,8 @@ def connect(url: str | DatabaseURL) -> Iterator[Any]:
             conn = psycopg.connect(**kwargs)
     except ImportError:
         raise DatabaseError(
-            "no PostgreSQL driver installed: pip install psycopg2-binary"
+            f"no PostgreSQL driver: {module} is not installed "
+            "(pip install 'psycopg[binary]', or psycopg2-binary)"
         ) from None
     except Exception as exc:  # the drivers' OperationalError and friends
         raise DatabaseError(
