@@ -290,7 +290,8 @@ def _column_diffs(prod: Table, model: ModelTable, schema: Schema) -> list[Column
     for mc in model.columns or ():
         pc = prod_columns.get(mc.name)
         if pc is None:
-            message = f"column {mc.name} ({mc.type_sql or '?'}) is in the {written} model but not in production"
+            shown = normalize_type(mc.type_sql) if mc.type_sql else "?"
+            message = f"column {mc.name} ({shown}) is in the {written} model but not in production"
             out.append(("column-extra", mc.name, message, mc.line))
             continue
         for kind, message in compare_column(mc, pc, schema):
@@ -321,7 +322,9 @@ def _type_diff(mc: ModelColumn, pc: Column, schema: Schema) -> tuple[str, str] |
     model_base = normalize_type(mc.type_sql).split("(")[0]
     prod_base = normalize_type(pc.type.display).split("(")[0]
     kind = "length" if model_base == prod_base else "type"
-    return kind, f"{kind} {mc.type_sql} in the model, {pc.type.display} in production"
+    # one spelling, PostgreSQL's, on both sides (never VARCHAR(20) next to character varying(30))
+    shown = normalize_type(mc.type_sql)
+    return kind, f"{kind} {shown} in the model, {pc.type.display} in production"
 
 
 def _types_match(mc: ModelColumn, pc: Column, schema: Schema) -> bool:

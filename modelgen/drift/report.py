@@ -251,9 +251,10 @@ def _markdown_tables(report: DriftReport, cwd: Path) -> list[str]:
             )
     others = [f for f in report.drift if f.kind != "table-without-model"]
     if others:
-        lines += ["", "#### Drift", "", "| where | finding |", "|---|---|"]
-        for f in others:
-            lines.append(f"| `{_md(_place(f, cwd))}` | {_md(f.message)} |")
+        lines += ["", "#### Drift", "", "| key | where | finding |", "|---|---|---|"]
+        for f in others:  # the key (table.column) as in the text and json reports
+            key = f"`{_md(f.key)}`" if f.key else ""
+            lines.append(f"| {key} | `{_md(_place(f, cwd))}` | {_md(f.message)} |")
     return lines
 
 

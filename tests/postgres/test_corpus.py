@@ -20,6 +20,11 @@ from modelgen.generate.format import black_format
 from modelgen.generate.pipeline import generate_files
 from modelgen.verify import verify_schema
 
+ABSENT = (
+    f"corpus folder {CORPUS} is absent (real schemas from other projects, not "
+    "shipped: README, 'The corpus'; or set MODELGEN_CORPUS)"
+)
+
 NAMES = (
     sorted(p.name for p in CORPUS.iterdir() if (p / "schema.sql").is_file())
     if CORPUS.is_dir()
@@ -27,7 +32,7 @@ NAMES = (
 )
 
 
-@pytest.mark.skipif(not NAMES, reason=f"corpus folder {CORPUS} is absent")
+@pytest.mark.skipif(not NAMES, reason=ABSENT)
 @pytest.mark.parametrize("name", NAMES)
 def test_corpus_schema_round_trips(
     name: str, make_db: Callable[[], str], pg_admin: str
@@ -54,7 +59,7 @@ def test_fixture_production_round_trips_with_no_config(
     assert list(result.differences) == []
 
 
-@pytest.mark.skipif(not NAMES, reason=f"corpus folder {CORPUS} is absent")
+@pytest.mark.skipif(not NAMES, reason=ABSENT)
 @pytest.mark.parametrize("name", ["pagila", "adventureworks"])
 def test_typed_style_round_trips(
     name: str, make_db: Callable[[], str], pg_admin: str
