@@ -210,6 +210,29 @@ def snapshot(
     typer.echo(f"wrote {_rel(output.resolve())}: {len(schema.tables)} tables")
 
 
+def _verify_tables(
+    cfg: Any, schema: Any, group: list[str], all_groups: bool
+) -> set[tuple[str, str]] | None:
+    """The tables verify compares: the chosen groups' (None: every table, no config)."""
+    from modelgen.generate.build import select_specs, table_suggestion
+
+    if cfg.bootstrap:
+        return None
+    tables = set()
+    for spec in select_specs(cfg, schema, group, all_groups):
+        for name in spec.tables:
+            found = schema.find_table(name)
+            if found is None and schema.find_view(name) is None:
+                raise ModelgenError(  # as generate says it: never skipped
+                    f"{cfg.label}: key 'groups.{spec.group}.{spec.filename}': "
+                    f"table {name!r} is not in the database"
+                    f"{table_suggestion(schema, name)}"
+                )
+            if found is not None:
+                tables.add(found.key)
+    return tables
+
+
 @app.command()
 @guarded
 def verify(
@@ -237,20 +260,11 @@ def verify(
     Exit codes: 0 the same, 1 differences (listed on stdout), 2 error.
     """
     from modelgen.catalog.scratch import embedded_url
-    from modelgen.generate.build import select_specs
     from modelgen.verify import verify_schema
 
     cfg = _load(config, views)
     schema = _read_schema(cfg, url, snapshot, quiet)
-    tables = None
-    if not cfg.bootstrap:
-        specs = select_specs(cfg, schema, group or [], all_groups)
-        tables = set()
-        for spec in specs:
-            for name in spec.tables:
-                found = schema.find_table(name)
-                if found is not None:
-                    tables.add(found.key)
+    tables = _verify_tables(cfg, schema, group or [], all_groups)
     result = verify_schema(
         schema, scratch_url or embedded_url(), tables, cfg.style, cfg.views
     )

@@ -110,7 +110,7 @@ def test_mistyped_groups_and_tables_get_a_suggestion(project: Path) -> None:
         )
     )
     before = tree(project)
-    for command in ("generate", "migration"):
+    for command in ("generate", "check", "migration", "verify"):
         proc = modelgen(project, command, "--snapshot", SNAPSHOT, "-g", "critical")
         assert proc.returncode == 2, proc.stderr
         assert "'paymnets' is not in the database (did you mean 'payments'?)" in (

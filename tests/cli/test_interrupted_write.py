@@ -119,7 +119,9 @@ def test_a_run_killed_at_any_point_leaves_each_file_old_or_new(
     # Kill after the first temp file or write appears, plus a delay spread over the
     # 15-20 ms the 16 writes take here (slower machines still land inside).
     delays = [0.0, 0.0005, 0.001, 0.002, 0.003, 0.004, 0.005, 0.006, 0.008, 0.01]
-    for delay in delays + [0.012, 0.015, 0.02, 0.05]:
+    # Every file is staged (written and synced) before the first rename, so the
+    # renames come later than the first temp file: later kills land among them.
+    for delay in delays + [0.012, 0.015, 0.02, 0.05, 0.1, 0.2, 0.4, 0.8]:
         reset()
         before = {p: (p.stat().st_mtime_ns if p.exists() else None) for p in targets}
         proc = start(project, *ARGS)
