@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -25,6 +25,31 @@ from modelgen.cli.app import (
     snapshot_app,
 )
 from modelgen.errors import ModelgenError
+
+
+def _merged(files: list[Any], refuse: bool) -> list[Any]:
+    """The files with the hand-written code on disk kept (generate/merge.py); each
+    hand edit to a statement modelgen owns is printed, and refused unless --force."""
+    from modelgen.errors import RefusedError
+    from modelgen.generate.merge import merge_with_disk
+
+    files, conflicts = merge_with_disk(files)
+    for item in conflicts:
+        typer.echo(
+            f"{_rel(item.path)}:{item.line}: edited by hand, and production says otherwise",
+            err=True,
+        )
+        for label, code in (("production", item.production), ("file", item.file)):
+            typer.echo(f"  {label}:", err=True)
+            for line in code.splitlines():
+                typer.echo(f"    {line}", err=True)
+    if conflicts and refuse:
+        raise RefusedError(
+            f"{len(conflicts)} statement(s) modelgen owns were edited by hand; nothing "
+            "was written (undo the edit, or rerun with --force to take production's "
+            "statements: the rest of the file is kept, and a .bak)"
+        )
+    return files
 
 
 @app.command()
@@ -55,7 +80,7 @@ def generate(
         )
     schema = _read_schema(cfg, url, snapshot)
     result = generate_files(schema, cfg, group or [], all_groups, out)
-    files = list(result.files)
+    files = _merged(list(result.files), refuse=not force and not dry_run)
     if dry_run:
         diffs = compare_files(files, Path.cwd())
         for item in diffs:
@@ -103,7 +128,7 @@ def check(
         raise ModelgenError("no config found: pass --config FILE, or --out DIR")
     schema = _read_schema(cfg, url, snapshot)
     result = generate_files(schema, cfg, group or [], all_groups, out)
-    diffs = compare_files(list(result.files), Path.cwd())
+    diffs = compare_files(_merged(list(result.files), refuse=False), Path.cwd())
     drift = [d for d in diffs if d.status != "unchanged"]
     for item in drift:
         sys.stdout.write(item.diff)
