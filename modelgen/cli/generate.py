@@ -36,7 +36,8 @@ def _merged(files: list[Any], refuse: bool) -> list[Any]:
     files, conflicts = merge_with_disk(files)
     for item in conflicts:
         typer.echo(
-            f"{_rel(item.path)}:{item.line}: edited by hand, and production says otherwise",
+            f"{_rel(item.path)}:{item.line}: differs from production, and statements "
+            "modelgen owns in this file were edited by hand since it wrote them",
             err=True,
         )
         for label, code in (("production", item.production), ("file", item.file)):
@@ -45,9 +46,10 @@ def _merged(files: list[Any], refuse: bool) -> list[Any]:
                 typer.echo(f"    {line}", err=True)
     if conflicts and refuse:
         raise RefusedError(
-            f"{len(conflicts)} statement(s) modelgen owns were edited by hand; nothing "
-            "was written (undo the edit, or rerun with --force to take production's "
-            "statements: the rest of the file is kept, and a .bak)"
+            f"{len(conflicts)} statement(s) modelgen owns differ from production in "
+            "hand-edited file(s); nothing was written (undo the edit, or rerun with "
+            "--force to take production's statements: the rest of the file is kept, "
+            "and a .bak)"
         )
     return files
 

@@ -126,19 +126,23 @@ def merge_file(path: Path, current: str, fresh: str) -> Merged:
     old_units, fresh_units = _units(old), _units(new)
     fresh_by_id = {u.item.identity: u for u in _owned(fresh_units) if u.item}
     matched: dict[str, Unit] = {}
-    candidates: list[Owned] = []
-    for unit in _owned(old_units):
-        assert unit.item is not None
-        if unit.item.identity in fresh_by_id and unit.item.identity not in matched:
-            matched[unit.item.identity] = unit
-        else:
-            candidates.append(unit.item)
+    owned = _owned(old_units)
+    for exact in (True, False):  # a statement equal to production's first
+        for unit in owned:
+            assert unit.item is not None
+            fresh_unit = fresh_by_id.get(unit.item.identity)
+            if fresh_unit is None or unit.item.identity in matched:
+                continue
+            if not exact or fresh_unit.item.canonical == unit.item.canonical:  # type: ignore[union-attr]
+                matched[unit.item.identity] = unit
+    chosen = {id(u) for u in matched.values()}
+    candidates = [u.item for u in owned if u.item and id(u) not in chosen]
     legacy = recorded == content_hash(old_body)
     generated = _generated_subset(
         recorded, legacy, [u.item for u in matched.values() if u.item], candidates
     )
     edited = [] if generated is not None else _differing(matched, fresh_by_id)
-    plan = _Plan(new, generated or set())
+    plan = _Plan(new, generated or set(), chosen)
     body = merge_imports(old, new, [u.node for u in old_units])
     nodes = plan.sequence(_rebuild(old_units, body), fresh_units, _import_end(body))
     merged = head + old.with_changes(body=nodes).code
@@ -203,9 +207,10 @@ def _parse(body: str, path: Path) -> cst.Module:
 class _Plan:
     """Places the fresh owned statements among the file's statements."""
 
-    def __init__(self, fresh: cst.Module, drop: set[str]) -> None:
+    def __init__(self, fresh: cst.Module, drop: set[str], matched: set[int]) -> None:
         self.fresh = fresh
         self.drop = drop
+        self.matched = matched  # id() of the file's units that production's replace
 
     def sequence(
         self, old: list[Unit], fresh: list[Unit], start: int
@@ -218,11 +223,11 @@ class _Plan:
         carry: Sequence[cst.EmptyLine] = ()
         for unit in old:
             ident = unit.item.identity if unit.item else None
-            if ident is not None and ident in self.drop:
+            if id(unit) not in self.matched and ident in self.drop:
                 carry = list(carry) + list(_leading(unit.node))
                 continue
             node = unit.node
-            if ident in fresh_by_id and ident not in position:
+            if id(unit) in self.matched and ident in fresh_by_id:
                 node = self.replace(unit, fresh_by_id[ident])
                 position[ident] = len(kept)
             if carry:
@@ -257,6 +262,8 @@ class _Plan:
         new = fresh.node
         if old.item.name and old.item.name != fresh.item.name:
             new = self.renamed(fresh, old.item)
+        if old.item.kind == "relationship":
+            new = _keep_back_populates(old.node, new)
         if isinstance(old.node, cst.SimpleStatementLine) and isinstance(
             new, cst.SimpleStatementLine
         ):
@@ -291,6 +298,39 @@ class _Plan:
         laid = black_format("class _:\n    " + code.strip() + "\n", "merge")
         klass = cst.ensure_type(cst.parse_module(laid).body[0], cst.ClassDef)
         return cst.ensure_type(klass.body, cst.IndentedBlock).body[0]
+
+
+def _keep_back_populates(
+    old: cst.BaseStatement, new: cst.BaseStatement
+) -> cst.BaseStatement:
+    """Production's relationship, still pointing at the other side's attribute under
+    the name the team gave it."""
+    mine = _call_arg(old, "back_populates")
+    if mine is None or _call_arg(new, "back_populates") is None:
+        return new
+    line = cst.ensure_type(new, cst.SimpleStatementLine)
+    small = line.body[0]
+    call = cst.ensure_type(getattr(small, "value", None), cst.Call)
+    args = list(call.args)
+    index = next(
+        i
+        for i, a in enumerate(args)
+        if a.keyword and a.keyword.value == "back_populates"
+    )
+    args[index] = mine.with_changes(comma=args[index].comma)
+    value = call.with_changes(args=args)
+    return line.with_changes(body=[small.with_changes(value=value)])
+
+
+def _call_arg(node: cst.BaseStatement, keyword: str) -> cst.Arg | None:
+    if not isinstance(node, cst.SimpleStatementLine) or len(node.body) != 1:
+        return None
+    value = getattr(node.body[0], "value", None)
+    if not isinstance(value, cst.Call):
+        return None
+    return next(
+        (a for a in value.args if a.keyword and a.keyword.value == keyword), None
+    )
 
 
 def _has_name_arg(call: cst.Call) -> bool:

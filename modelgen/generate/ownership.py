@@ -126,8 +126,11 @@ def member_item(stmt: ast.stmt, table: str) -> Owned | None:
         joins = [_text(value.args[0]) if value.args else ""]
         joins += [_keyword(value, k) for k in ("foreign_keys", "secondary")]
         key = ",".join(joins)
+        # back_populates names the other side's attribute, which the team may rename
+        kept = [k for k in value.keywords if k.arg != "back_populates"]
+        bare = ast.Call(func=value.func, args=value.args, keywords=kept)
         return Owned(
-            f"{table}:relationship:{key}", prefix + _text(value), "relationship", name
+            f"{table}:relationship:{key}", prefix + _text(bare), "relationship", name
         )
     return None
 
