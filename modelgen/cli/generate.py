@@ -30,6 +30,33 @@ from modelgen.errors import ModelgenError
 from modelgen.interrupt import result_decided
 
 
+def _merged(files: list[Any], refuse: bool) -> list[Any]:
+    """The files with the hand-written code on disk kept (generate/merge.py); each
+    hand edit to a statement modelgen owns is printed, and refused unless --force."""
+    from modelgen.errors import RefusedError
+    from modelgen.generate.merge import merge_with_disk
+
+    files, conflicts = merge_with_disk(files)
+    for item in conflicts:
+        typer.echo(
+            f"{_rel(item.path)}:{item.line}: differs from production, and statements "
+            "modelgen owns in this file were edited by hand since it wrote them",
+            err=True,
+        )
+        for label, code in (("production", item.production), ("file", item.file)):
+            typer.echo(f"  {label}:", err=True)
+            for line in code.splitlines():
+                typer.echo(f"    {line}", err=True)
+    if conflicts and refuse:
+        raise RefusedError(
+            f"{len(conflicts)} statement(s) modelgen owns differ from production in "
+            "hand-edited file(s); nothing was written (undo the edit, or rerun with "
+            "--force to take production's statements: the rest of the file is kept, "
+            "and a .bak)"
+        )
+    return files
+
+
 @app.command()
 @guarded
 def generate(
@@ -71,7 +98,7 @@ def generate(
     check_db_import(cfg, output_dir(cfg, out))
     schema = _read_schema(cfg, url, snapshot, quiet)
     result = generate_files(schema, cfg, group or [], all_groups, out)
-    files = list(result.files)
+    files = _merged(list(result.files), refuse=not force and not dry_run)
     if dry_run:
         diffs = compare_files(files, Path.cwd())
         for item in diffs:
@@ -156,7 +183,7 @@ def check(
     schema = _read_schema(cfg, url, snapshot, quiet)
     every = all_groups or not group
     result = generate_files(schema, cfg, group or [], every, out)
-    diffs = compare_files(list(result.files), Path.cwd())
+    diffs = compare_files(_merged(list(result.files), refuse=False), Path.cwd())
     drift = [d for d in diffs if d.status != "unchanged"]
     result_decided()  # what is left is the report
     for item in drift:

@@ -17,7 +17,8 @@ from modelgen.errors import ConfigError, DatabaseError
 from modelgen.generate.build import PackagePlan, build_plan, select_specs
 from modelgen.generate.existing import scan_models
 from modelgen.generate.format import black_format, format_source
-from modelgen.generate.output import HASH_PREFIX, GeneratedFile, content_hash
+from modelgen.generate.output import HASH_PREFIX, GeneratedFile
+from modelgen.generate.ownership import owned_hash
 from modelgen.generate.render import make_environment, render_file, render_header
 
 
@@ -157,7 +158,7 @@ def generate_files(
             if config.templates
             else format_source(source, label)
         )
-        header = render_header(env, file_plan, f"{HASH_PREFIX}{content_hash(body)}")
+        header = render_header(env, file_plan, f"{HASH_PREFIX}{owned_hash(body)}")
         files.append(GeneratedFile(file_plan.path, header + body, file_plan.tables))
     for path, content in plan.extras:  # small: Black itself formats them
         formatted = black_format(content, str(path))

@@ -100,22 +100,25 @@ def test_generate_critical_writes_exactly_four_files_that_recreate_production(
         == []
     )
 
-    # a hand edit is never overwritten: the run stops with exit 1 and names the file
+    # a hand edit to a statement modelgen owns is never overwritten: the run stops
+    # with exit 1 and names the file, the line and both versions
     payments = project / "app" / "models" / "payments.py"
-    payments.write_text(payments.read_text() + "# reviewed by Sam\n")
+    edited = payments.read_text().replace(
+        "payment_method = db.Column(db.String(50))",
+        "payment_method = db.Column(db.String(80))",
+    )
+    payments.write_text(edited + "# reviewed by Sam\n")
     third = modelgen(project, *generate_critical)
     assert third.returncode == 1
-    assert "payments.py" in third.stderr and "Traceback" not in third.stderr
-    assert payments.read_text().endswith("# reviewed by Sam\n")
+    assert "payments.py:" in third.stderr and "Traceback" not in third.stderr
+    assert "db.String(50)" in third.stderr and "db.String(80)" in third.stderr
+    assert payments.read_text() == edited + "# reviewed by Sam\n"
 
-    # --force replaces it and keeps the hand-edited version as .bak
+    # --force takes production's statement, keeps the team's code, and a .bak
     forced = modelgen(
         project, "generate", "--url", production_url, "--group", "critical", "--force"
     )
     assert forced.returncode == 0, forced.stderr
-    assert not payments.read_text().endswith("# reviewed by Sam\n")
-    assert (
-        (payments.parent / "payments.py.bak")
-        .read_text()
-        .endswith("# reviewed by Sam\n")
-    )
+    assert "db.String(80)" not in payments.read_text()
+    assert payments.read_text().endswith("# reviewed by Sam\n")
+    assert "db.String(80)" in (payments.parent / "payments.py.bak").read_text()
