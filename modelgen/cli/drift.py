@@ -39,6 +39,20 @@ FormatOpt = Annotated[
     ),
 ]
 QuietOpt = Annotated[bool, typer.Option("--quiet", "-q", help="no progress on stderr")]
+FixOpt = Annotated[
+    bool,
+    typer.Option("--fix", help="edit the model files in place to match production"),
+]
+DiffOpt = Annotated[
+    bool,
+    typer.Option("--diff", help="print the diff --fix would apply; write nothing"),
+]
+UnsafeOpt = Annotated[
+    bool,
+    typer.Option(
+        "--unsafe-fixes", help="also apply unsafe fixes (remove columns the file uses)"
+    ),
+]
 
 
 def _progress(quiet: bool, message: str) -> None:
@@ -70,8 +84,13 @@ def drift(
     snapshot: SnapshotOpt = None,
     fmt: FormatOpt = ReportFormat.text,
     quiet: QuietOpt = False,
+    fix: FixOpt = False,
+    diff: DiffOpt = False,
+    unsafe_fixes: UnsafeOpt = False,
 ) -> None:
-    """Compare production with all the app's models: exit 0 agree, 1 drift, 2 error."""
+    """Compare production with all the app's models: exit 0 agree, 1 drift, 2 error.
+
+    --fix repairs the model files in place, --diff shows that patch instead."""
     from modelgen.cli.app import _load
     from modelgen.drift.engine import compute_drift
     from modelgen.drift.ignore import load_ignore_rules
@@ -93,6 +112,10 @@ def drift(
     report = compute_drift(
         schema, cfg, models, rules, _source_label(cfg, url, snapshot)
     )
+    if fix or diff:
+        from modelgen.cli.fix import run_fix
+
+        raise typer.Exit(run_fix(report, schema, fmt.value, diff, unsafe_fixes, quiet))
     sys.stdout.write(render_report(report, fmt.value, Path.cwd(), _color()))
     if fmt is not ReportFormat.text:
         _progress(quiet, summary_line(report))
