@@ -115,7 +115,9 @@ def drift(
     if fix or diff:
         from modelgen.cli.fix import run_fix
 
-        raise typer.Exit(run_fix(report, schema, fmt.value, diff, unsafe_fixes, quiet))
+        folders = [f for f in (cfg.models, cfg.output) if f is not None]
+        options = (diff, unsafe_fixes, quiet)
+        raise typer.Exit(run_fix(report, schema, folders, fmt.value, options))
     sys.stdout.write(render_report(report, fmt.value, Path.cwd(), _color()))
     if fmt is not ReportFormat.text:
         _progress(quiet, summary_line(report))

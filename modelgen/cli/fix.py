@@ -16,19 +16,26 @@ import typer
 
 from modelgen.catalog.schema import Schema
 from modelgen.drift.findings import DriftReport
-from modelgen.drift.fix import FixResult, plan_fixes, write_fixes
+from modelgen.drift.fix import (
+    FixResult,
+    check_models_readable,
+    plan_fixes,
+    write_fixes,
+)
 from modelgen.drift.report import render_report
 
 
 def run_fix(
     report: DriftReport,
     schema: Schema,
+    folders: list[Path],
     fmt: str,
-    diff_only: bool,
-    unsafe: bool,
-    quiet: bool,
+    options: tuple[bool, bool, bool],
 ) -> int:
-    """Plan every fix, then show it (--diff) or write it (--fix); the exit code."""
+    """Plan every fix, then show it (--diff) or write it (--fix); the exit code.
+    ``options``: (diff only, unsafe fixes too, quiet)."""
+    diff_only, unsafe, quiet = options
+    check_models_readable(report, folders)
     result = plan_fixes(report, schema, unsafe)
     cwd = Path.cwd()
     patch = result.diff(cwd)

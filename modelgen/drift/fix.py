@@ -274,6 +274,26 @@ def _replace_module_stmt(
     return stmt
 
 
+def check_models_readable(report: DriftReport, folders: list[Path]) -> None:
+    """--fix needs every model file parsed and the models imported: otherwise it
+    cannot see their columns, and writing around a broken file is not safe."""
+    if report.models.method not in ("static", "partial"):
+        return  # imported: every module in the folders was parsed by Python
+    for folder in folders:
+        for path in sorted(folder.rglob("*.py")):
+            try:
+                ast.parse(path.read_bytes(), filename=str(path))
+            except SyntaxError as exc:
+                raise ModelgenError(
+                    f"{path}:{exc.lineno}: does not parse ({exc.msg}); nothing was written"
+                ) from None
+    if report.models.method == "static":
+        raise ModelgenError(
+            f"cannot fix: the models were not imported ({report.models.detail}); "
+            "nothing was written"
+        )
+
+
 def write_fixes(result: FixResult) -> list[Path]:
     """All changed files, atomically each; a failure restores the ones already written."""
     done: list[FileFix] = []
