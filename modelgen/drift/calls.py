@@ -7,24 +7,12 @@ from __future__ import annotations
 
 import libcst as cst
 
-from modelgen.drift.cst import assignment, call_name, string_value
+from modelgen.drift.cst import call_name, string_value
 from modelgen.generate.literals import lit
 
 _NOT_TYPES = ("ForeignKey", "Sequence", "Identity", "Computed")
 _SPACE = cst.SimpleWhitespace(" ")
 _NONE = cst.SimpleWhitespace("")
-
-
-def defines(module: cst.Module, name: str) -> bool:
-    return module_value(module, name) is not None
-
-
-def module_value(module: cst.Module, name: str) -> cst.BaseExpression | None:
-    for stmt in module.body:
-        target, value = assignment(stmt)
-        if target == name:
-            return value
-    return None
 
 
 def type_arg(call: cst.Call) -> int | None:

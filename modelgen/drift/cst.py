@@ -57,16 +57,27 @@ def assignment(stmt: cst.CSTNode) -> tuple[str | None, cst.BaseExpression | None
     return None, None
 
 
-def find_model_class(module: cst.Module, table: str) -> cst.ClassDef | None:
-    """The top-level class whose ``__tablename__`` is ``table``."""
+def model_classes(module: cst.Module) -> dict[str, cst.ClassDef]:
+    """Top-level classes by their ``__tablename__`` (the first class wins), in one pass."""
+    found: dict[str, cst.ClassDef] = {}
     for stmt in module.body:
         if isinstance(stmt, cst.ClassDef):
             for item in class_statements(stmt):
                 name, value = assignment(item)
-                if name == "__tablename__" and value is not None:
-                    if string_value(value) == table:
-                        return stmt
-    return None
+                table = string_value(value) if value is not None else None
+                if name == "__tablename__" and table is not None:
+                    found.setdefault(table, stmt)
+    return found
+
+
+def module_assignments(module: cst.Module) -> dict[str, cst.BaseExpression]:
+    """Top-level ``NAME = value`` statements (constants, enum variables) by name."""
+    found: dict[str, cst.BaseExpression] = {}
+    for stmt in module.body:
+        name, value = assignment(stmt)
+        if name is not None and value is not None:
+            found.setdefault(name, value)
+    return found
 
 
 def class_statements(cls: cst.ClassDef) -> tuple[cst.BaseStatement, ...]:

@@ -16,11 +16,9 @@ import libcst as cst
 
 from modelgen.catalog.schema import Table
 from modelgen.drift.calls import (
-    defines,
     edit_sequence,
     enum_labels,
     kwarg,
-    module_value,
     remove_arg,
     rendered_by_name,
     replace_call,
@@ -70,12 +68,12 @@ class TableEditor:
         prod: Table,
         rendered: RenderedTable,
         spelling: Spelling,
-        module: cst.Module,
+        values: dict[str, cst.BaseExpression],  # the module's top-level assignments
     ) -> None:
         self.cls = cls
         self.prod = prod
         self.spelling = spelling
-        self.module = module
+        self.values = values
         self.body = list(class_statements(cls))
         self.index = column_statements(cls)
         self.rendered = {
@@ -96,7 +94,7 @@ class TableEditor:
             for name, expr in rendered.definitions.items()
         }
         self.inline = {  # enum/domain variables this file does not define
-            k: v for k, v in self.definitions.items() if not defines(module, k)
+            k: v for k, v in self.definitions.items() if k not in values
         }
         self.edit = ClassEdit(body=[])
         self.removed: set[int] = set()
@@ -196,7 +194,7 @@ class TableEditor:
         if call_name(node) == "ARRAY" and isinstance(node, cst.Call) and node.args:
             node = node.args[0].value
         if isinstance(node, cst.Name):
-            value = module_value(self.module, node.value)
+            value = self.values.get(node.value)
             if call_name(value) != "Enum" if value is not None else True:
                 return (
                     call,
@@ -209,7 +207,7 @@ class TableEditor:
             return call, "its enum is not a literal Enum(...) call"
         star = next((a for a in node.args if a.star == "*"), None)
         if star is not None and isinstance(star.value, cst.Name):
-            value = module_value(self.module, star.value.value)
+            value = self.values.get(star.value.value)
             if not isinstance(value, cst.Tuple | cst.List):
                 return (
                     call,

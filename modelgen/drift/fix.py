@@ -25,7 +25,8 @@ from modelgen.drift.cst import (
     class_statements,
     column_call,
     column_statements,
-    find_model_class,
+    model_classes,
+    module_assignments,
 )
 from modelgen.drift.edits import COLUMN_KINDS, KEY_KINDS, TableEditor, fix_key
 from modelgen.drift.findings import DRIFT, DriftReport, Finding
@@ -149,18 +150,22 @@ def _fix_file(
     fix = FileFix(path, before, before)
     skipped: list[tuple[Finding, str]] = []
     spelling = Spelling.of(module)
-    tree = ast.parse(before)
+    # the attribute uses a removed column leaves behind: read only when one is removed
+    removing = any(f.kind == "column-extra" for _, _, fs in items for f in fs)
+    tree = ast.parse(before) if removing else ast.Module(body=[], type_ignores=[])
     classes: dict[cst.ClassDef, cst.ClassDef] = {}
     values: dict[str, cst.BaseExpression] = {}
+    by_table = model_classes(module)
+    assigned = module_assignments(module)
     for prod, model, found in items:
-        cls = find_model_class(module, model.name)
+        cls = by_table.get(model.name)
         if cls is None:
             skipped += [
                 (f, f"{path}: no class with __tablename__ = {model.name!r}")
                 for f in found
             ]
             continue
-        editor = _editor(cls, prod, schema, spelling, module)
+        editor = _editor(cls, prod, schema, spelling, assigned)
         for finding in found:
             why = _apply(editor, finding, fix, tree, unsafe)
             if why is not None:
@@ -182,7 +187,7 @@ def _editor(
     prod: Table,
     schema: Schema,
     spelling: Spelling,
-    module: cst.Module,
+    values: dict[str, cst.BaseExpression],
 ) -> TableEditor:
     """The production table rendered with the class's own attribute names and style."""
     index = column_statements(cls)
@@ -203,7 +208,7 @@ def _editor(
     rendered = ColumnRenderer(schema, "typed" if typed else "classic").table(
         prod, attrs, as_table=False
     )
-    return TableEditor(cls, prod, rendered, spelling, module)
+    return TableEditor(cls, prod, rendered, spelling, values)
 
 
 def _target(stmt: cst.CSTNode) -> str | None:
