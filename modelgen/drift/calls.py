@@ -52,10 +52,12 @@ def set_kwarg(call: cst.Call, key: str, value: cst.BaseExpression | None) -> cst
     )
     if args:
         last = args[-1]
-        if isinstance(
-            last.comma, cst.Comma
-        ):  # a trailing comma: the new one gets its own
+        if isinstance(last.comma, cst.Comma):
+            # one argument a line with a trailing comma: the new one becomes the last
+            # line, the old last takes the separator the others have
             new = new.with_changes(comma=last.comma)
+            if len(args) > 1:
+                args[-1] = last.with_changes(comma=args[-2].comma)
         else:
             args[-1] = last.with_changes(comma=cst.Comma(whitespace_after=_SPACE))
     return call.with_changes(args=[*args, new])
@@ -158,38 +160,42 @@ def _string(label: str, quote: str) -> cst.SimpleString:
     return cst.SimpleString(text)
 
 
+def _commas(old: list[cst.Comma | cst.MaybeSentinel], count: int) -> list:
+    """Commas for ``count`` new items laid out like the old ones: the old separator
+    between them (one line, or one item a line), the old last comma after the last."""
+    middle = old[0] if len(old) > 1 else cst.Comma(whitespace_after=_SPACE)
+    last = old[-1] if old else cst.MaybeSentinel.DEFAULT
+    return [middle] * (count - 1) + [last] if count else []
+
+
 def replace_strings(value: cst.BaseExpression, labels: list[str]) -> cst.BaseExpression:
-    """A module-level tuple/list of labels with production's labels, in its own quotes."""
+    """A module-level tuple/list of labels with production's labels, in its own quotes
+    and layout."""
     if not isinstance(value, cst.Tuple | cst.List):
         return value
     quote = _quote([e.value for e in value.elements])
+    commas = _commas([e.comma for e in value.elements], len(labels))
     elements = [
-        cst.Element(
-            value=_string(label, quote),
-            comma=(
-                cst.Comma(whitespace_after=_SPACE)
-                if i < len(labels) - 1
-                else cst.MaybeSentinel.DEFAULT
-            ),
-        )
-        for i, label in enumerate(labels)
+        cst.Element(value=_string(label, quote), comma=comma)
+        for label, comma in zip(labels, commas, strict=True)
     ]
     return value.with_changes(elements=elements)
 
 
 def replace_string_args(call: cst.Call, labels: list[str]) -> cst.Call:
+    """``Enum("a", "b", name=...)`` with production's labels, in its quotes and layout."""
     quote = _quote([a.value for a in call.args])
-    others = [
-        a
-        for a in call.args
-        if not (a.keyword is None and string_value(a.value) is not None)
+    strings = [
+        a for a in call.args if a.keyword is None and string_value(a.value) is not None
     ]
+    others = [a for a in call.args if a not in strings]
+    commas = _commas([a.comma for a in strings], len(labels))
     new = [
-        cst.Arg(value=_string(label, quote), comma=cst.Comma(whitespace_after=_SPACE))
-        for label in labels
+        cst.Arg(value=_string(label, quote), comma=comma)
+        for label, comma in zip(labels, commas, strict=True)
     ]
-    if not others and new:
-        new[-1] = new[-1].with_changes(comma=cst.MaybeSentinel.DEFAULT)
+    if others and new and not isinstance(new[-1].comma, cst.Comma):
+        new[-1] = new[-1].with_changes(comma=cst.Comma(whitespace_after=_SPACE))
     return call.with_changes(args=[*new, *others])
 
 
