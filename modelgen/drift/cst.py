@@ -10,6 +10,7 @@ or a regeneration that keeps hand code needs to find its way around a file.
 from __future__ import annotations
 
 import importlib
+import sys
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 
@@ -288,19 +289,29 @@ def add_imports(module: cst.Module, added: dict[str, list[str]]) -> cst.Module:
 
 
 def _import_position(body: Sequence[cst.BaseStatement], source: str) -> int:
+    """After the last import from the same package, else from the same kind
+    (standard library or not), else after the last import or the docstring."""
     package = source.split(".")[0]
-    last = same = -1
+    last = same = kind = -1
     for index, stmt in enumerate(body):
-        if isinstance(stmt, cst.SimpleStatementLine):
-            small = stmt.body[0]
-            if isinstance(small, cst.ImportFrom) and small.module is not None:
-                last = index
-                if (dotted(small.module) or "").split(".")[0] == package:
-                    same = index
-            elif isinstance(small, cst.Import):
-                last = index
-    if same >= 0 or last >= 0:
-        return (same if same >= 0 else last) + 1
+        if not isinstance(stmt, cst.SimpleStatementLine):
+            continue
+        small = stmt.body[0]
+        if isinstance(small, cst.ImportFrom) and small.module is not None:
+            modules = [dotted(small.module) or ""]
+        elif isinstance(small, cst.Import):
+            modules = [dotted(a.name) or "" for a in small.names]
+        else:
+            continue
+        last = index
+        tops = {m.split(".")[0] for m in modules}
+        if package in tops:
+            same = index
+        if any(_stdlib(t) == _stdlib(package) for t in tops - {"__future__"}):
+            kind = index
+    for found in (same, kind, last):
+        if found >= 0:
+            return found + 1
     first = body[0] if body else None
     docstring = (
         isinstance(first, cst.SimpleStatementLine)
@@ -308,6 +319,10 @@ def _import_position(body: Sequence[cst.BaseStatement], source: str) -> int:
         and isinstance(first.body[0].value, cst.SimpleString | cst.ConcatenatedString)
     )
     return 1 if docstring else 0
+
+
+def _stdlib(package: str) -> bool:
+    return package in sys.stdlib_module_names
 
 
 def _import_from_index(body: Sequence[cst.CSTNode], source: str) -> int | None:

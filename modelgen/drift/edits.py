@@ -146,8 +146,31 @@ class TableEditor:
             key = "server_default" if kind == "default" else "comment"
             value = kwarg(target, key)
             call = set_kwarg(call, key, None if value is None else self._respell(value))
-        self.body[position] = replace_call(stmt, call)
+        stmt = replace_call(stmt, call)
+        if kind == "type":
+            stmt = self._set_python_type(stmt, name)
+        self.body[position] = stmt
         return None
+
+    def _set_python_type(self, stmt: cst.BaseStatement, name: str) -> cst.BaseStatement:
+        """A typed column whose type changed: ``Mapped[old]`` -> ``Mapped[new]``, keeping
+        how the file writes optional (``| None`` or ``Optional[...]``)."""
+        small = stmt.body[0] if isinstance(stmt, cst.SimpleStatementLine) else None
+        rendered = self.annotations[name]
+        if not isinstance(small, cst.AnnAssign) or rendered is None:
+            return stmt
+        old = small.annotation.annotation
+        new = set_optional(self._respell(cst.parse_expression(rendered)), False)
+        old_plain = set_optional(old, False)
+        if new is None or old_plain is None:
+            return stmt
+        if _code(new) == _code(old_plain):
+            return stmt
+        if _code(old_plain) != _code(old):  # the file wrote it optional
+            new = set_optional(new, True) or new
+        annotation = small.annotation.with_changes(annotation=new)
+        assert isinstance(stmt, cst.SimpleStatementLine)
+        return stmt.with_changes(body=[small.with_changes(annotation=annotation)])
 
     def _set_type(self, call: cst.Call, target: cst.Call) -> cst.Call:
         new = type_arg(target)
@@ -275,6 +298,10 @@ class TableEditor:
             body += after.get(i, [])
         self.edit.body = body
         return self.edit
+
+
+def _code(node: cst.CSTNode) -> str:
+    return cst.Module([]).code_for_node(node)
 
 
 def _leading(stmt: cst.BaseStatement) -> list[cst.EmptyLine]:
