@@ -179,6 +179,13 @@ def _fix_file(
     new_body = [_replace_module_stmt(s, classes, values) for s in module.body]
     module = add_imports(module.with_changes(body=new_body), spelling.added)
     fix.after = module.code
+    try:  # a fix must never leave a file Python cannot read
+        compile(fix.after, str(path), "exec", dont_inherit=True)
+    except SyntaxError as exc:
+        raise ModelgenError(
+            f"{path}: the fixed file would not parse ({exc.msg}, line {exc.lineno}); "
+            "nothing was written (please report this)"
+        ) from None
     return fix, skipped
 
 

@@ -91,3 +91,14 @@ def test_tables_without_a_model_get_the_generate_command(tmp_path: Path) -> None
     )
     assert "modelgen generate --group infrastructure" in result.stdout
     assert tree(project) == before
+
+
+def test_ignored_findings_are_not_fixed(tmp_path: Path) -> None:
+    project = make_project("classic", tmp_path)
+    (project / ".modelgen-ignore").write_text(
+        "shops.slug: lands with the slugs release\n"
+    )
+    result = modelgen(project, "drift", *SNAP, "--diff")
+    assert result.returncode == 1
+    assert "slug = db.Column" not in result.stdout
+    assert "+    tags = db.Column(ARRAY(db.Text))" in result.stdout
