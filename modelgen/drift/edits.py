@@ -111,13 +111,11 @@ class TableEditor:
         code = cst.Module([]).code_for_node(expr)
         annotation = self.annotations[name]
         if annotation is not None:
-            text = cst.Module([]).code_for_node(
-                self._respell(cst.parse_expression(annotation))
-            )
-            stmt = cst.parse_statement(f"{attr}: {text} = {code}\n")
+            text = _code(self._respell(cst.parse_expression(annotation)))
+            line = f"{attr}: {text} = {code}"
         else:
-            stmt = cst.parse_statement(f"{attr} = {code}\n")
-        self.inserted[name] = stmt
+            line = f"{attr} = {code}"
+        self.inserted[name] = cst.parse_statement(black_statement(line))
 
     def remove_column(self, name: str) -> None:
         position = self.index.get(name)
@@ -298,6 +296,19 @@ class TableEditor:
             body += after.get(i, [])
         self.edit.body = body
         return self.edit
+
+
+def black_statement(line: str) -> str:
+    """A statement modelgen writes into a class, laid out as Black would (one line when
+    it fits in 88 columns), quotes left as they are: the file chose them."""
+    import black
+
+    mode = black.Mode(line_length=88, string_normalization=False)
+    formatted = black.format_str(f"class _Modelgen:\n    {line}\n", mode=mode)
+    body = formatted.split("\n", 1)[1]
+    return "".join(
+        row[4:] if row.startswith("    ") else row for row in body.splitlines(True)
+    )
 
 
 def _code(node: cst.CSTNode) -> str:
