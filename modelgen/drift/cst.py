@@ -72,9 +72,13 @@ def model_classes(module: cst.Module) -> dict[str, cst.ClassDef]:
 
 
 def module_assignments(module: cst.Module) -> dict[str, cst.BaseExpression]:
-    """Top-level ``NAME = value`` statements (constants, enum variables) by name."""
+    """Top-level ``NAME = value`` statements (constants, enum variables) by name; a
+    top-level class maps to its own name."""
     found: dict[str, cst.BaseExpression] = {}
     for stmt in module.body:
+        if isinstance(stmt, cst.ClassDef):
+            found.setdefault(stmt.name.value, stmt.name)
+            continue
         name, value = assignment(stmt)
         if name is not None and value is not None:
             found.setdefault(name, value)

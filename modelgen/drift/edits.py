@@ -89,6 +89,7 @@ class TableEditor:
             for c, a in zip(prod.columns, rendered.attributes, strict=True)
         }
         self.table_args = rendered.table_args
+        self.custom = set(rendered.custom_types)
         self.definitions = {
             name: cst.parse_expression(expr)
             for name, expr in rendered.definitions.items()
@@ -105,7 +106,21 @@ class TableEditor:
 
     # -- columns ---------------------------------------------------------------
 
-    def add_column(self, name: str) -> None:
+    def _undefined(self, node: cst.CSTNode) -> str | None:
+        """Why a rendered expression cannot go into this file: it needs a custom type
+        class (a ``UserDefinedType`` modelgen generates) the file does not define."""
+        text = _code(node)
+        missing = [n for n in sorted(self.custom) if n not in self.values and n in text]
+        if missing:
+            return (
+                f"needs the type class {missing[0]}, which `modelgen generate` writes"
+            )
+        return None
+
+    def add_column(self, name: str) -> str | None:
+        why = self._undefined(self.rendered[name])
+        if why is not None:
+            return why
         expr = self._respell(self.rendered[name])
         attr = self.attrs[name]
         code = cst.Module([]).code_for_node(expr)
@@ -116,6 +131,7 @@ class TableEditor:
         else:
             line = f"{attr} = {code}"
         self.inserted[name] = cst.parse_statement(black_statement(line))
+        return None
 
     def remove_column(self, name: str) -> None:
         position = self.index.get(name)
@@ -133,6 +149,9 @@ class TableEditor:
         target = self.rendered[name]
         assert isinstance(target, cst.Call)
         if kind in ("type", "length"):
+            why = self._undefined(target)
+            if why is not None:
+                return why
             call = self._set_type(call, target)
         elif kind == "enum":
             call, problem = self._set_enum(call, target)

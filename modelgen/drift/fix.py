@@ -229,7 +229,9 @@ def _apply(
 ) -> str | None:
     column = finding.subject or ""
     if finding.kind == "column-missing":
-        editor.add_column(column)
+        why = editor.add_column(column)
+        if why is not None:
+            return why
     elif finding.kind == "column-extra":
         attr = _attr_of(editor, column)
         uses = _uses(tree, attr, finding.line)
