@@ -51,6 +51,20 @@ FormatOpt = Annotated[
         help="text, json, markdown (PR comment) or github (annotations)",
     ),
 ]
+FixOpt = Annotated[
+    bool,
+    typer.Option("--fix", help="edit the model files in place to match production"),
+]
+DiffOpt = Annotated[
+    bool,
+    typer.Option("--diff", help="print the diff --fix would apply; write nothing"),
+]
+UnsafeOpt = Annotated[
+    bool,
+    typer.Option(
+        "--unsafe-fixes", help="also apply unsafe fixes (remove columns the file uses)"
+    ),
+]
 
 
 def _progress(quiet: bool, message: str) -> None:
@@ -82,10 +96,14 @@ def drift(
     snapshot: SnapshotOpt = None,
     fmt: FormatOpt = ReportFormat.text,
     quiet: QuietOpt = False,
+    fix: FixOpt = False,
+    diff: DiffOpt = False,
+    unsafe_fixes: UnsafeOpt = False,
 ) -> None:
     """Compare production with all the app's models.
 
-    Hand-written and generated alike (docs/drift.md).
+    Hand-written and generated alike (docs/drift.md). --fix repairs the model
+    files in place, --diff shows that patch instead.
 
     Exit codes: 0 they agree, 1 drift (the report says where), 2 error.
     """
@@ -110,6 +128,12 @@ def drift(
     report = compute_drift(
         schema, cfg, models, rules, _source_label(cfg, url, snapshot)
     )
+    if fix or diff:
+        from modelgen.cli.fix import run_fix
+
+        folders = [f for f in (cfg.models, cfg.output) if f is not None]
+        options = (diff, unsafe_fixes, quiet)
+        raise typer.Exit(run_fix(report, schema, folders, fmt.value, options))
     result_decided()  # what is left is the report
     sys.stdout.write(render_report(report, fmt.value, Path.cwd(), _color()))
     if fmt is not ReportFormat.text:

@@ -189,7 +189,8 @@ def _import_tables(
         tables = _facts(modules, scanned, failed_files)
     finally:
         sys.path[:] = saved_path
-        for name in set(sys.modules) - saved_modules:
+        # children first: a namespace package's path is recomputed from its parent
+        for name in sorted(set(sys.modules) - saved_modules, reverse=True):
             if _is_app_module(sys.modules.get(name), root):
                 del sys.modules[name]
     return tables, problems
