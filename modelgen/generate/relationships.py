@@ -61,7 +61,10 @@ def plan_relationships(
             # names only need the key's own prefix when this table has several keys
             # to the target (raised_by_disputes, resolved_by_disputes)
             siblings = sum(
-                1 for f in unit.table.foreign_keys if _fk_target(f) == target_key
+                1
+                for f in unit.table.foreign_keys
+                if _fk_target(f) == target_key
+                and not _repeats_earlier_key(unit.table, f)
             )
             forward = _forward_name(fk, target_class, unit.taken)
             reverse = None
