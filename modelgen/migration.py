@@ -24,6 +24,7 @@ from typing import Any
 import jinja2
 
 from modelgen.catalog.pgtext import sequence_name
+from modelgen.catalog.prerequisites import domain_is_expressible
 from modelgen.catalog.schema import Domain, Enum, ForeignKey, Schema, Table
 from modelgen.config import Config
 from modelgen.errors import ModelgenError
@@ -238,6 +239,13 @@ def _table_step(
         for enum in typed.enums:
             found.enums[(enum.schema, enum.name)] = enum
         for domain in typed.domains:
+            if not domain_is_expressible(domain):
+                # its exact CREATE DOMAIN is a prerequisite: required, never guessed
+                required_types.append((domain.schema, domain.name))
+                found.definitions[domain_variable(domain)] = rendered.definitions[
+                    domain_variable(domain)
+                ]
+                continue
             found.domains[(domain.schema, domain.name)] = domain
             expr = rendered.definitions[domain_variable(domain)]
             found.definitions[domain_variable(domain)] = (
@@ -246,7 +254,7 @@ def _table_step(
         ref = column.type
         declared = (
             ref.kind == "e" and schema.enum(ref.schema, ref.name) is not None
-        ) or (ref.kind == "d" and schema.domain(ref.schema, ref.name) is not None)
+        ) or (ref.kind == "d" and (ref.schema, ref.name) in found.domains)
         if ref.schema != "pg_catalog" and not declared:  # an extension's type
             required_types.append((ref.schema, ref.name))
         if column.default and not renderer.is_pg_serial(table, column):

@@ -182,6 +182,9 @@ SELECT n.nspname, p.proname, pg_get_functiondef(p.oid)
 FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace
 WHERE p.prokind IN ('f', 'p') AND {_NS_FILTER}
   AND {_NOT_EXTENSION.format(catalog="pg_proc", oid="p.oid")}
+  -- a range type's constructors come with the type
+  AND NOT EXISTS (SELECT 1 FROM pg_depend dep WHERE dep.classid = 'pg_proc'::regclass
+                  AND dep.objid = p.oid AND dep.deptype = 'i')
 ORDER BY n.nspname, p.proname, pg_get_function_identity_arguments(p.oid)
 """
 
