@@ -10,9 +10,11 @@ replaces an object that exists.  See docs/prerequisites.md.
 
 from __future__ import annotations
 
+import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 
-from modelgen.catalog.schema import Domain, Schema
+from modelgen.catalog.schema import Domain, Schema, Table
 
 # Creation order: what a later kind may need comes earlier.  Functions come last,
 # created with check_function_bodies = off (their bodies may name any table).
@@ -139,6 +141,58 @@ def find_prerequisites(schema: Schema) -> list[Prerequisite]:
             )
         )
     return found
+
+
+_CALL = re.compile(r'("(?:[^"]|"")+"|[A-Za-z_][A-Za-z0-9_$]*)\s*\(')
+
+
+def needed_by(schema: Schema, tables: Iterable[Table]) -> list[Prerequisite]:
+    """The prerequisites ``tables`` rely on: their schemas, the collations and types
+    of their columns, the functions their defaults, checks and indexes call, and the
+    extensions when a column has a type the schema does not declare."""
+    wanted: set[tuple[str, str, str]] = set()
+    own_types = {(s, n) for s, n, _ in schema.ranges + schema.composites}
+    own_types |= {(e.schema, e.name) for e in schema.enums}
+    own_types |= {(d.schema, d.name) for d in schema.domains}
+    called: set[str] = set()
+    foreign_type = False
+    for table in tables:
+        wanted.add(("schema", "", table.schema))
+        for column in table.columns:
+            ref = column.type
+            wanted.add(("range", ref.schema, ref.name))
+            wanted.add(("composite", ref.schema, ref.name))
+            wanted.add(("domain", ref.schema, ref.name))
+            if column.collation_schema and column.collation:
+                wanted.add(("collation", column.collation_schema, column.collation))
+            foreign_type |= ref.schema != "pg_catalog" and (
+                (ref.schema, ref.name) not in own_types
+            )
+        for text in _expressions(table):
+            called |= {m.strip('"').lower() for m in _CALL.findall(text)}
+    for domain in schema.domains:
+        if ("domain", domain.schema, domain.name) in wanted and domain.collation:
+            wanted.add(("collation", domain.collation_schema or "", domain.collation))
+    found = []
+    for item in find_prerequisites(schema):
+        if item.kind == "function":
+            keep = item.name.lower() in called
+        elif item.kind == "extension":
+            keep = foreign_type
+        else:
+            keep = (item.kind, item.schema, item.name) in wanted
+        if keep:
+            found.append(item)
+    return found
+
+
+def _expressions(table: Table) -> list[str]:
+    texts = [c.default or "" for c in table.columns]
+    texts += [c.generated or "" for c in table.columns]
+    texts += [c.expression or "" for c in table.checks]
+    for index in table.indexes:
+        texts.append(index.definition)
+    return texts
 
 
 def _exists(catalog: str, prefix: str, schema: str, name: str) -> str:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
@@ -25,6 +25,10 @@ from modelgen.cli.app import (
     snapshot_app,
 )
 from modelgen.errors import ModelgenError
+
+if TYPE_CHECKING:
+    from modelgen.catalog.schema import Schema
+    from modelgen.generate.output import GeneratedFile
 
 
 @app.command()
@@ -75,6 +79,7 @@ def generate(
         typer.echo(f"kept the hand-edited version as {_rel(path)}")
     _report_list("no primary key, written as db.Table", result.plan.without_key)
     _report_list("not modelled (views, partitions ...)", result.plan.unmodelled)
+    _report_prerequisites(schema, files)
     if not cfg.bootstrap:
         typer.echo(
             "\nadd to the models package's __init__.py (modelgen never edits it):"
@@ -217,3 +222,13 @@ def demo(
         first = next((p for p in written if p.name == "payments.py"), written[0])
         typer.echo(f"\n--- {_rel(first)} ---")
         typer.echo(first.read_text(encoding="utf-8"))
+
+
+def _report_prerequisites(schema: Schema, files: list[GeneratedFile]) -> None:
+    """What the written tables need before db.create_all() (docs/prerequisites.md)."""
+    from modelgen.catalog.prerequisites import needed_by
+
+    names = {name for item in files for name in item.tables}
+    tables = [t for t in schema.tables if f"{t.schema}.{t.name}" in names]
+    labels = tuple(p.label for p in needed_by(schema, tables))
+    _report_list("prerequisites to create first (docs/prerequisites.md)", labels)
