@@ -24,7 +24,7 @@ from typing import Any
 import jinja2
 
 from modelgen.catalog.pgtext import sequence_name
-from modelgen.catalog.prerequisites import domain_is_expressible
+from modelgen.catalog.prerequisites import domain_is_expressible, needed_by
 from modelgen.catalog.schema import Domain, Enum, ForeignKey, Schema, Table
 from modelgen.config import Config
 from modelgen.errors import ModelgenError
@@ -74,6 +74,11 @@ class MigrationPlan:
     label_enums: tuple[str, ...]
     schemas: tuple[str, ...]  # literals of non-default schemas the tables live in
     types: tuple[str, ...]  # enum then domain variables, in creation order
+    # (kind, schema, name, CREATE statement) literals of prerequisites the tables
+    # need: collations, range and composite types before the types, domains the
+    # models cannot express and called functions after them (docs/prerequisites.md)
+    early: tuple[tuple[str, str, str, str], ...]
+    late: tuple[tuple[str, str, str, str], ...]
     sequences: tuple[str, ...]  # sa.Sequence(...) of non-owned nextval() defaults
     tables: tuple[TableStep, ...]
     foreign_keys: tuple[ForeignKeyStep, ...]
@@ -348,7 +353,10 @@ def build_migration(
     )
     names = [f"{t.schema}.{t.name}" for t in ordered]
     schemas = sorted({t.schema for t in tables} - {schema.default_schema})
+    early, late = _prerequisite_steps(schema, tables)
     return MigrationPlan(
+        early=early,
+        late=late,
         docstring=_docstring(message, revision, down_revision, names),
         import_groups=import_groups,
         revision=lit(revision),
@@ -464,6 +472,21 @@ def slug(message: str) -> str:
 
 
 # -- render ------------------------------------------------------------------
+
+
+def _prerequisite_steps(
+    schema: Schema, tables: list[Table]
+) -> tuple[tuple[tuple[str, str, str, str], ...], ...]:
+    """Prerequisites the revision creates when absent. Schemas have their own step;
+    extensions are never created (a missing one stops the upgrade, named)."""
+    early: list[tuple[str, str, str, str]] = []
+    late: list[tuple[str, str, str, str]] = []
+    for item in needed_by(schema, tables):
+        if item.kind in ("schema", "extension"):
+            continue
+        step = (lit(item.kind), lit(item.schema), lit(item.name), lit(item.ddl))
+        (late if item.kind in ("domain", "function") else early).append(step)
+    return tuple(early), tuple(late)
 
 
 def render_migration(env: jinja2.Environment, plan: MigrationPlan) -> str:
