@@ -24,6 +24,7 @@ from typing import Any
 import jinja2
 
 from modelgen.catalog.pgtext import sequence_name
+from modelgen.catalog.prerequisites import domain_is_expressible, needed_by
 from modelgen.catalog.schema import Domain, Enum, ForeignKey, Schema, Table
 from modelgen.config import Config
 from modelgen.errors import ModelgenError
@@ -73,6 +74,11 @@ class MigrationPlan:
     label_enums: tuple[str, ...]
     schemas: tuple[str, ...]  # literals of non-default schemas the tables live in
     types: tuple[str, ...]  # enum then domain variables, in creation order
+    # (kind, schema, name, CREATE statement) literals of prerequisites the tables
+    # need: collations, range and composite types before the types, domains the
+    # models cannot express and called functions after them (docs/prerequisites.md)
+    early: tuple[tuple[str, str, str, str], ...]
+    late: tuple[tuple[str, str, str, str], ...]
     sequences: tuple[str, ...]  # sa.Sequence(...) of non-owned nextval() defaults
     tables: tuple[TableStep, ...]
     foreign_keys: tuple[ForeignKeyStep, ...]
@@ -238,6 +244,13 @@ def _table_step(
         for enum in typed.enums:
             found.enums[(enum.schema, enum.name)] = enum
         for domain in typed.domains:
+            if not domain_is_expressible(domain):
+                # its exact CREATE DOMAIN is a prerequisite: required, never guessed
+                required_types.append((domain.schema, domain.name))
+                found.definitions[domain_variable(domain)] = rendered.definitions[
+                    domain_variable(domain)
+                ]
+                continue
             found.domains[(domain.schema, domain.name)] = domain
             expr = rendered.definitions[domain_variable(domain)]
             found.definitions[domain_variable(domain)] = (
@@ -246,7 +259,7 @@ def _table_step(
         ref = column.type
         declared = (
             ref.kind == "e" and schema.enum(ref.schema, ref.name) is not None
-        ) or (ref.kind == "d" and schema.domain(ref.schema, ref.name) is not None)
+        ) or (ref.kind == "d" and (ref.schema, ref.name) in found.domains)
         if ref.schema != "pg_catalog" and not declared:  # an extension's type
             required_types.append((ref.schema, ref.name))
         if column.default and not renderer.is_pg_serial(table, column):
@@ -340,7 +353,10 @@ def build_migration(
     )
     names = [f"{t.schema}.{t.name}" for t in ordered]
     schemas = sorted({t.schema for t in tables} - {schema.default_schema})
+    early, late = _prerequisite_steps(schema, tables)
     return MigrationPlan(
+        early=early,
+        late=late,
         docstring=_docstring(message, revision, down_revision, names),
         import_groups=import_groups,
         revision=lit(revision),
@@ -456,6 +472,21 @@ def slug(message: str) -> str:
 
 
 # -- render ------------------------------------------------------------------
+
+
+def _prerequisite_steps(
+    schema: Schema, tables: list[Table]
+) -> tuple[tuple[tuple[str, str, str, str], ...], ...]:
+    """Prerequisites the revision creates when absent. Schemas have their own step;
+    extensions are never created (a missing one stops the upgrade, named)."""
+    early: list[tuple[str, str, str, str]] = []
+    late: list[tuple[str, str, str, str]] = []
+    for item in needed_by(schema, tables):
+        if item.kind in ("schema", "extension"):
+            continue
+        step = (lit(item.kind), lit(item.schema), lit(item.name), lit(item.ddl))
+        (late if item.kind in ("domain", "function") else early).append(step)
+    return tuple(early), tuple(late)
 
 
 def render_migration(env: jinja2.Environment, plan: MigrationPlan) -> str:

@@ -20,6 +20,8 @@ _COLUMN_FACTS = (
     "generated",
     "comment",
     "collation",
+    "collation_schema",
+    "serial_sequence",
 )
 
 

@@ -47,6 +47,7 @@ class Column:
     comment: str | None = None
     collation: str | None = None  # only when it differs from the type's default
     serial_sequence: str | None = None  # owned sequence behind a nextval() default
+    collation_schema: str | None = None  # the collation's schema, unless pg_catalog
 
 
 @dataclass(frozen=True)
@@ -150,6 +151,7 @@ class Domain:
     default: str | None = None
     checks: tuple[tuple[str, str], ...] = ()  # (constraint name, CHECK expression)
     collation: str | None = None
+    collation_schema: str | None = None  # the collation's schema, unless pg_catalog
 
 
 @dataclass(frozen=True)
@@ -191,6 +193,9 @@ class Schema:
     # (schema, name, CREATE TYPE text) of composite types: columns of such a type need
     # it to exist (models cannot create it; verify and migrations create it first)
     composites: tuple[tuple[str, str, str], ...] = ()
+    # (schema, name, CREATE text) of collations and range types: prerequisites too
+    collations: tuple[tuple[str, str, str], ...] = ()
+    ranges: tuple[tuple[str, str, str], ...] = ()
     server_version: str = ""
     default_schema: str = "public"
     source: dict[str, str] = field(default_factory=dict, compare=False, hash=False)

@@ -34,8 +34,22 @@ def dump_schema(schema: Schema) -> str:
     data = dataclasses.asdict(schema)
     data.pop("source", None)
     data["tables"] = sorted(data["tables"], key=lambda t: (t["schema"], t["name"]))
+    _omit_empty_new_fields(data)
     payload = {"format": FORMAT, "format_version": FORMAT_VERSION, "schema": data}
     return json.dumps(payload, indent=1, sort_keys=True, ensure_ascii=False) + "\n"
+
+
+def _omit_empty_new_fields(data: dict[str, Any]) -> None:
+    """Fields added after format version 1 are written only when they say something,
+    so older snapshots stay byte-identical (loading fills in the defaults)."""
+    for key in ("collations", "ranges"):
+        if not data.get(key):
+            data.pop(key, None)
+    columns = [c for t in data["tables"] for c in t["columns"]]
+    columns += [c for r in data["others"] for c in r.get("columns", ())]
+    for item in columns + list(data["domains"]):
+        if item.get("collation_schema") is None:
+            item.pop("collation_schema", None)
 
 
 def write_snapshot(schema: Schema, path: Path) -> None:
@@ -159,6 +173,8 @@ def _schema(d: dict[str, Any]) -> Schema:
         functions=tuple((f[0], f[1], f[2]) for f in d.get("functions", [])),
         sequences=tuple(SequenceFact(**q) for q in d.get("sequences", [])),
         composites=tuple((c[0], c[1], c[2]) for c in d.get("composites", [])),
+        collations=tuple((c[0], c[1], c[2]) for c in d.get("collations", [])),
+        ranges=tuple((c[0], c[1], c[2]) for c in d.get("ranges", [])),
         server_version=d.get("server_version", ""),
         default_schema=d.get("default_schema", "public"),
     )

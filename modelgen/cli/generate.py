@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
@@ -55,6 +55,11 @@ def _merged(files: list[Any], refuse: bool) -> list[Any]:
             "and a .bak)"
         )
     return files
+
+
+if TYPE_CHECKING:
+    from modelgen.catalog.schema import Schema
+    from modelgen.generate.output import GeneratedFile
 
 
 @app.command()
@@ -118,6 +123,8 @@ def generate(
     if not quiet:
         _report_list("no primary key, written as db.Table", result.plan.without_key)
         _report_list("not modelled (views, partitions ...)", result.plan.unmodelled)
+    if not quiet:
+        _report_prerequisites(schema, files)
     missing = [] if cfg.bootstrap else missing_import_lines(result)
     if missing:
         typer.echo(
@@ -342,3 +349,13 @@ def demo(
     typer.echo("next, try:")
     for line in next_steps(_rel(result.target), shown or None):
         typer.echo(f"    {line}")
+
+
+def _report_prerequisites(schema: Schema, files: list[GeneratedFile]) -> None:
+    """What the written tables need before db.create_all() (docs/prerequisites.md)."""
+    from modelgen.catalog.prerequisites import needed_by
+
+    names = {name for item in files for name in item.tables}
+    tables = [t for t in schema.tables if f"{t.schema}.{t.name}" in names]
+    labels = tuple(p.label for p in needed_by(schema, tables))
+    _report_list("prerequisites to create first (docs/prerequisites.md)", labels)

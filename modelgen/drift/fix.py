@@ -32,9 +32,9 @@ from modelgen.drift.edits import COLUMN_KINDS, KEY_KINDS, TableEditor, fix_key
 from modelgen.drift.findings import DRIFT, DriftReport, Finding
 from modelgen.drift.models import ModelTable
 from modelgen.errors import ModelgenError
+from modelgen.files import replace_all
 from modelgen.generate.columns import ColumnRenderer
 from modelgen.generate.naming import attribute_name, unique
-from modelgen.files import replace_all
 
 FIXABLE = ("column-missing", "column-extra", *COLUMN_KINDS, *KEY_KINDS)
 
