@@ -23,10 +23,12 @@ from modelgen.catalog.schema import (
     Identity,
     Index,
     IndexElement,
+    Policy,
     Relation,
     Schema,
     SequenceFact,
     Table,
+    Trigger,
     TypeRef,
 )
 
@@ -209,6 +211,46 @@ GROUP BY n.nspname, t.typname
 ORDER BY n.nspname, t.typname
 """
 
+# Table-owned objects.  Internal triggers (those behind foreign keys) and those a
+# partition inherits are not the table's own; exact (non-pretty) deparse throughout.
+TRIGGERS_SQL = f"""
+SELECT t.tgrelid, t.tgname, pg_get_triggerdef(t.oid, false), t.tgenabled::text
+FROM pg_trigger t
+JOIN pg_class c ON c.oid = t.tgrelid
+JOIN pg_namespace n ON n.oid = c.relnamespace
+WHERE NOT t.tgisinternal AND c.relkind IN ('r', 'p') AND {_NS_FILTER}
+  AND {_NOT_EXTENSION.format(catalog="pg_trigger", oid="t.oid")}
+ORDER BY t.tgrelid, t.tgname
+"""
+
+ROW_SECURITY_SQL = f"""
+SELECT c.oid, c.relrowsecurity, c.relforcerowsecurity
+FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+WHERE (c.relrowsecurity OR c.relforcerowsecurity) AND c.relkind IN ('r', 'p')
+  AND {_NS_FILTER}
+"""
+
+POLICIES_SQL = f"""
+SELECT p.polrelid, p.polname, p.polcmd::text, p.polpermissive,
+       ARRAY(SELECT CASE WHEN r.id = 0 THEN 'public' ELSE pg_get_userbyid(r.id) END
+             FROM unnest(p.polroles) AS r(id) ORDER BY 1) AS roles,
+       pg_get_expr(p.polqual, p.polrelid, false),
+       pg_get_expr(p.polwithcheck, p.polrelid, false)
+FROM pg_policy p
+JOIN pg_class c ON c.oid = p.polrelid
+JOIN pg_namespace n ON n.oid = c.relnamespace
+WHERE {_NS_FILTER}
+ORDER BY p.polrelid, p.polname
+"""
+
+_POLICY_COMMANDS = {
+    "*": "ALL",
+    "r": "SELECT",
+    "a": "INSERT",
+    "w": "UPDATE",
+    "d": "DELETE",
+}
+
 _FK_ACTIONS = {
     "a": None,
     "r": "RESTRICT",
@@ -330,6 +372,7 @@ def reflect_cursor(cur: Any, schemas: Sequence[str] | None = None) -> Schema:
     for indexid, index_row in index_rows.items():
         if indexid not in constraint_indexes:
             tables[index_row[0]]["indexes"].append(_index(index_row))
+    _add_owned(tables, rows)
 
     result = [
         Table(
@@ -345,6 +388,10 @@ def reflect_cursor(cur: Any, schemas: Sequence[str] | None = None) -> Schema:
             indexes=tuple(sorted(t["indexes"], key=lambda i: i.name)),
             partition_key=t["partition_key"],
             partitions=tuple(sorted(partitions.get(f"{t['schema']}.{t['name']}", []))),
+            triggers=tuple(t.get("triggers", ())),
+            row_security=t.get("row_security", False),
+            force_row_security=t.get("force_row_security", False),
+            policies=tuple(t.get("policies", ())),
         )
         for t in tables.values()
     ]
@@ -361,6 +408,29 @@ def reflect_cursor(cur: Any, schemas: Sequence[str] | None = None) -> Schema:
         composites=tuple((str(a), str(b), str(c)) for a, b, c in rows(COMPOSITES_SQL)),
         server_version=version,
     )
+
+
+def _add_owned(tables: dict[int, dict[str, Any]], rows: Any) -> None:
+    """Triggers, row-level security flags and policies, onto their tables."""
+    for relid, name, definition, enabled in rows(TRIGGERS_SQL):
+        if relid in tables:
+            trigger = Trigger(name=name, definition=definition, enabled=enabled)
+            tables[relid].setdefault("triggers", []).append(trigger)
+    for relid, enabled, forced in rows(ROW_SECURITY_SQL):
+        if relid in tables:
+            tables[relid]["row_security"] = bool(enabled)
+            tables[relid]["force_row_security"] = bool(forced)
+    for relid, name, command, permissive, roles, using, check in rows(POLICIES_SQL):
+        if relid in tables:
+            policy = Policy(
+                name=name,
+                command=_POLICY_COMMANDS[command],
+                permissive=bool(permissive),
+                roles=tuple(roles),
+                using=using,
+                with_check=check,
+            )
+            tables[relid].setdefault("policies", []).append(policy)
 
 
 def _sequence_fact(row: Sequence[Any]) -> SequenceFact:

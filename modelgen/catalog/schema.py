@@ -109,6 +109,31 @@ class Index:
 
 
 @dataclass(frozen=True)
+class Trigger:
+    """A trigger the table owns (ordinary or constraint trigger), as PostgreSQL prints it."""
+
+    name: str
+    definition: (
+        str  # pg_get_triggerdef(oid, false): a complete CREATE [CONSTRAINT] TRIGGER
+    )
+    enabled: str = (
+        "O"  # pg_trigger.tgenabled: O origin, D disabled, R replica, A always
+    )
+
+
+@dataclass(frozen=True)
+class Policy:
+    """A row-level security policy; expressions are the exact (non-pretty) deparse."""
+
+    name: str
+    command: str  # ALL, SELECT, INSERT, UPDATE, DELETE
+    permissive: bool = True
+    roles: tuple[str, ...] = ("public",)
+    using: str | None = None
+    with_check: str | None = None
+
+
+@dataclass(frozen=True)
 class Table:
     schema: str
     name: str
@@ -122,6 +147,10 @@ class Table:
     indexes: tuple[Index, ...] = ()
     partition_key: str | None = None
     partitions: tuple[str, ...] = ()
+    triggers: tuple[Trigger, ...] = ()
+    row_security: bool = False  # ENABLE ROW LEVEL SECURITY
+    force_row_security: bool = False  # FORCE ROW LEVEL SECURITY
+    policies: tuple[Policy, ...] = ()
 
     @property
     def key(self) -> tuple[str, str]:

@@ -18,10 +18,12 @@ from modelgen.catalog.schema import (
     Identity,
     Index,
     IndexElement,
+    Policy,
     Relation,
     Schema,
     SequenceFact,
     Table,
+    Trigger,
     TypeRef,
 )
 from modelgen.errors import SnapshotError
@@ -35,8 +37,16 @@ def dump_schema(schema: Schema) -> str:
     data = dataclasses.asdict(schema)
     data.pop("source", None)
     data["tables"] = sorted(data["tables"], key=lambda t: (t["schema"], t["name"]))
+    for table in data["tables"]:
+        for key in _OMITTED_WHEN_EMPTY:
+            if not table[key]:
+                del table[key]
     payload = {"format": FORMAT, "format_version": FORMAT_VERSION, "schema": data}
     return json.dumps(payload, indent=1, sort_keys=True, ensure_ascii=False) + "\n"
+
+
+# table facts added after format version 1: absent means empty
+_OMITTED_WHEN_EMPTY = ("triggers", "row_security", "force_row_security", "policies")
 
 
 def write_snapshot(schema: Schema, path: Path) -> None:
@@ -139,6 +149,12 @@ def _table(d: dict[str, Any]) -> Table:
         indexes=tuple(i for i in (_index(x) for x in d["indexes"]) if i is not None),
         partition_key=d["partition_key"],
         partitions=tuple(d["partitions"]),
+        triggers=tuple(Trigger(**t) for t in d.get("triggers", ())),
+        row_security=bool(d.get("row_security", False)),
+        force_row_security=bool(d.get("force_row_security", False)),
+        policies=tuple(
+            Policy(**{**p, "roles": tuple(p["roles"])}) for p in d.get("policies", ())
+        ),
     )
 
 

@@ -18,6 +18,8 @@ from modelgen.generate import naming
 from modelgen.generate.columns import ColumnRenderer
 from modelgen.generate.existing import ExistingModel
 from modelgen.generate.literals import lit
+from modelgen.generate.owned import IMPORT as OWNED_IMPORT
+from modelgen.generate.owned import owned_listeners
 from modelgen.generate.plan import (
     ClassPlan,
     FilePlan,
@@ -295,9 +297,14 @@ def _file_plan(
     definitions: dict[str, str] = {}
     ranks: dict[str, int] = {}
     custom: dict[str, str] = {}
+    listeners: list[str] = []
     for unit in members:
         as_table = unit.class_name is None or unit.view
         rendered = renderer.table(unit.table, unit.columns, as_table)
+        if not unit.view:
+            target = unit.var_name if unit.class_name is None else unit.class_name
+            suffix = "" if unit.class_name is None else ".__table__"
+            listeners += owned_listeners(f"{target}{suffix}", unit.table)
         imports |= rendered.imports
         definitions.update(rendered.definitions)
         ranks.update(rendered.ranks)
@@ -328,6 +335,8 @@ def _file_plan(
             )
         )
     imports.add(f"from {db_import} import db")
+    if listeners:
+        imports.add(OWNED_IMPORT)
     type_checking: list[str] = []
     if style == "typed":
         here = {c.name for c in classes}
@@ -361,6 +370,7 @@ def _file_plan(
         class_names=tuple(c.name for c in classes) + tuple(v.name for v in views),
         type_checking_imports=tuple(type_checking),
         views=tuple(views),
+        listeners=tuple(listeners),
     )
 
 

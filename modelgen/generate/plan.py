@@ -74,6 +74,9 @@ class FilePlan:
     # typed style: import lines for the classes named in annotations
     type_checking_imports: tuple[str, ...] = ()
     views: tuple[ViewPlan, ...] = ()
+    # event.listen(<table>, "after_create", DDL(<literal>)) statements: triggers,
+    # row-level security and policies (modelgen.generate.owned)
+    listeners: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
