@@ -26,6 +26,8 @@ class OwnedStatement:
     kind: str  # "row level security", "policy", "trigger"
     name: str  # the policy or trigger name ("enable" / "force" for row security)
     sql: str
+    # other relations the statement reads: it must run after they are created too
+    waits_for: tuple[str, ...] = ()
 
     @property
     def label(self) -> str:
@@ -91,7 +93,9 @@ def owned_statements(table: Table) -> list[OwnedStatement]:
         )
     for policy in sorted(table.policies, key=lambda p: p.name):
         statements.append(
-            OwnedStatement("policy", policy.name, policy_sql(table, policy))
+            OwnedStatement(
+                "policy", policy.name, policy_sql(table, policy), policy.references
+            )
         )
     for trigger in sorted(table.triggers, key=lambda t: t.name):
         statements += trigger_statements(table, trigger)

@@ -235,7 +235,13 @@ SELECT p.polrelid, p.polname, p.polcmd::text, p.polpermissive,
        ARRAY(SELECT CASE WHEN r.id = 0 THEN 'public' ELSE pg_get_userbyid(r.id) END
              FROM unnest(p.polroles) AS r(id) ORDER BY 1) AS roles,
        pg_get_expr(p.polqual, p.polrelid, false),
-       pg_get_expr(p.polwithcheck, p.polrelid, false)
+       pg_get_expr(p.polwithcheck, p.polrelid, false),
+       ARRAY(SELECT DISTINCT rn.nspname || '.' || rc.relname FROM pg_depend d
+             JOIN pg_class rc ON rc.oid = d.refobjid AND rc.relkind IN ('r', 'p', 'v', 'm', 'f')
+             JOIN pg_namespace rn ON rn.oid = rc.relnamespace
+             WHERE d.classid = 'pg_policy'::regclass AND d.objid = p.oid
+               AND d.refclassid = 'pg_class'::regclass AND d.refobjid <> p.polrelid
+             ORDER BY 1) AS refs
 FROM pg_policy p
 JOIN pg_class c ON c.oid = p.polrelid
 JOIN pg_namespace n ON n.oid = c.relnamespace
@@ -420,7 +426,9 @@ def _add_owned(tables: dict[int, dict[str, Any]], rows: Any) -> None:
         if relid in tables:
             tables[relid]["row_security"] = bool(enabled)
             tables[relid]["force_row_security"] = bool(forced)
-    for relid, name, command, permissive, roles, using, check in rows(POLICIES_SQL):
+    for relid, name, command, permissive, roles, using, check, refs in rows(
+        POLICIES_SQL
+    ):
         if relid in tables:
             policy = Policy(
                 name=name,
@@ -429,6 +437,7 @@ def _add_owned(tables: dict[int, dict[str, Any]], rows: Any) -> None:
                 roles=tuple(roles),
                 using=using,
                 with_check=check,
+                references=tuple(refs),
             )
             tables[relid].setdefault("policies", []).append(policy)
 

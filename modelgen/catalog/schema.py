@@ -131,6 +131,9 @@ class Policy:
     roles: tuple[str, ...] = ("public",)
     using: str | None = None
     with_check: str | None = None
+    # other relations its expressions read ("schema.name"): it can only be created
+    # once they exist
+    references: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)

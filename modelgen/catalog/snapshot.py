@@ -153,7 +153,14 @@ def _table(d: dict[str, Any]) -> Table:
         row_security=bool(d.get("row_security", False)),
         force_row_security=bool(d.get("force_row_security", False)),
         policies=tuple(
-            Policy(**{**p, "roles": tuple(p["roles"])}) for p in d.get("policies", ())
+            Policy(
+                **{
+                    **p,
+                    "roles": tuple(p["roles"]),
+                    "references": tuple(p.get("references", ())),
+                }
+            )
+            for p in d.get("policies", ())
         ),
     )
 
