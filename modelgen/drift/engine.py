@@ -31,6 +31,7 @@ from modelgen.drift.ignore import IgnoreRule, apply_rules
 from modelgen.drift.keys import compare_keys
 from modelgen.drift.models import ModelColumn, ModelSet, ModelTable
 from modelgen.drift.normalize import normalize_expr, normalize_type
+from modelgen.drift.owned import compare_owned
 
 # kind, subject (the column), message, line
 ColumnDiff = tuple[str, str, str, int | None]
@@ -269,6 +270,10 @@ def compare_table(
     ):
         line = lines[subject] if subject in lines else None
         out.append(finding(level, kind, subject, message, line))
+    for level, kind, subject, message in compare_owned(
+        prod, model.owned, model.generated
+    ):
+        out.append(finding(level, kind, subject, message, None))
     return out
 
 
