@@ -73,6 +73,11 @@ def generate(
         typer.echo(f"unchanged {_rel(path)}")
     for path in outcome.backups:
         typer.echo(f"kept the hand-edited version as {_rel(path)}")
+    for line in result.plan.also_wrote:
+        typer.echo(line)
+    _report_list(
+        "foreign keys left out (their target has no model)", result.plan.left_out
+    )
     _report_list("no primary key, written as db.Table", result.plan.without_key)
     _report_list("not modelled (views, partitions ...)", result.plan.unmodelled)
     if not cfg.bootstrap:

@@ -9,12 +9,14 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
+from dataclasses import replace
 from pathlib import Path
 
 from modelgen.catalog.schema import Schema, Table
 from modelgen.config import Config, FileSpec
 from modelgen.errors import ConfigError
 from modelgen.generate import naming
+from modelgen.generate.closure import describe_left_out, unmodelled_keys
 from modelgen.generate.columns import ColumnRenderer
 from modelgen.generate.existing import ExistingModel
 from modelgen.generate.literals import lit
@@ -87,6 +89,7 @@ def build_plan(
     hand = _hand_written(existing, schema)
     units = _units(schema, config, universe, hand)
     _name_classes(units, config, set(hand.values()), schema.default_schema)
+    left_out = _leave_out_dangling_keys(schema, units, existing, selected)
     lookup = {u.table.key: u for u in units}
     renderer = ColumnRenderer(schema, config.style)
     for unit in units:
@@ -95,9 +98,12 @@ def build_plan(
             unit.columns[column.name] = naming.unique(
                 naming.attribute_name(column.name), unit.taken
             )
+    # relationships only between classes that will exist: those written now and
+    # those already on disk (a group may be written only in part, for a foreign key)
+    present = _present(schema, units, existing, selected)
     plan_relationships(
-        units,
-        lookup,
+        [u for u in units if u.table.key in present],
+        {k: u for k, u in lookup.items() if k in present},
         hand,
         group_order,
         bootstrap,
@@ -149,8 +155,48 @@ def build_plan(
         and f"{u.table.schema}.{u.table.name}" in written
     )
     return PackagePlan(
-        tuple(files), tuple(extras), tuple(imports), unmodelled, without_key
+        tuple(files),
+        tuple(extras),
+        tuple(imports),
+        unmodelled,
+        without_key,
+        left_out,
     )
+
+
+def _present(
+    schema: Schema,
+    units: list[Unit],
+    existing: tuple[ExistingModel, ...],
+    selected: list[FileSpec],
+) -> set[tuple[str, str]]:
+    wanted = {spec.filename for spec in selected}
+    present = {(m.schema or schema.default_schema, m.table) for m in existing}
+    return present | {u.table.key for u in units if u.spec.filename in wanted}
+
+
+def _leave_out_dangling_keys(
+    schema: Schema,
+    units: list[Unit],
+    existing: tuple[ExistingModel, ...],
+    selected: list[FileSpec],
+) -> tuple[str, ...]:
+    """Drop the foreign keys no model can resolve (modelgen.generate.closure); the
+    lines naming those of the selected files."""
+    modelled = {u.table.key for u in units if not u.view}
+    modelled |= {(m.schema or schema.default_schema, m.table) for m in existing}
+    dangling = unmodelled_keys((u.table for u in units), modelled)
+    wanted = {spec.filename for spec in selected}
+    lines: list[str] = []
+    for unit in units:
+        dropped = dangling.get(unit.table.key)
+        if not dropped:
+            continue
+        if unit.spec.filename in wanted:
+            lines += [describe_left_out(schema, unit.table, fk) for fk in dropped]
+        kept = tuple(fk for fk in unit.table.foreign_keys if fk not in dropped)
+        unit.table = replace(unit.table, foreign_keys=kept)
+    return tuple(sorted(lines))
 
 
 def _class_modules(

@@ -88,6 +88,10 @@ class PackagePlan:
     import_lines: tuple[str, ...] = ()
     unmodelled: tuple[str, ...] = ()  # views, partitions ...: reported, never modelled
     without_key: tuple[str, ...] = ()  # written as db.Table: no primary key to map
+    # foreign keys left out of the models: their target can never have a model
+    left_out: tuple[str, ...] = ()
+    # files of other groups written because a chosen table's foreign key needs them
+    also_wrote: tuple[str, ...] = ()
 
 
 @dataclass
