@@ -74,7 +74,7 @@ def generate(
     for path in outcome.backups:
         typer.echo(f"kept the hand-edited version as {_rel(path)}")
     for line in result.plan.also_wrote:
-        typer.echo(line)
+        typer.echo(f"also wrote {line}")
     _report_list(
         "foreign keys left out (their target has no model)", result.plan.left_out
     )
@@ -110,6 +110,11 @@ def check(
     result = generate_files(schema, cfg, group or [], all_groups, out)
     diffs = compare_files(list(result.files), Path.cwd())
     drift = [d for d in diffs if d.status != "unchanged"]
+    for line in result.plan.also_wrote:
+        typer.echo(f"also checked {line}", err=True)
+    _report_list(
+        "foreign keys left out (their target has no model)", result.plan.left_out
+    )
     for item in drift:
         sys.stdout.write(item.diff)
     for item in drift:

@@ -38,7 +38,8 @@ def complete_selection(
     existing: Iterable[ExistingModel],
 ) -> tuple[list[FileSpec], list[str]]:
     """``selected`` plus the files of other groups its foreign keys need, and one
-    line per added file saying why."""
+    line per added file saying why (``device_tracking.py (group infrastructure):
+    user_sessions.device_id references user_devices``)."""
     if config.bootstrap:
         return selected, []
     have = {(m.schema or schema.default_schema, m.table) for m in existing}
@@ -67,7 +68,7 @@ def complete_selection(
             if needed not in chosen:
                 chosen.append(needed)
                 notes.append(
-                    f"also wrote {needed.filename} (group {needed.group}): "
+                    f"{needed.filename} (group {needed.group}): "
                     f"{_columns(table, fk)} references {fk.ref_table}"
                 )
                 added = _spec_tables(schema, needed)

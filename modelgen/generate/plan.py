@@ -90,7 +90,8 @@ class PackagePlan:
     without_key: tuple[str, ...] = ()  # written as db.Table: no primary key to map
     # foreign keys left out of the models: their target can never have a model
     left_out: tuple[str, ...] = ()
-    # files of other groups written because a chosen table's foreign key needs them
+    # files of other groups written too because a chosen table's foreign key needs
+    # them: "device_tracking.py (group infrastructure): user_sessions.device_id ..."
     also_wrote: tuple[str, ...] = ()
 
 
