@@ -136,11 +136,12 @@ def compare_owned(want: Table, got: Table) -> list[str]:
     """Triggers, row-level security and policies, each compared as the exact
     statement that recreates it (modelgen.catalog.owned)."""
     diffs: list[str] = []
-    for kind in ("row level security", "policy", "trigger", "trigger state"):
+    wanted, found = owned_statements(want), owned_statements(got)
+    for kind in sorted({s.kind for s in wanted} | {s.kind for s in found}):
         diffs += _compare_named(
             kind,
-            {s.name: s.sql for s in owned_statements(want) if s.kind == kind},
-            {s.name: s.sql for s in owned_statements(got) if s.kind == kind},
+            {s.name: s.sql for s in wanted if s.kind == kind},
+            {s.name: s.sql for s in found if s.kind == kind},
         )
     return diffs
 

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 from modelgen.catalog.pgtext import source_form
 from modelgen.catalog.reflect import quote_ident
-from modelgen.catalog.schema import Policy, Table, Trigger
+from modelgen.catalog.schema import ForeignKey, Partition, Policy, Table, Trigger
 
 # ALTER TABLE ... <what> TRIGGER for a trigger not in its default (origin) state
 _TRIGGER_STATE = {"D": "DISABLE", "R": "ENABLE REPLICA", "A": "ENABLE ALWAYS"}
@@ -71,10 +71,47 @@ def trigger_statements(table: Table, trigger: Trigger) -> list[OwnedStatement]:
     return statements
 
 
+def partition_statements(partition: Partition) -> list[OwnedStatement]:
+    """A partition, then the constraints and indexes it has of its own; a foreign
+    key among them waits until every table exists."""
+    target = f"{quote_ident(partition.schema)}.{quote_ident(partition.name)}"
+    create = f"CREATE TABLE {target} PARTITION OF {partition.parent} {partition.bound}"
+    if partition.partition_key:
+        create += f" PARTITION BY {partition.partition_key}"
+    label = f"{partition.schema}.{partition.name}"
+    statements = [OwnedStatement("partition", label, create)]
+    for name, definition in partition.constraints:
+        waits = ("*",) if definition.startswith("FOREIGN KEY") else ()
+        statements.append(
+            OwnedStatement(
+                "constraint",
+                name,
+                f"ALTER TABLE {target} ADD CONSTRAINT {quote_ident(name)} "
+                f"{source_form(definition)}",
+                waits,
+            )
+        )
+    for name, definition in partition.indexes:
+        statements.append(OwnedStatement("index", name, source_form(definition)))
+    return statements
+
+
+def foreign_key_statement(table: Table, fk: ForeignKey) -> OwnedStatement:
+    """A foreign key added by DDL once every table exists (its target is a
+    partition, which has no Table to point at)."""
+    sql = (
+        f"ALTER TABLE {qualified(table)} ADD CONSTRAINT {quote_ident(fk.name)} "
+        f"{fk.definition}"
+    )
+    return OwnedStatement("constraint", fk.name, sql, ("*",))
+
+
 def owned_statements(table: Table) -> list[OwnedStatement]:
     """Every statement that recreates what ``table`` owns beyond its columns,
     constraints and indexes, in a deterministic order."""
     statements: list[OwnedStatement] = []
+    for partition in table.partition_facts:
+        statements += partition_statements(partition)
     if table.row_security:
         statements.append(
             OwnedStatement(
@@ -118,8 +155,13 @@ def drop_sql(table: Table, statement: OwnedStatement) -> str:
 
 _IDENT = r'"(?:[^"]|"")+"|[^\s"]+'
 _CREATE = re.compile(
-    rf"^CREATE (?:(?P<constraint>CONSTRAINT )?TRIGGER|(?P<policy>POLICY)) (?P<name>{_IDENT}) "
+    rf"^CREATE (?:(?P<constraint>CONSTRAINT )?TRIGGER|(?P<policy>POLICY)"
+    rf"|(?P<index>(?:UNIQUE )?INDEX)) (?P<name>{_IDENT}) "
 )
+_PARTITION = re.compile(
+    rf"^CREATE TABLE (?P<schema>{_IDENT})\.(?P<name>{_IDENT}) PARTITION OF "
+)
+_ADD_CONSTRAINT = re.compile(rf"^ALTER TABLE \S+ ADD CONSTRAINT (?P<name>{_IDENT}) ")
 _ALTER = re.compile(
     rf"^ALTER TABLE \S+ (?:(?P<rls>ENABLE|FORCE) ROW LEVEL SECURITY"
     rf"|(?:DISABLE|ENABLE REPLICA|ENABLE ALWAYS) TRIGGER (?P<trigger>{_IDENT}))$"
@@ -138,8 +180,19 @@ def classify(sql: str) -> OwnedStatement | None:
     text = sql.strip()
     found = _CREATE.match(text)
     if found:
-        kind = "policy" if found.group("policy") else "trigger"
+        kind = (
+            "policy"
+            if found.group("policy")
+            else "index" if found.group("index") else "trigger"
+        )
         return OwnedStatement(kind, _unquote(found.group("name")), text)
+    found = _PARTITION.match(text)
+    if found:
+        label = f"{_unquote(found.group('schema'))}.{_unquote(found.group('name'))}"
+        return OwnedStatement("partition", label, text)
+    found = _ADD_CONSTRAINT.match(text)
+    if found:
+        return OwnedStatement("constraint", _unquote(found.group("name")), text)
     found = _ALTER.match(text)
     if found and found.group("rls"):
         name = "enable" if found.group("rls") == "ENABLE" else "force"

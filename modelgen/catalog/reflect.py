@@ -23,6 +23,7 @@ from modelgen.catalog.schema import (
     Identity,
     Index,
     IndexElement,
+    Partition,
     Policy,
     Relation,
     Schema,
@@ -249,6 +250,30 @@ WHERE {_NS_FILTER}
 ORDER BY p.polrelid, p.polname
 """
 
+PARTITIONS_SQL = f"""
+SELECT c.oid, n.nspname, c.relname, inh.inhparent,
+       quote_ident(pn.nspname) || '.' || quote_ident(pc.relname),
+       pg_get_expr(c.relpartbound, c.oid),
+       CASE WHEN c.relkind = 'p' THEN pg_get_partkeydef(c.oid) END,
+       ARRAY(SELECT con.conname || E'\\x1f' || pg_get_constraintdef(con.oid, false)
+             FROM pg_constraint con WHERE con.conrelid = c.oid AND con.conparentid = 0
+               AND con.coninhcount = 0 AND con.contype IN ('p', 'u', 'f', 'c', 'x')
+             ORDER BY con.conname),
+       ARRAY(SELECT ic.relname || E'\\x1f' || pg_get_indexdef(i.indexrelid)
+             FROM pg_index i JOIN pg_class ic ON ic.oid = i.indexrelid
+             WHERE i.indrelid = c.oid
+               AND NOT EXISTS (SELECT 1 FROM pg_inherits ii WHERE ii.inhrelid = i.indexrelid)
+               AND NOT EXISTS (SELECT 1 FROM pg_constraint ic2
+                               WHERE ic2.conindid = i.indexrelid AND ic2.conrelid = c.oid)
+             ORDER BY ic.relname)
+FROM pg_class c
+JOIN pg_namespace n ON n.oid = c.relnamespace
+JOIN pg_inherits inh ON inh.inhrelid = c.oid
+JOIN pg_class pc ON pc.oid = inh.inhparent
+JOIN pg_namespace pn ON pn.oid = pc.relnamespace
+WHERE c.relispartition AND c.relkind IN ('r', 'p') AND {_NS_FILTER}
+"""
+
 _POLICY_COMMANDS = {
     "*": "ALL",
     "r": "SELECT",
@@ -379,6 +404,7 @@ def reflect_cursor(cur: Any, schemas: Sequence[str] | None = None) -> Schema:
         if indexid not in constraint_indexes:
             tables[index_row[0]]["indexes"].append(_index(index_row))
     _add_owned(tables, rows)
+    _add_partitions(tables, rows)
 
     result = [
         Table(
@@ -398,6 +424,7 @@ def reflect_cursor(cur: Any, schemas: Sequence[str] | None = None) -> Schema:
             row_security=t.get("row_security", False),
             force_row_security=t.get("force_row_security", False),
             policies=tuple(t.get("policies", ())),
+            partition_facts=tuple(t.get("partition_facts", ())),
         )
         for t in tables.values()
     ]
@@ -440,6 +467,39 @@ def _add_owned(tables: dict[int, dict[str, Any]], rows: Any) -> None:
                 references=tuple(refs),
             )
             tables[relid].setdefault("policies", []).append(policy)
+
+
+def _add_partitions(tables: dict[int, dict[str, Any]], rows: Any) -> None:
+    """Each partition onto the modelled table at the top of its tree, parents first."""
+    found = {row[0]: row for row in rows(PARTITIONS_SQL)}
+
+    def top(oid: int) -> tuple[int, int]:
+        depth = 0
+        while oid in found:
+            oid, depth = found[oid][3], depth + 1
+        return oid, depth
+
+    placed: dict[int, list[tuple[int, str, Partition]]] = defaultdict(list)
+    for oid, nsp, name, _, parent, bound, key, constraints, indexes in found.values():
+        root, depth = top(oid)
+        if root not in tables:
+            continue
+        partition = Partition(
+            schema=nsp,
+            name=name,
+            parent=parent,
+            bound=bound,
+            partition_key=key,
+            constraints=tuple(_pairs(constraints)),
+            indexes=tuple(_pairs(indexes)),
+        )
+        placed[root].append((depth, f"{nsp}.{name}", partition))
+    for root, items in placed.items():
+        tables[root]["partition_facts"] = [p for _, _, p in sorted(items)]
+
+
+def _pairs(items: Sequence[str] | None) -> list[tuple[str, str]]:
+    return [tuple(item.split("\x1f", 1)) for item in items or ()]  # type: ignore[misc]
 
 
 def _sequence_fact(row: Sequence[Any]) -> SequenceFact:

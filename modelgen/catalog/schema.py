@@ -137,6 +137,21 @@ class Policy:
 
 
 @dataclass(frozen=True)
+class Partition:
+    """A partition (at any depth) of a modelled table, created with it."""
+
+    schema: str
+    name: str
+    parent: str  # quoted "schema"."name" of the table (or partition) it belongs to
+    bound: str  # pg_get_expr(relpartbound): FOR VALUES ... or DEFAULT
+    partition_key: str | None = None  # itself partitioned
+    # (name, definition) of the constraints and (name, CREATE INDEX) of the indexes
+    # it has of its own, not from its parent
+    constraints: tuple[tuple[str, str], ...] = ()
+    indexes: tuple[tuple[str, str], ...] = ()
+
+
+@dataclass(frozen=True)
 class Table:
     schema: str
     name: str
@@ -154,6 +169,7 @@ class Table:
     row_security: bool = False  # ENABLE ROW LEVEL SECURITY
     force_row_security: bool = False  # FORCE ROW LEVEL SECURITY
     policies: tuple[Policy, ...] = ()
+    partition_facts: tuple[Partition, ...] = ()  # parents before children, by name
 
     @property
     def key(self) -> tuple[str, str]:

@@ -18,6 +18,7 @@ from modelgen.catalog.schema import (
     Identity,
     Index,
     IndexElement,
+    Partition,
     Policy,
     Relation,
     Schema,
@@ -46,7 +47,13 @@ def dump_schema(schema: Schema) -> str:
 
 
 # table facts added after format version 1: absent means empty
-_OMITTED_WHEN_EMPTY = ("triggers", "row_security", "force_row_security", "policies")
+_OMITTED_WHEN_EMPTY = (
+    "triggers",
+    "row_security",
+    "force_row_security",
+    "policies",
+    "partition_facts",
+)
 
 
 def write_snapshot(schema: Schema, path: Path) -> None:
@@ -152,6 +159,16 @@ def _table(d: dict[str, Any]) -> Table:
         triggers=tuple(Trigger(**t) for t in d.get("triggers", ())),
         row_security=bool(d.get("row_security", False)),
         force_row_security=bool(d.get("force_row_security", False)),
+        partition_facts=tuple(
+            Partition(
+                **{
+                    **p,
+                    "constraints": tuple(tuple(c) for c in p["constraints"]),
+                    "indexes": tuple(tuple(i) for i in p["indexes"]),
+                }
+            )
+            for p in d.get("partition_facts", ())
+        ),
         policies=tuple(
             Policy(
                 **{

@@ -12,6 +12,7 @@ from collections import defaultdict
 from dataclasses import replace
 from pathlib import Path
 
+from modelgen.catalog.owned import foreign_key_statement
 from modelgen.catalog.schema import Schema, Table
 from modelgen.config import Config, FileSpec
 from modelgen.errors import ConfigError
@@ -185,6 +186,8 @@ def _leave_out_dangling_keys(
     lines naming those of the selected files."""
     modelled = {u.table.key for u in units if not u.view}
     modelled |= {(m.schema or schema.default_schema, m.table) for m in existing}
+    # partitions are created by their table's DDL: a key to one is added the same way
+    partitions = {(p.schema, p.name) for u in units for p in u.table.partition_facts}
     dangling = unmodelled_keys((u.table for u in units), modelled)
     wanted = {spec.filename for spec in selected}
     lines: list[str] = []
@@ -192,8 +195,11 @@ def _leave_out_dangling_keys(
         dropped = dangling.get(unit.table.key)
         if not dropped:
             continue
-        if unit.spec.filename in wanted:
-            lines += [describe_left_out(schema, unit.table, fk) for fk in dropped]
+        for fk in dropped:
+            if (fk.ref_schema, fk.ref_table) in partitions:
+                unit.extra_ddl.append(foreign_key_statement(unit.table, fk))
+            elif unit.spec.filename in wanted:
+                lines.append(describe_left_out(schema, unit.table, fk))
         kept = tuple(fk for fk in unit.table.foreign_keys if fk not in dropped)
         unit.table = replace(unit.table, foreign_keys=kept)
     return tuple(sorted(lines))
@@ -350,7 +356,9 @@ def _file_plan(
         if not unit.view:
             target = unit.var_name if unit.class_name is None else unit.class_name
             suffix = "" if unit.class_name is None else ".__table__"
-            listeners += owned_listeners(f"{target}{suffix}", unit.table)
+            listeners += owned_listeners(
+                f"{target}{suffix}", unit.table, unit.extra_ddl
+            )
         imports |= rendered.imports
         definitions.update(rendered.definitions)
         ranks.update(rendered.ranks)

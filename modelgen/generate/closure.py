@@ -6,9 +6,10 @@ app's metadata is used (``create_all``, Alembic autogenerate,
 So with ``--group G``, a referenced table that has no model yet but is in
 another group of the config gets its file written too (and the run says so);
 one that is in no group at all stops the run (exit 2) naming the table to add.
-A key whose target can never have a model (a partition, a view, an ignored
-table, a table outside the reflected schemas) is left out of the model and
-reported by generate, check and drift.
+A key whose target can never have a model (a view, an ignored table, a table
+outside the reflected schemas) is left out of the model and reported by
+generate and check; one to a partition is added by DDL instead (partitions
+are created with their table: modelgen.catalog.owned).
 """
 
 from __future__ import annotations

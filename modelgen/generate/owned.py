@@ -14,6 +14,8 @@ created, so that one listener is a lambda that checks and executes its ``DDL``.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from modelgen.catalog.owned import OwnedStatement, owned_statements
 from modelgen.catalog.schema import Table
 from modelgen.generate.literals import lit
@@ -26,10 +28,14 @@ def ddl_literal(sql: str) -> str:
     return f"DDL({lit(sql.replace('%', '%%'))})"
 
 
-def owned_listeners(target: str, table: Table) -> list[str]:
-    """One ``event.listen`` statement per object ``table`` owns; ``target`` is the
-    expression of its Table (``Account.__table__`` or a ``db.Table`` variable)."""
-    return [_listener(target, statement) for statement in owned_statements(table)]
+def owned_listeners(
+    target: str, table: Table, extra: Sequence[OwnedStatement] = ()
+) -> list[str]:
+    """One ``event.listen`` statement per object ``table`` owns (and per ``extra``
+    statement); ``target`` is the expression of its Table (``Account.__table__``
+    or a ``db.Table`` variable)."""
+    statements = [*owned_statements(table), *extra]
+    return [_listener(target, statement) for statement in statements]
 
 
 def _listener(target: str, statement: OwnedStatement) -> str:

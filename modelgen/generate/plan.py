@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from modelgen.catalog.owned import OwnedStatement
 from modelgen.catalog.schema import ForeignKey, Table
 from modelgen.config import FileSpec
 
@@ -112,3 +113,5 @@ class Unit:
     association: tuple[ForeignKey, ForeignKey] | None = None
     note: str | None = None  # the comment above a db.Table (identifiers only)
     view: bool = False  # a view mapped read-only (never created by create_all)
+    # foreign keys to a partition (no Table to point at): added by after_create DDL
+    extra_ddl: list[OwnedStatement] = field(default_factory=list)
