@@ -23,6 +23,7 @@ from typing import Any
 
 import jinja2
 
+from modelgen.catalog.owned import OwnedStatement, owned_statements
 from modelgen.catalog.pgtext import sequence_name
 from modelgen.catalog.prerequisites import domain_is_expressible, needed_by
 from modelgen.catalog.schema import Domain, Enum, ForeignKey, Schema, Table
@@ -31,6 +32,7 @@ from modelgen.errors import ModelgenError
 from modelgen.generate.build import select_specs, table_suggestion
 from modelgen.generate.columns import ColumnRenderer, call, lit
 from modelgen.generate.format import format_source
+from modelgen.generate.owned import ddl_literal
 from modelgen.generate.render import render_template
 from modelgen.generate.typemap import domain_variable, enum_variable, render_type
 
@@ -64,6 +66,17 @@ class ForeignKeyStep:
 
 
 @dataclass(frozen=True)
+class OwnedStep:
+    """A trigger, row-level security flag or policy of a table this revision creates."""
+
+    schema: str
+    table: str
+    ddl: str  # sa.DDL(<literal>)
+    record: str | None = None  # "policy" / "trigger": logged, dropped by downgrade
+    name: str = "None"  # its name, a literal
+
+
+@dataclass(frozen=True)
 class MigrationPlan:
     docstring: str
     import_groups: tuple[tuple[str, ...], ...]
@@ -82,6 +95,7 @@ class MigrationPlan:
     sequences: tuple[str, ...]  # sa.Sequence(...) of non-owned nextval() defaults
     tables: tuple[TableStep, ...]
     foreign_keys: tuple[ForeignKeyStep, ...]
+    owned: tuple[OwnedStep, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -314,6 +328,17 @@ def _fk_step(
     )
 
 
+def _owned_step(schema: Schema, table: Table, statement: OwnedStatement) -> OwnedStep:
+    logged = statement.kind in ("policy", "trigger")
+    return OwnedStep(
+        schema=_schema_lit(schema, table.schema),
+        table=lit(table.name),
+        ddl="sa." + ddl_literal(statement.sql),
+        record=lit(statement.kind) if logged else None,
+        name=lit(statement.name),
+    )
+
+
 def build_migration(
     schema: Schema,
     tables: list[Table],
@@ -372,6 +397,9 @@ def build_migration(
         sequences=tuple(found.sequences[k] for k in sorted(found.sequences, key=str)),
         tables=tuple(steps),
         foreign_keys=tuple(fk_steps),
+        owned=tuple(
+            _owned_step(schema, t, s) for t in ordered for s in owned_statements(t)
+        ),
     )
 
 

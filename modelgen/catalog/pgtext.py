@@ -22,6 +22,11 @@ _VARCHAR_IN = re.compile(
     rf"|\((?P<lhs2>{_IDENT})\)::text (?P<op2>= ANY|<> ALL) "
     rf"\(\(ARRAY\[{_ITEMS.replace('items', 'items2')}\]\)::text\[\]\)"
 )
+# the same in the exact (non-pretty) deparse: `(x)::text = ANY ((ARRAY[...])::text[])`
+_VARCHAR_IN_EXACT = re.compile(
+    rf"\((?P<lhs>{_IDENT})\)::text (?P<op>= ANY|<> ALL) "
+    rf"\(\(ARRAY\[(?P<items>{_VARCHAR_LITERAL}(?:, {_VARCHAR_LITERAL})*)\]\)::text\[\]\)"
+)
 _LITERAL = re.compile(r"'(?:[^']|'')*'")
 
 
@@ -36,6 +41,7 @@ def source_form(expression: str) -> str:
     """An expression text that PostgreSQL prints back exactly as ``expression``."""
     if "::character varying" not in expression:
         return expression
+    expression = _VARCHAR_IN_EXACT.sub(_rewrite_in, expression)
     return _VARCHAR_IN.sub(_rewrite_in, expression)
 
 

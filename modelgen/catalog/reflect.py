@@ -24,10 +24,13 @@ from modelgen.catalog.schema import (
     Identity,
     Index,
     IndexElement,
+    Partition,
+    Policy,
     Relation,
     Schema,
     SequenceFact,
     Table,
+    Trigger,
     TypeRef,
 )
 
@@ -260,6 +263,76 @@ WHERE {_NS_FILTER} AND {_NOT_EXTENSION.format(catalog="pg_type", oid="t.oid")}
 ORDER BY n.nspname, t.typname
 """
 
+# Table-owned objects.  Internal triggers (those behind foreign keys) and those a
+# partition inherits are not the table's own; exact (non-pretty) deparse throughout.
+TRIGGERS_SQL = f"""
+SELECT t.tgrelid, t.tgname, pg_get_triggerdef(t.oid, false), t.tgenabled::text
+FROM pg_trigger t
+JOIN pg_class c ON c.oid = t.tgrelid
+JOIN pg_namespace n ON n.oid = c.relnamespace
+WHERE NOT t.tgisinternal AND c.relkind IN ('r', 'p') AND {_NS_FILTER}
+  AND {_NOT_EXTENSION.format(catalog="pg_trigger", oid="t.oid")}
+ORDER BY t.tgrelid, t.tgname
+"""
+
+ROW_SECURITY_SQL = f"""
+SELECT c.oid, c.relrowsecurity, c.relforcerowsecurity
+FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+WHERE (c.relrowsecurity OR c.relforcerowsecurity) AND c.relkind IN ('r', 'p')
+  AND {_NS_FILTER}
+"""
+
+POLICIES_SQL = f"""
+SELECT p.polrelid, p.polname, p.polcmd::text, p.polpermissive,
+       ARRAY(SELECT CASE WHEN r.id = 0 THEN 'public' ELSE pg_get_userbyid(r.id) END
+             FROM unnest(p.polroles) AS r(id) ORDER BY 1) AS roles,
+       pg_get_expr(p.polqual, p.polrelid, false),
+       pg_get_expr(p.polwithcheck, p.polrelid, false),
+       ARRAY(SELECT DISTINCT rn.nspname || '.' || rc.relname FROM pg_depend d
+             JOIN pg_class rc ON rc.oid = d.refobjid AND rc.relkind IN ('r', 'p', 'v', 'm', 'f')
+             JOIN pg_namespace rn ON rn.oid = rc.relnamespace
+             WHERE d.classid = 'pg_policy'::regclass AND d.objid = p.oid
+               AND d.refclassid = 'pg_class'::regclass AND d.refobjid <> p.polrelid
+             ORDER BY 1) AS refs
+FROM pg_policy p
+JOIN pg_class c ON c.oid = p.polrelid
+JOIN pg_namespace n ON n.oid = c.relnamespace
+WHERE {_NS_FILTER}
+ORDER BY p.polrelid, p.polname
+"""
+
+PARTITIONS_SQL = f"""
+SELECT c.oid, n.nspname, c.relname, inh.inhparent,
+       quote_ident(pn.nspname) || '.' || quote_ident(pc.relname),
+       pg_get_expr(c.relpartbound, c.oid),
+       CASE WHEN c.relkind = 'p' THEN pg_get_partkeydef(c.oid) END,
+       ARRAY(SELECT con.conname || E'\\x1f' || pg_get_constraintdef(con.oid, false)
+             FROM pg_constraint con WHERE con.conrelid = c.oid AND con.conparentid = 0
+               AND con.coninhcount = 0 AND con.contype IN ('p', 'u', 'f', 'c', 'x')
+             ORDER BY con.conname),
+       ARRAY(SELECT ic.relname || E'\\x1f' || pg_get_indexdef(i.indexrelid)
+             FROM pg_index i JOIN pg_class ic ON ic.oid = i.indexrelid
+             WHERE i.indrelid = c.oid
+               AND NOT EXISTS (SELECT 1 FROM pg_inherits ii WHERE ii.inhrelid = i.indexrelid)
+               AND NOT EXISTS (SELECT 1 FROM pg_constraint ic2
+                               WHERE ic2.conindid = i.indexrelid AND ic2.conrelid = c.oid)
+             ORDER BY ic.relname)
+FROM pg_class c
+JOIN pg_namespace n ON n.oid = c.relnamespace
+JOIN pg_inherits inh ON inh.inhrelid = c.oid
+JOIN pg_class pc ON pc.oid = inh.inhparent
+JOIN pg_namespace pn ON pn.oid = pc.relnamespace
+WHERE c.relispartition AND c.relkind IN ('r', 'p') AND {_NS_FILTER}
+"""
+
+_POLICY_COMMANDS = {
+    "*": "ALL",
+    "r": "SELECT",
+    "a": "INSERT",
+    "w": "UPDATE",
+    "d": "DELETE",
+}
+
 _FK_ACTIONS = {
     "a": None,
     "r": "RESTRICT",
@@ -381,6 +454,8 @@ def reflect_cursor(cur: Any, schemas: Sequence[str] | None = None) -> Schema:
     for indexid, index_row in index_rows.items():
         if indexid not in constraint_indexes:
             tables[index_row[0]]["indexes"].append(_index(index_row))
+    _add_owned(tables, rows)
+    _add_partitions(tables, rows)
 
     result = [
         Table(
@@ -396,6 +471,11 @@ def reflect_cursor(cur: Any, schemas: Sequence[str] | None = None) -> Schema:
             indexes=tuple(sorted(t["indexes"], key=lambda i: i.name)),
             partition_key=t["partition_key"],
             partitions=tuple(sorted(partitions.get(f"{t['schema']}.{t['name']}", []))),
+            triggers=tuple(t.get("triggers", ())),
+            row_security=t.get("row_security", False),
+            force_row_security=t.get("force_row_security", False),
+            policies=tuple(t.get("policies", ())),
+            partition_facts=tuple(t.get("partition_facts", ())),
         )
         for t in tables.values()
     ]
@@ -414,6 +494,65 @@ def reflect_cursor(cur: Any, schemas: Sequence[str] | None = None) -> Schema:
         ranges=tuple((str(a), str(b), str(c)) for a, b, c in rows(RANGES_SQL)),
         server_version=version,
     )
+
+
+def _add_owned(tables: dict[int, dict[str, Any]], rows: Any) -> None:
+    """Triggers, row-level security flags and policies, onto their tables."""
+    for relid, name, definition, enabled in rows(TRIGGERS_SQL):
+        if relid in tables:
+            trigger = Trigger(name=name, definition=definition, enabled=enabled)
+            tables[relid].setdefault("triggers", []).append(trigger)
+    for relid, enabled, forced in rows(ROW_SECURITY_SQL):
+        if relid in tables:
+            tables[relid]["row_security"] = bool(enabled)
+            tables[relid]["force_row_security"] = bool(forced)
+    for relid, name, command, permissive, roles, using, check, refs in rows(
+        POLICIES_SQL
+    ):
+        if relid in tables:
+            policy = Policy(
+                name=name,
+                command=_POLICY_COMMANDS[command],
+                permissive=bool(permissive),
+                roles=tuple(roles),
+                using=using,
+                with_check=check,
+                references=tuple(refs),
+            )
+            tables[relid].setdefault("policies", []).append(policy)
+
+
+def _add_partitions(tables: dict[int, dict[str, Any]], rows: Any) -> None:
+    """Each partition onto the modelled table at the top of its tree, parents first."""
+    found = {row[0]: row for row in rows(PARTITIONS_SQL)}
+
+    def top(oid: int) -> tuple[int, int]:
+        depth = 0
+        while oid in found:
+            oid, depth = found[oid][3], depth + 1
+        return oid, depth
+
+    placed: dict[int, list[tuple[int, str, Partition]]] = defaultdict(list)
+    for oid, nsp, name, _, parent, bound, key, constraints, indexes in found.values():
+        root, depth = top(oid)
+        if root not in tables:
+            continue
+        partition = Partition(
+            schema=nsp,
+            name=name,
+            parent=parent,
+            bound=bound,
+            partition_key=key,
+            constraints=tuple(_pairs(constraints)),
+            indexes=tuple(_pairs(indexes)),
+        )
+        placed[root].append((depth, f"{nsp}.{name}", partition))
+    for root, items in placed.items():
+        tables[root]["partition_facts"] = [p for _, _, p in sorted(items)]
+
+
+def _pairs(items: Sequence[str] | None) -> list[tuple[str, str]]:
+    return [tuple(item.split("\x1f", 1)) for item in items or ()]  # type: ignore[misc]
 
 
 def _sequence_fact(row: Sequence[Any]) -> SequenceFact:

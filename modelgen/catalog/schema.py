@@ -110,6 +110,49 @@ class Index:
 
 
 @dataclass(frozen=True)
+class Trigger:
+    """A trigger the table owns (ordinary or constraint trigger), as PostgreSQL prints it."""
+
+    name: str
+    definition: (
+        str  # pg_get_triggerdef(oid, false): a complete CREATE [CONSTRAINT] TRIGGER
+    )
+    enabled: str = (
+        "O"  # pg_trigger.tgenabled: O origin, D disabled, R replica, A always
+    )
+
+
+@dataclass(frozen=True)
+class Policy:
+    """A row-level security policy; expressions are the exact (non-pretty) deparse."""
+
+    name: str
+    command: str  # ALL, SELECT, INSERT, UPDATE, DELETE
+    permissive: bool = True
+    roles: tuple[str, ...] = ("public",)
+    using: str | None = None
+    with_check: str | None = None
+    # other relations its expressions read ("schema.name"): it can only be created
+    # once they exist
+    references: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Partition:
+    """A partition (at any depth) of a modelled table, created with it."""
+
+    schema: str
+    name: str
+    parent: str  # quoted "schema"."name" of the table (or partition) it belongs to
+    bound: str  # pg_get_expr(relpartbound): FOR VALUES ... or DEFAULT
+    partition_key: str | None = None  # itself partitioned
+    # (name, definition) of the constraints and (name, CREATE INDEX) of the indexes
+    # it has of its own, not from its parent
+    constraints: tuple[tuple[str, str], ...] = ()
+    indexes: tuple[tuple[str, str], ...] = ()
+
+
+@dataclass(frozen=True)
 class Table:
     schema: str
     name: str
@@ -123,6 +166,11 @@ class Table:
     indexes: tuple[Index, ...] = ()
     partition_key: str | None = None
     partitions: tuple[str, ...] = ()
+    triggers: tuple[Trigger, ...] = ()
+    row_security: bool = False  # ENABLE ROW LEVEL SECURITY
+    force_row_security: bool = False  # FORCE ROW LEVEL SECURITY
+    policies: tuple[Policy, ...] = ()
+    partition_facts: tuple[Partition, ...] = ()  # parents before children, by name
 
     @property
     def key(self) -> tuple[str, str]:

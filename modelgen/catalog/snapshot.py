@@ -16,10 +16,13 @@ from modelgen.catalog.schema import (
     Identity,
     Index,
     IndexElement,
+    Partition,
+    Policy,
     Relation,
     Schema,
     SequenceFact,
     Table,
+    Trigger,
     TypeRef,
 )
 from modelgen.errors import SnapshotError
@@ -50,6 +53,20 @@ def _omit_empty_new_fields(data: dict[str, Any]) -> None:
     for item in columns + list(data["domains"]):
         if item.get("collation_schema") is None:
             item.pop("collation_schema", None)
+    for table in data["tables"]:
+        for key in _OMITTED_WHEN_EMPTY:
+            if not table[key]:
+                del table[key]
+
+
+# table facts added after format version 1: absent means empty
+_OMITTED_WHEN_EMPTY = (
+    "triggers",
+    "row_security",
+    "force_row_security",
+    "policies",
+    "partition_facts",
+)
 
 
 def write_snapshot(schema: Schema, path: Path) -> None:
@@ -144,6 +161,29 @@ def _table(d: dict[str, Any]) -> Table:
         indexes=tuple(i for i in (_index(x) for x in d["indexes"]) if i is not None),
         partition_key=d["partition_key"],
         partitions=tuple(d["partitions"]),
+        triggers=tuple(Trigger(**t) for t in d.get("triggers", ())),
+        row_security=bool(d.get("row_security", False)),
+        force_row_security=bool(d.get("force_row_security", False)),
+        partition_facts=tuple(
+            Partition(
+                **{
+                    **p,
+                    "constraints": tuple(tuple(c) for c in p["constraints"]),
+                    "indexes": tuple(tuple(i) for i in p["indexes"]),
+                }
+            )
+            for p in d.get("partition_facts", ())
+        ),
+        policies=tuple(
+            Policy(
+                **{
+                    **p,
+                    "roles": tuple(p["roles"]),
+                    "references": tuple(p.get("references", ())),
+                }
+            )
+            for p in d.get("policies", ())
+        ),
     )
 
 

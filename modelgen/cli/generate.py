@@ -120,6 +120,11 @@ def generate(
             typer.echo(f"unchanged {_rel(path)}")
     for path in outcome.backups:
         typer.echo(f"kept the hand-edited version as {_rel(path)}")
+    for line in result.plan.also_wrote:
+        typer.echo(f"also wrote {line}")
+    _report_list(
+        "foreign keys left out (their target has no model)", result.plan.left_out
+    )
     if not quiet:
         _report_list("no primary key, written as db.Table", result.plan.without_key)
         _report_list("not modelled (views, partitions ...)", result.plan.unmodelled)
@@ -192,6 +197,11 @@ def check(
     result = generate_files(schema, cfg, group or [], every, out)
     diffs = compare_files(_merged(list(result.files), refuse=False), Path.cwd())
     drift = [d for d in diffs if d.status != "unchanged"]
+    for line in result.plan.also_wrote:
+        typer.echo(f"also checked {line}", err=True)
+    _report_list(
+        "foreign keys left out (their target has no model)", result.plan.left_out
+    )
     result_decided()  # what is left is the report
     for item in drift:
         sys.stdout.write(item.diff)

@@ -18,11 +18,12 @@ import importlib
 import sys
 import warnings
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
 from modelgen.config import Config
+from modelgen.drift.owned import OwnedFact, metadata_owned, owned_by
 from modelgen.errors import first_line
 from modelgen.generate.existing import ExistingModel, call_name, scan_models
 
@@ -76,6 +77,8 @@ class ModelTable:
     constraints: tuple[ModelConstraint, ...] = ()
     indexes: tuple[ModelIndex, ...] = ()
     comment: str | None = None
+    # triggers, row-level security, policies its after_create DDL creates
+    owned: tuple[OwnedFact, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -243,6 +246,7 @@ def _facts(
     tables: list[ModelTable] = []
     seen: set[tuple[str | None, str]] = set()
     for md in metadatas:
+        on_metadata = metadata_owned(md)
         for table in md.tables.values():
             key = (table.schema, table.name)
             if key in seen:
@@ -250,7 +254,8 @@ def _facts(
             seen.add(key)
             cls = classes.get(id(table))
             where = locations.get(key) or by_name.get(table.name)
-            tables.append(_table_facts(table, cls, where, sa))
+            facts = _table_facts(table, cls, where, sa)
+            tables.append(replace(facts, owned=owned_by(table, on_metadata)))
     imported = {(t.schema, t.name) for t in tables}
     # models in modules that failed to import: known from the scan only
     for model in scanned:

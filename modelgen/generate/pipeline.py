@@ -15,6 +15,7 @@ from modelgen.catalog.schema import Schema
 from modelgen.config import Config
 from modelgen.errors import ConfigError, DatabaseError
 from modelgen.generate.build import PackagePlan, build_plan, select_specs
+from modelgen.generate.closure import complete_selection
 from modelgen.generate.existing import scan_models
 from modelgen.generate.format import black_format, format_source
 from modelgen.generate.output import HASH_PREFIX, GeneratedFile
@@ -142,9 +143,11 @@ def generate_files(
     out_dir = output_dir(config, out)
     selected = select_specs(config, schema, groups, all_groups)
     existing = () if config.bootstrap else scan_models(config.models)
+    selected, also_wrote = complete_selection(schema, config, selected, existing)
     env = make_environment(config.templates)
     files: list[GeneratedFile] = []
     plan = build_plan(schema, config, selected, out_dir, existing)
+    plan = replace(plan, also_wrote=tuple(also_wrote))
     for file_plan in plan.files:
         groups_of_file = [] if config.bootstrap else [file_plan.group or ""]
         file_plan = replace(
