@@ -88,7 +88,13 @@ LAYERS = (
     ("modelgen.errors", "modelgen.config", "modelgen.catalog"),
     ("modelgen.generate",),
     ("modelgen.drift",),
-    ("modelgen.verify", "modelgen.migration", "modelgen.init", "modelgen.demo"),
+    (
+        "modelgen.verify",
+        "modelgen.migration",
+        "modelgen.init",
+        "modelgen.demo",
+        "modelgen.alembic",
+    ),
     ("modelgen.cli",),
 )
 

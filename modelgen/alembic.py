@@ -1,0 +1,160 @@
+"""Alembic hooks for an ``env.py``: autogenerate skips what modelgen leaves out on purpose.
+
+In a Flask-Migrate ``migrations/env.py``, before ``context.configure(...)``::
+
+    from modelgen.alembic import compare_server_default, include_object
+    conf_args.update(include_object=include_object, compare_server_default=compare_server_default)
+
+``include_object`` skips partitions (their parent is the model), views and
+materialized views (mapped read-only or not at all), extension-owned tables,
+the config's ``ignore`` tables, what ``.modelgen-ignore`` / ``[ignore_findings]``
+accept, and ``alembic_version`` / ``modelgen_migration_log``.  Importing this
+module connects to nothing; the config and one catalog query are read on the
+first call and cached for the run.  The config is ``$MODELGEN_CONFIG``, else
+the one found from the current directory.
+
+This module is ``modelgen.alembic``; ``import alembic`` (absolute, as every
+import in this package is) still reaches the real Alembic.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from modelgen.catalog.excluded import Excluded, read_excluded
+from modelgen.drift.findings import Finding, IgnoreRule
+from modelgen.errors import ModelgenError
+
+CONFIG_ENV = "MODELGEN_CONFIG"
+ALWAYS_SKIPPED = ("alembic_version", "modelgen_migration_log")
+_NEXTVAL = re.compile(r"^nextval\('(?P<seq>(?:[^']|'')+)'(?:::regclass)?\)$")
+
+
+@dataclass(frozen=True)
+class _Skips:
+    ignore: frozenset[str]  # the config's `ignore`: "name" or "schema.name"
+    rules: tuple[IgnoreRule, ...]
+    excluded: Excluded | None  # None: no connection to ask (offline mode)
+
+    def table_reason(
+        self, schema: str | None, name: str, reflected: bool
+    ) -> str | None:
+        default = self.excluded.default_schema if self.excluded else "public"
+        if name in ALWAYS_SKIPPED:
+            return "modelgen/alembic bookkeeping"
+        if name in self.ignore or f"{schema or default}.{name}" in self.ignore:
+            return "in the config's ignore list"
+        why = self.excluded.why(schema, name) if self.excluded else None
+        # a view is skipped from both sides: never dropped, never created from a model
+        if why is not None and (reflected or why == "view"):
+            return why
+        return self._rule(schema, name, None)
+
+    def _rule(self, schema: str | None, table: str, subject: str | None) -> str | None:
+        default = self.excluded.default_schema if self.excluded else "public"
+        schema = schema or default
+        display = table if schema == default else f"{schema}.{table}"
+        finding = Finding("drift", "alembic", display, subject, "", schema=schema)
+        rule = next((r for r in self.rules if r.matches(finding)), None)
+        return f"accepted by {rule.source}" if rule else None
+
+    def object_reason(self, obj: Any, name: str | None, type_: str) -> str | None:
+        table = getattr(obj, "table", None)
+        if table is None or not hasattr(table, "name"):
+            return None
+        reason = self.table_reason(table.schema, table.name, True)
+        if reason is None and name:
+            reason = self._rule(table.schema, table.name, name)
+        return reason
+
+
+_CACHE: dict[tuple[str, int], _Skips] = {}
+
+
+def _load_skips(connection: Any) -> _Skips:
+    from modelgen.config import find_config, load_config
+    from modelgen.drift.ignore import load_ignore_rules
+
+    named = os.environ.get(CONFIG_ENV)
+    path = find_config(Path(named) if named else None, Path.cwd())
+    config = load_config(path, Path.cwd())
+    rules = load_ignore_rules(config) if path is not None else ()
+    excluded = read_excluded(connection) if connection is not None else None
+    return _Skips(frozenset(config.ignore), rules, excluded)
+
+
+def _skips() -> _Skips:
+    connection = _alembic_connection()
+    key = (os.environ.get(CONFIG_ENV, "") + "|" + str(Path.cwd()), id(connection))
+    if key not in _CACHE:
+        try:
+            _CACHE[key] = _load_skips(connection)
+        except ModelgenError as exc:
+            from alembic.util import CommandError
+
+            raise CommandError(f"modelgen: {exc}") from None
+    return _CACHE[key]
+
+
+def _alembic_connection() -> Any:
+    """The connection of the running migration context, or None (offline, or no context)."""
+    try:
+        from alembic import context
+
+        return context.get_context().bind
+    except Exception:  # no env.py run in progress: config rules only
+        return None
+
+
+def include_object(
+    object: Any,  # noqa: A002  Alembic's own parameter name
+    name: str | None,
+    type_: str,
+    reflected: bool,
+    compare_to: Any,
+) -> bool:
+    """Alembic's ``include_object`` hook: False for what modelgen deliberately leaves out."""
+    skips = _skips()
+    if type_ == "table":
+        only_in_database = reflected and compare_to is None
+        only_in_models = not reflected and compare_to is None
+        if not (only_in_database or only_in_models):
+            return True
+        return skips.table_reason(object.schema, object.name, reflected) is None
+    return skips.object_reason(object, name, type_) is None
+
+
+def compare_server_default(
+    context: Any,
+    inspected_column: Any,
+    metadata_column: Any,
+    inspected_default: str | None,
+    metadata_default: Any,
+    rendered_metadata_default: str | None,
+) -> bool | None:
+    """Compare ``nextval(...)`` defaults as text; leave every other default to Alembic.
+
+    Alembic's PostgreSQL comparison strips ``::regclass`` from the database's
+    ``nextval('seq'::regclass)`` but not from the model's, finds the texts
+    unequal and then evaluates ``SELECT nextval(..) = nextval(..)`` on the
+    server: false every time, and it advances production's sequence twice.
+    """
+    texts = (inspected_default, rendered_metadata_default)
+    matches = [_NEXTVAL.match(t.strip()) if t else None for t in texts]
+    if not any(matches):
+        return None
+    if not all(matches):
+        return True
+    seqs = [_unqualified(m.group("seq"), context) for m in matches if m]
+    return seqs[0] != seqs[1]
+
+
+def _unqualified(sequence: str, context: Any) -> str:
+    """``public.s`` and ``s`` name the same sequence when public is the default schema."""
+    default = getattr(getattr(context, "dialect", None), "default_schema_name", None)
+    prefix = f"{default or 'public'}."
+    return sequence[len(prefix) :] if sequence.startswith(prefix) else sequence
