@@ -20,17 +20,22 @@ __all__ = ["app", "main"]
 
 def main() -> None:
     """Console entry point: command-line mistakes are one line and exit 2 as well."""
+    sys.exit(run(sys.argv[1:], "modelgen"))
+
+
+def run(args: list[str], prog_name: str) -> int:
+    """Run one command line; the exit code (``flask modelgen`` runs through here too)."""
     try:
-        code = app(prog_name="modelgen", standalone_mode=False)
+        code = app(args=args, prog_name=prog_name, standalone_mode=False)
     except typer.Abort:
         _err("interrupted")
-        sys.exit(130)
+        return 130
     except typer.TyperException as exc:  # click's usage errors, vendored by Typer
         if type(exc).__name__ == "NoArgsIsHelpError":
             exc.show()  # type: ignore[attr-defined]
         else:
             message = exc.format_message()  # type: ignore[attr-defined]
-            command = getattr(getattr(exc, "ctx", None), "command_path", "modelgen")
+            command = getattr(getattr(exc, "ctx", None), "command_path", prog_name)
             _err(f"{message} (see {command} --help)")
-        sys.exit(getattr(exc, "exit_code", 2))
-    sys.exit(code if isinstance(code, int) else 0)
+        return int(getattr(exc, "exit_code", 2))
+    return code if isinstance(code, int) else 0
