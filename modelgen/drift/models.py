@@ -121,7 +121,7 @@ def load_models(config: Config) -> ModelSet:
             )
         packages.append((module, folder))
     try:
-        tables, problems = _import_tables(app_path, packages, scanned)
+        tables, problems = _import_tables(app_path, packages, scanned, config.bind)
     except _ImportFailed as exc:
         return _static(scanned, str(exc))
     names = ", ".join(p for p, _ in packages)
@@ -162,6 +162,7 @@ def _import_tables(
     app_path: Path,
     packages: list[tuple[str, Path]],
     scanned: tuple[ExistingModel, ...],
+    bind: str | None = None,
 ) -> tuple[tuple[ModelTable, ...], list[str]]:
     saved_path = list(sys.path)
     saved_modules = set(sys.modules)
@@ -186,7 +187,7 @@ def _import_tables(
                     else:
                         failed_files.add(path.resolve())
                         problems.append(problem)
-        tables = _facts(modules, scanned, failed_files)
+        tables = _facts(modules, scanned, failed_files, bind)
     finally:
         sys.path[:] = saved_path
         for name in set(sys.modules) - saved_modules:
@@ -232,7 +233,10 @@ def _is_app_module(module: Any, root: Path) -> bool:
 
 
 def _facts(
-    modules: list[Any], scanned: tuple[ExistingModel, ...], failed: set[Path]
+    modules: list[Any],
+    scanned: tuple[ExistingModel, ...],
+    failed: set[Path],
+    bind: str | None = None,
 ) -> tuple[ModelTable, ...]:
     import sqlalchemy as sa
 
@@ -244,8 +248,8 @@ def _facts(
     for md in metadatas:
         for table in md.tables.values():
             key = (table.schema, table.name)
-            if key in seen:
-                continue
+            if key in seen or _bind_key(table) != bind:
+                continue  # seen, or a table of another database (Flask-SQLAlchemy bind)
             seen.add(key)
             cls = classes.get(id(table))
             where = locations.get(key) or by_name.get(table.name)
@@ -259,6 +263,12 @@ def _facts(
         ):
             tables.append(_scanned_table(model))
     return tuple(sorted(tables, key=lambda t: (t.schema or "", t.name)))
+
+
+def _bind_key(table: Any) -> str | None:
+    """The Flask-SQLAlchemy bind a table belongs to (None: the default database)."""
+    key = table.info.get("bind_key") or table.metadata.info.get("bind_key")
+    return str(key) if key else None
 
 
 def _collect(modules: list[Any], sa: Any) -> tuple[list[Any], dict[int, type]]:
