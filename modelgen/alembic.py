@@ -2,15 +2,16 @@
 
 In a Flask-Migrate ``migrations/env.py``, before ``context.configure(...)``::
 
-    from modelgen.alembic import compare_server_default, include_object
-    conf_args.update(include_object=include_object, compare_server_default=compare_server_default)
+    from modelgen.alembic import include_object
+    conf_args.update(include_object=include_object, compare_server_default=True)
 
 ``include_object`` skips partitions (their parent is the model), views and
 materialized views (mapped read-only or not at all), extension-owned tables,
 the config's ``ignore`` tables, what ``.modelgen-ignore`` / ``[ignore_findings]``
-accept, and ``alembic_version`` / ``modelgen_migration_log``.  Importing this
-module connects to nothing; the config and one catalog query are read on the
-first call and cached for the run.  The config is ``$MODELGEN_CONFIG``, else
+accept, and ``alembic_version`` / ``modelgen_migration_log``.  Importing the
+module also makes Alembic compare ``nextval()`` defaults as text (see
+``_compare_nextval_default``), and connects to nothing: the config and one
+catalog query are read on the first call and cached for the run.  The config is ``$MODELGEN_CONFIG``, else
 the one found from the current directory.
 
 This module is ``modelgen.alembic``; ``import alembic`` (absolute, as every
@@ -128,33 +129,82 @@ def include_object(
     return skips.object_reason(object, name, type_) is None
 
 
-def compare_server_default(
-    context: Any,
-    inspected_column: Any,
-    metadata_column: Any,
-    inspected_default: str | None,
-    metadata_default: Any,
-    rendered_metadata_default: str | None,
+def nextval_defaults_differ(
+    database: str | None, model: str | None, default_schema: str | None
 ) -> bool | None:
-    """Compare ``nextval(...)`` defaults as text; leave every other default to Alembic.
+    """Whether two defaults differ when one is ``nextval(...)``; None: not ours to say.
 
-    Alembic's PostgreSQL comparison strips ``::regclass`` from the database's
-    ``nextval('seq'::regclass)`` but not from the model's, finds the texts
-    unequal and then evaluates ``SELECT nextval(..) = nextval(..)`` on the
-    server: false every time, and it advances production's sequence twice.
+    Compared as text: ``'seq'::regclass`` and ``'seq'``, ``public.seq`` and
+    ``seq`` (public being the default schema) name the same sequence.
     """
-    texts = (inspected_default, rendered_metadata_default)
-    matches = [_NEXTVAL.match(t.strip()) if t else None for t in texts]
+    matches = [_NEXTVAL.match(t.strip()) if t else None for t in (database, model)]
     if not any(matches):
         return None
     if not all(matches):
         return True
-    seqs = [_unqualified(m.group("seq"), context) for m in matches if m]
+    prefix = f"{default_schema or 'public'}."
+    seqs = [m.group("seq") for m in matches if m]
+    seqs = [q[len(prefix) :] if q.startswith(prefix) else q for q in seqs]
     return seqs[0] != seqs[1]
 
 
-def _unqualified(sequence: str, context: Any) -> str:
-    """``public.s`` and ``s`` name the same sequence when public is the default schema."""
-    default = getattr(getattr(context, "dialect", None), "default_schema_name", None)
-    prefix = f"{default or 'public'}."
-    return sequence[len(prefix) :] if sequence.startswith(prefix) else sequence
+def _default_text(default: Any) -> str | None:
+    arg = getattr(
+        default, "arg", None
+    )  # DefaultClause; an Identity or Computed has none
+    return arg if isinstance(arg, str) else getattr(arg, "text", None)
+
+
+def _compare_nextval_default(
+    autogen_context: Any,
+    alter_column_op: Any,
+    schema: str | None,
+    tname: str,
+    cname: str,
+    conn_col: Any,
+    metadata_col: Any,
+) -> Any:
+    """Runs before Alembic's own server-default comparison, on PostgreSQL only.
+
+    Alembic strips ``::regclass`` from the database's ``nextval('s'::regclass)``
+    but not from the model's same text, finds them unequal and then evaluates
+    ``SELECT nextval(..) = nextval(..)`` on the server: false every time, and it
+    advances production's sequence twice.  Here such defaults compare as text.
+    (A ``compare_server_default`` callable cannot do this: with one set, Alembic
+    fails on identity columns before calling it.)
+    """
+    from alembic.util import PriorityDispatchResult
+
+    context = autogen_context.migration_context
+    if getattr(context, "_user_compare_server_default", False) is False:
+        return PriorityDispatchResult.CONTINUE  # defaults are not compared at all
+    dialect = autogen_context.dialect
+    differs = nextval_defaults_differ(
+        _default_text(conn_col.server_default),
+        _default_text(metadata_col.server_default),
+        getattr(dialect, "default_schema_name", None),
+    )
+    if differs is None:
+        return PriorityDispatchResult.CONTINUE
+    alter_column_op.existing_server_default = conn_col.server_default
+    if differs:
+        alter_column_op.modify_server_default = metadata_col.server_default
+    return PriorityDispatchResult.STOP
+
+
+def _register_comparator() -> None:
+    """Alembic's registry for third-party comparators (Alembic 1.18 and later)."""
+    try:
+        from alembic.autogenerate.compare import comparators
+        from alembic.util import DispatchPriority
+    except ImportError:  # an older Alembic: its own comparison stays in charge
+        return
+    comparators.dispatch_for(
+        "column",
+        subgroup="server_default",
+        priority=DispatchPriority.FIRST,
+        qualifier="postgresql",
+    )(_compare_nextval_default)
+
+
+_register_comparator()

@@ -114,13 +114,22 @@ def test_a_bad_config_is_one_alembic_error_line(project: Path) -> None:
     [
         ("nextval('actor_actor_id_seq'::regclass)", "nextval('actor_actor_id_seq'::regclass)", False),
         ("nextval('actor_actor_id_seq'::regclass)", "nextval('public.actor_actor_id_seq'::regclass)", False),
+        ("nextval('actor_actor_id_seq'::regclass)", "nextval('actor_actor_id_seq')", False),
         ("nextval('actor_actor_id_seq'::regclass)", "nextval('other_seq'::regclass)", True),
         ("nextval('actor_actor_id_seq'::regclass)", None, True),
+        ("nextval('actor_actor_id_seq'::regclass)", "now()", True),
         ("now()", "now()", None),  # anything else: Alembic decides
+        (None, None, None),
     ],
 )  # fmt: skip
 def test_sequence_defaults_compare_as_text(
-    database: str, model: str | None, differs: bool | None
+    database: str | None, model: str | None, differs: bool | None
 ) -> None:
-    result = hooks.compare_server_default(None, None, None, database, None, model)
-    assert result is differs
+    assert hooks.nextval_defaults_differ(database, model, "public") is differs
+
+
+def test_the_comparator_is_registered_with_alembic() -> None:
+    from alembic.autogenerate.compare import comparators
+
+    registered = [fn for fns in comparators._registry.values() for fn, _ in fns]
+    assert hooks._compare_nextval_default in registered
