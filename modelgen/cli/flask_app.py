@@ -66,7 +66,13 @@ class AppDefaults:
             )
             config = replace(config, fallback_url=url)
         if config.path is not None and not {"db_import", "models"} <= config.keys:
-            config = discover_models(self.app(), config)
+            from modelgen.errors import ConfigError
+
+            try:
+                app = self.app()
+            except ConfigError:  # no app to ask: the config's defaults stand
+                return config
+            config = discover_models(app, config)
         return config
 
     def app(self) -> Any:

@@ -147,3 +147,13 @@ def test_without_the_hooks_alembic_drops_partitions_and_burns_sequence_values(
     after_bare = actor_seq()
     alembic_check(on_path, url, "models_pagila_bare")
     assert actor_seq() == after_bare  # the hook compares text, never runs nextval
+
+
+def test_alembic_check_on_the_fixture_production(
+    production_url: str, on_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Identity columns, enums, partial and expression indexes: no operations either."""
+    monkeypatch.chdir(on_path)
+    bootstrap(production_url, on_path, "models_fixture_production")
+    output = alembic_check(on_path, production_url, "models_fixture_production")
+    assert "No new upgrade operations detected" in output
