@@ -125,3 +125,29 @@ def test_db_import_and_models_are_found_in_the_app(
     assert result.returncode == 0, result.stderr
     payments = (project / "app" / "models" / "payments.py").read_text()
     assert "from app.database import db" in payments
+
+
+def test_a_bind_reads_its_own_database(project: Path, production_url: str) -> None:
+    config = project / "modelgen.toml"
+    config.write_text('bind = "reporting"\n' + config.read_text("utf-8"), "utf-8")
+    unreachable = "postgresql+psycopg2://nobody@127.0.0.1:1/none"
+    write_wsgi(project, unreachable, {"reporting": with_password(production_url)})
+    result = flask(project, "drift", "--format", "json")
+    assert result.returncode == 1, result.stderr
+    first = result.stderr.splitlines()[0]
+    assert first.startswith(
+        "production: the Flask app's SQLALCHEMY_BINDS['reporting'] ("
+    )
+    # the hand-written models belong to the default database, not to this bind:
+    # every production table but the ignored alembic_version lacks a model here
+    report = json.loads(result.stdout)
+    assert report["models"]["tables"] == 0
+    assert len(report["tables_without_model"]) == 46
+
+    write_wsgi(project, production_url)  # no SQLALCHEMY_BINDS['reporting']
+    result = flask(project, "drift")
+    assert result.returncode == 2
+    assert result.stderr.strip().splitlines() == [
+        "modelgen: error: the Flask app has no SQLALCHEMY_BINDS['reporting']: "
+        "pass --url or set the config's url_env"
+    ]
