@@ -62,3 +62,33 @@ def test_generated_models_carry_the_bind_key(project: Path) -> None:
     assert {t.name for t in models.tables} == set(CRITICAL)
     default = {t.name for t in load_models(replace(config, bind=None)).tables}
     assert "users" in default and "payments" not in default
+
+
+def test_a_bind_revision_acts_only_for_its_database() -> None:
+    from modelgen.config import load_config
+    from modelgen.generate.format import black_format
+    from modelgen.generate.render import make_environment
+    from modelgen.migration import (
+        generate_migration,
+        load_revision,
+        select_tables,
+        upgrade_sql,
+    )
+
+    schema = load_snapshot(SNAPSHOT)
+    config = load_config(FIXTURES / "modelgen.toml")
+    tables = select_tables(schema, config, ["critical"], False)
+    env = make_environment()
+    plain = generate_migration(env, schema, tables, None, "critical")
+    bound = generate_migration(env, schema, tables, None, "critical", "reporting")
+    assert "bind_key" not in plain.content and "def upgrade() -> None:" in plain.content
+    assert 'bind_key = "reporting"' in bound.content
+    assert black_format(bound.content, "r.py") == bound.content
+    # `--sql` runs it for its bind: the same statements as the plain revision's
+    sql = upgrade_sql(bound.content, "r.py", None)
+    assert "CREATE TABLE IF NOT EXISTS payments (" in sql
+    assert sql.count("CREATE TABLE") == upgrade_sql(plain.content, "p.py", None).count(
+        "CREATE TABLE"
+    )
+    module = load_revision(bound.content, "r.py")
+    assert module.upgrade("") is None  # the default database: returns before any op
