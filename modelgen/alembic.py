@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import os
 import re
+import weakref
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -73,7 +74,10 @@ class _Skips:
         return reason
 
 
-_CACHE: dict[tuple[str, int], _Skips] = {}
+# One entry per Alembic connection, i.e. per run (it goes with the connection);
+# offline runs, which have none, by config location.
+_CACHE: weakref.WeakKeyDictionary[Any, _Skips] = weakref.WeakKeyDictionary()
+_OFFLINE: dict[str, _Skips] = {}
 
 
 def _load_skips(connection: Any) -> _Skips:
@@ -90,15 +94,21 @@ def _load_skips(connection: Any) -> _Skips:
 
 def _skips() -> _Skips:
     connection = _alembic_connection()
-    key = (os.environ.get(CONFIG_ENV, "") + "|" + str(Path.cwd()), id(connection))
-    if key not in _CACHE:
+    cache: Any = _CACHE if connection is not None else _OFFLINE
+    key = (
+        connection
+        if connection is not None
+        else f"{os.environ.get(CONFIG_ENV)}|{Path.cwd()}"
+    )
+    found = cache.get(key)
+    if found is None:
         try:
-            _CACHE[key] = _load_skips(connection)
+            found = cache[key] = _load_skips(connection)
         except ModelgenError as exc:
             from alembic.util import CommandError
 
             raise CommandError(f"modelgen: {exc}") from None
-    return _CACHE[key]
+    return found
 
 
 def _alembic_connection() -> Any:

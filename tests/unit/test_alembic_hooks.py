@@ -22,6 +22,10 @@ EXCLUDED = Excluded(
 )
 
 
+class Connection:
+    """Stands for Alembic's connection (weak-referenceable, like SQLAlchemy's)."""
+
+
 @pytest.fixture
 def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     (tmp_path / "modelgen.toml").write_text(
@@ -35,8 +39,8 @@ def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     monkeypatch.chdir(tmp_path)
     monkeypatch.delenv(hooks.CONFIG_ENV, raising=False)
     monkeypatch.setattr(hooks, "read_excluded", lambda connection: EXCLUDED)
-    monkeypatch.setattr(hooks, "_alembic_connection", lambda: object())
-    hooks._CACHE.clear()
+    connection = Connection()  # one per test: a run's cache goes with its connection
+    monkeypatch.setattr(hooks, "_alembic_connection", lambda: connection)
     return tmp_path
 
 
