@@ -31,6 +31,7 @@ KEYS = {
     "models_import": "dotted package `modelgen drift` imports the models from (default: derived from models)",
     "app_path": "folder put on sys.path to import models_import (default: the config's folder)",
     "ignore_findings": "drift findings to ignore: pattern -> reason (see docs/drift.md)",
+    "bind": "Flask-SQLAlchemy bind key of these tables' database (SQLALCHEMY_BINDS)",
 }
 
 
@@ -62,6 +63,12 @@ class Config:
     models_import: str | None = None  # None: derived from `models` relative to app_path
     app_path: Path | None = None  # None: the config's folder
     ignore_findings: dict[str, str] = field(default_factory=dict)
+    bind: str | None = (
+        None  # Flask-SQLAlchemy bind key: __bind_key__, SQLALCHEMY_BINDS[bind]
+    )
+    keys: frozenset[str] = frozenset()  # the keys the file sets (the rest are defaults)
+    # `flask modelgen`: the app's database URL, used when neither --url nor url_env gives one
+    fallback_url: str | None = field(default=None, repr=False, compare=False)
 
     @property
     def groups(self) -> tuple[str, ...]:
@@ -207,6 +214,9 @@ def _validate(data: dict[str, Any], path: Path, prefix: str) -> Config:
                 "every ignored finding needs a reason (a non-empty string)",
             )
 
+    bind = string("bind")
+    if bind is not None and not bind.isprintable():
+        raise err("bind", f"{bind!r} is not a bind key")
     files = _groups(data.get("groups", {}), err)
     return Config(
         path=path,
@@ -225,6 +235,8 @@ def _validate(data: dict[str, Any], path: Path, prefix: str) -> Config:
         app_path=directory("app_path"),
         ignore_findings={k: v.strip() for k, v in ignore_findings.items()},
         views=views,
+        bind=bind,
+        keys=frozenset(data),
     )
 
 

@@ -96,6 +96,9 @@ class MigrationPlan:
     tables: tuple[TableStep, ...]
     foreign_keys: tuple[ForeignKeyStep, ...]
     owned: tuple[OwnedStep, ...] = ()
+    bind: str = (
+        ""  # a literal: the Flask-SQLAlchemy bind whose database it is for, or ""
+    )
 
 
 @dataclass(frozen=True)
@@ -345,6 +348,7 @@ def build_migration(
     revision: str,
     down_revision: str | None,
     message: str,
+    bind: str | None = None,
 ) -> MigrationPlan:
     """Every string of the revision decided here; the template only places them."""
     renderer = ColumnRenderer(schema, "classic", keep_not_valid=False)
@@ -400,6 +404,7 @@ def build_migration(
         owned=tuple(
             _owned_step(schema, t, s) for t in ordered for s in owned_statements(t)
         ),
+        bind=lit(bind) if bind else "",
     )
 
 
@@ -527,15 +532,16 @@ def generate_migration(
     tables: list[Table],
     versions_dir: Path | None,
     message: str,
+    bind: str | None = None,
 ) -> MigrationFile:
     """The revision file: down_revision from the folder's head, a revision id that
     is a hash of everything else (same inputs, same file, byte for byte)."""
     down = find_head(versions_dir) if versions_dir and versions_dir.is_dir() else None
     draft = render_migration(
-        env, build_migration(schema, tables, _PLACEHOLDER, down, message)
+        env, build_migration(schema, tables, _PLACEHOLDER, down, message, bind)
     )
     revision = hashlib.sha256(draft.encode("utf-8")).hexdigest()[:12]
-    plan = build_migration(schema, tables, revision, down, message)
+    plan = build_migration(schema, tables, revision, down, message, bind)
     folder = versions_dir or Path.cwd()
     path = folder / f"{revision}_{slug(message)}.py"
     content = format_source(render_migration(env, plan), str(path))
@@ -591,7 +597,8 @@ def upgrade_sql(content: str, label: str, rows: list[tuple[Any, ...]] | None) ->
     )
     try:
         with Operations.context(context), context.begin_transaction():
-            module.upgrade()
+            # a revision for a bind (`bind_key`) runs only when called with its name
+            module.upgrade(*[module.bind_key] if hasattr(module, "bind_key") else [])
     except module.MissingPrerequisite as exc:
         raise MigrationError(str(exc)) from None
     return buffer.getvalue()

@@ -82,6 +82,7 @@ def _source_label(cfg: object, url: str | None, snapshot: Path | None) -> str:
     from modelgen.catalog.connect import parse_url
 
     raw = url or os.environ.get(getattr(cfg, "url_env", "DATABASE_URL"), "")
+    raw = raw or getattr(cfg, "fallback_url", None) or ""
     try:
         return parse_url(raw).safe() if raw else "database"
     except ModelgenError:
@@ -211,6 +212,7 @@ def init(
 
     Exit codes: 0 written, 2 error (a config already there included).
     """
+    from modelgen.cli.app import _with_hooks
     from modelgen.config import Config
     from modelgen.generate.pipeline import load_schema
     from modelgen.init import write_init_config
@@ -222,7 +224,7 @@ def init(
             "(delete it or pass -o OTHER.toml)"
         )
     _progress(quiet, "reading production ...")
-    schema = load_schema(Config(path=None, root=Path.cwd()), url, snapshot)
+    schema = load_schema(_with_hooks(Config(path=None, root=Path.cwd())), url, snapshot)
     result = write_init_config(schema, target, models)
     typer.echo(f"wrote {output}: {result.summary}")
     _progress(

@@ -124,7 +124,7 @@ def load_models(config: Config) -> ModelSet:
             )
         packages.append((module, folder))
     try:
-        tables, problems = _import_tables(app_path, packages, scanned)
+        tables, problems = _import_tables(app_path, packages, scanned, config.bind)
     except _ImportFailed as exc:
         return _static(scanned, str(exc))
     names = ", ".join(p for p, _ in packages)
@@ -165,6 +165,7 @@ def _import_tables(
     app_path: Path,
     packages: list[tuple[str, Path]],
     scanned: tuple[ExistingModel, ...],
+    bind: str | None = None,
 ) -> tuple[tuple[ModelTable, ...], list[str]]:
     saved_path = list(sys.path)
     saved_modules = set(sys.modules)
@@ -189,7 +190,7 @@ def _import_tables(
                     else:
                         failed_files.add(path.resolve())
                         problems.append(problem)
-        tables = _facts(modules, scanned, failed_files)
+        tables = _facts(modules, scanned, failed_files, bind)
     finally:
         sys.path[:] = saved_path
         # children first: a namespace package's path is recomputed from its parent
@@ -236,7 +237,10 @@ def _is_app_module(module: Any, root: Path) -> bool:
 
 
 def _facts(
-    modules: list[Any], scanned: tuple[ExistingModel, ...], failed: set[Path]
+    modules: list[Any],
+    scanned: tuple[ExistingModel, ...],
+    failed: set[Path],
+    bind: str | None = None,
 ) -> tuple[ModelTable, ...]:
     import sqlalchemy as sa
 
@@ -249,8 +253,8 @@ def _facts(
         on_metadata = metadata_owned(md)
         for table in md.tables.values():
             key = (table.schema, table.name)
-            if key in seen:
-                continue
+            if key in seen or _bind_key(table) != bind:
+                continue  # seen, or a table of another database (Flask-SQLAlchemy bind)
             seen.add(key)
             cls = classes.get(id(table))
             where = locations.get(key) or by_name.get(table.name)
@@ -265,6 +269,12 @@ def _facts(
         ):
             tables.append(_scanned_table(model))
     return tuple(sorted(tables, key=lambda t: (t.schema or "", t.name)))
+
+
+def _bind_key(table: Any) -> str | None:
+    """The Flask-SQLAlchemy bind a table belongs to (None: the default database)."""
+    key = table.info.get("bind_key") or table.metadata.info.get("bind_key")
+    return str(key) if key else None
 
 
 def _collect(modules: list[Any], sa: Any) -> tuple[list[Any], dict[int, type]]:

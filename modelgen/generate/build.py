@@ -142,6 +142,7 @@ def build_plan(
                 db_import,
                 config.style,
                 _class_modules(units, existing, (out_dir, config.output), config.root),
+                lit(config.bind) if config.bind else "",
             )
         )
     extras: list[tuple[Path, str]] = []
@@ -354,6 +355,7 @@ def _file_plan(
     db_import: str,
     style: str,
     class_modules: dict[str, str],
+    bind_key: str = "",
 ) -> FilePlan:
     classes: list[ClassPlan] = []
     table_vars: list[TableVarPlan] = []
@@ -384,7 +386,9 @@ def _file_plan(
             assert unit.var_name is not None
             table_vars.append(
                 TableVarPlan(
-                    unit.var_name, rendered.table_expr(), _table_var_comment(unit)
+                    unit.var_name,
+                    rendered.table_expr(bind_key=bind_key),
+                    _table_var_comment(unit),
                 )
             )
             continue
@@ -399,6 +403,7 @@ def _file_plan(
                 relationships=tuple(rels),
                 table_args=rendered.table_args,
                 table_kwargs=rendered.table_kwargs,
+                bind_key=bind_key,
             )
         )
     imports.add(f"from {db_import} import db")

@@ -49,9 +49,13 @@ class RenderedTable:
     custom_types: dict[str, str] = field(default_factory=dict)
     imports: set[str] = field(default_factory=set)
 
-    def table_expr(self, metadata: str | None = None) -> str:
+    def table_expr(self, metadata: str | None = None, bind_key: str = "") -> str:
         """``db.Table(name, [metadata,] columns..., constraints..., kwargs...)``."""
         kwargs = [f"{k.strip(chr(34))}={v}" for k, v in self.table_kwargs]
+        if (
+            bind_key
+        ):  # a literal; Flask-SQLAlchemy puts the table in that bind's metadata
+            kwargs.append(f"bind_key={bind_key}")
         if metadata is None and not self.column_exprs:
             metadata = (
                 "db.metadata"  # Flask-SQLAlchemy's db.Table needs a column or this

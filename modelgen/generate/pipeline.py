@@ -31,7 +31,8 @@ class Generation:
 
 
 def load_schema(config: Config, url: str | None, snapshot: Path | None) -> Schema:
-    """From --snapshot, else --url, else the environment variable the config names."""
+    """From --snapshot, else --url, else the environment variable the config names,
+    else (``flask modelgen``) the Flask app's database URL."""
     if url and snapshot:
         raise ConfigError("give --url or --snapshot, not both")
     if snapshot is not None:
@@ -46,7 +47,7 @@ def load_schema(config: Config, url: str | None, snapshot: Path | None) -> Schem
                 others=tuple(r for r in schema.others if r.schema in keep),
             )
         return schema
-    url = url or os.environ.get(config.url_env)
+    url = url or os.environ.get(config.url_env) or config.fallback_url
     if not url:
         raise DatabaseError(
             f"no database: pass --url or --snapshot, or set {config.url_env}"

@@ -27,6 +27,7 @@ class ClassPlan:
     relationships: tuple[AttrPlan, ...]
     table_args: tuple[str, ...]
     table_kwargs: tuple[tuple[str, str], ...]  # (literal key, expression)
+    bind_key: str = ""  # a literal: the config's Flask-SQLAlchemy bind, or ""
 
     @property
     def table_args_tuple(self) -> str:
