@@ -17,7 +17,8 @@ import ast
 import hashlib
 from dataclasses import dataclass
 
-TABLE_ATTRS = ("__tablename__", "__table_args__")
+# __bind_key__ is the config's `bind`: set, changed or removed with it
+TABLE_ATTRS = ("__tablename__", "__table_args__", "__bind_key__")
 COLUMN_CALLS = ("Column", "mapped_column")
 # Module-level calls modelgen writes (db.Enum, postgresql.DOMAIN, db.Table, event.listen).
 MODULE_ROOTS = ("db", "sa", "postgresql", "event")
