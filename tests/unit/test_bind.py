@@ -59,7 +59,8 @@ def test_generated_models_carry_the_bind_key(project: Path) -> None:
 
     # drift with the bind sees only that bind's models; without it, only the default's
     models = load_models(config)
-    assert {t.name for t in models.tables} == set(CRITICAL)
+    # the critical group, and user_devices, written along because a key points there
+    assert {t.name for t in models.tables} == {*CRITICAL, "user_devices"}
     default = {t.name for t in load_models(replace(config, bind=None)).tables}
     assert "users" in default and "payments" not in default
 
@@ -92,3 +93,39 @@ def test_a_bind_revision_acts_only_for_its_database() -> None:
     )
     module = load_revision(bound.content, "r.py")
     assert module.upgrade("") is None  # the default database: returns before any op
+
+
+def test_regeneration_follows_the_configs_bind_and_keeps_hand_code(
+    project: Path,
+) -> None:
+    """__bind_key__ is the config's: changing or removing `bind` changes it in files
+    the team has added methods to, and the methods stay."""
+    config_path = project / "modelgen.toml"
+    base = config_path.read_text(encoding="utf-8")
+
+    def generate(bind: str | None) -> str:
+        config_path.write_text((f'bind = "{bind}"\n' if bind else "") + base, "utf-8")
+        proc = subprocess.run(
+            [sys.executable, "-m", "modelgen", "generate", "-g", "critical"]
+            + ["--snapshot", str(SNAPSHOT)],
+            cwd=project,
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        assert proc.returncode == 0, proc.stderr
+        return (project / "app" / "models" / "payments.py").read_text("utf-8")
+
+    first = generate("billing")
+    method = "\n    def is_refundable(self) -> bool:\n        return True\n"
+    anchor = '    __bind_key__ = "billing"\n'
+    assert anchor in first
+    (project / "app" / "models" / "payments.py").write_text(
+        first.replace(anchor, anchor + method, 1), "utf-8"
+    )
+    moved = generate("reporting")
+    assert '__bind_key__ = "reporting"' in moved and "billing" not in moved
+    assert method in moved
+    default = generate(None)
+    assert "__bind_key__" not in default
+    assert method in default
