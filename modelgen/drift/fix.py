@@ -20,8 +20,6 @@ import libcst as cst
 
 from modelgen.catalog.schema import Schema, Table
 from modelgen.drift.cst import (
-    Spelling,
-    add_imports,
     assignment,
     class_statements,
     column_call,
@@ -32,6 +30,7 @@ from modelgen.drift.cst import (
 from modelgen.drift.edits import COLUMN_KINDS, KEY_KINDS, TableEditor, fix_key
 from modelgen.drift.findings import DRIFT, DriftReport, Finding
 from modelgen.drift.models import ModelTable
+from modelgen.drift.spelling import Spelling, add_imports
 from modelgen.errors import ModelgenError
 from modelgen.generate.columns import ColumnRenderer
 from modelgen.generate.naming import attribute_name, unique
