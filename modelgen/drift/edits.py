@@ -31,16 +31,15 @@ from modelgen.drift.calls import (
     type_arg,
 )
 from modelgen.drift.cst import (
-    Spelling,
     assignment,
     call_name,
     class_statements,
     column_call,
     column_statements,
-    respell,
     string_value,
     table_args_entries,
 )
+from modelgen.drift.spelling import Spelling, respell
 from modelgen.generate.columns import RenderedTable
 
 # column findings fixed by changing one statement's arguments

@@ -20,8 +20,7 @@ import libcst as cst
 
 from modelgen.catalog.schema import Schema, Table
 from modelgen.drift.cst import (
-    Spelling,
-    add_imports,
+    assignment,
     class_statements,
     column_call,
     column_statements,
@@ -31,6 +30,7 @@ from modelgen.drift.cst import (
 from modelgen.drift.edits import COLUMN_KINDS, KEY_KINDS, TableEditor, fix_key
 from modelgen.drift.findings import DRIFT, DriftReport, Finding
 from modelgen.drift.models import ModelTable
+from modelgen.drift.spelling import Spelling, add_imports
 from modelgen.errors import ModelgenError
 from modelgen.files import replace_all
 from modelgen.generate.columns import ColumnRenderer
@@ -152,7 +152,7 @@ def _fix_file(
     spelling = Spelling.of(module)
     # the attribute uses a removed column leaves behind: read only when one is removed
     removing = any(f.kind == "column-extra" for _, _, fs in items for f in fs)
-    tree = ast.parse(before) if removing else ast.Module(body=[], type_ignores=[])
+    uses = name_uses(before) if removing else {}
     classes: dict[cst.ClassDef, cst.ClassDef] = {}
     values: dict[str, cst.BaseExpression] = {}
     by_table = model_classes(module)
@@ -167,7 +167,7 @@ def _fix_file(
             continue
         editor = _editor(cls, prod, schema, spelling, assigned)
         for finding in found:
-            why = _apply(editor, finding, fix, tree, unsafe)
+            why = _apply(editor, finding, fix, uses, unsafe)
             if why is not None:
                 skipped.append((finding, why))
         edit = editor.finish()
@@ -219,13 +219,15 @@ def _editor(
 
 
 def _target(stmt: cst.CSTNode) -> str | None:
-    from modelgen.drift.cst import assignment
-
     return assignment(stmt)[0]
 
 
 def _apply(
-    editor: TableEditor, finding: Finding, fix: FileFix, tree: ast.Module, unsafe: bool
+    editor: TableEditor,
+    finding: Finding,
+    fix: FileFix,
+    uses: dict[str, set[int]],
+    unsafe: bool,
 ) -> str | None:
     column = finding.subject or ""
     if finding.kind == "column-missing":
@@ -234,9 +236,9 @@ def _apply(
             return why
     elif finding.kind == "column-extra":
         attr = _attr_of(editor, column)
-        uses = _uses(tree, attr, finding.line)
-        if uses:
-            where = ", ".join(f"{fix.path.name}:{n}" for n in uses)
+        lines = sorted(uses.get(attr, set()))
+        if lines:
+            where = ", ".join(f"{fix.path.name}:{n}" for n in lines)
             fix.warnings.append(
                 f"{finding.table}.{column}: removed from production; {attr} is still used at {where}"
             )
@@ -261,16 +263,17 @@ def _attr_of(editor: TableEditor, column: str) -> str:
     return (_target(editor.body[position]) if position is not None else None) or column
 
 
-def _uses(tree: ast.Module, attr: str, declared: int | None) -> list[int]:
-    """Lines of the file that use the attribute (``x.attr``, or ``attr`` in the class body)."""
-    lines = {
-        node.lineno
-        for node in ast.walk(tree)
-        if (isinstance(node, ast.Attribute) and node.attr == attr)
-        or (isinstance(node, ast.Name) and node.id == attr)
-    }
-    lines.discard(declared or 0)
-    return sorted(lines)
+def name_uses(source: str) -> dict[str, set[int]]:
+    """Lines where each name is used (``x.name``, or ``name`` read), in one walk of the
+    file; the column's own declaration (``name = Column(...)``) stores, it does not use.
+    """
+    uses: dict[str, set[int]] = {}
+    for node in ast.walk(ast.parse(source)):
+        if isinstance(node, ast.Attribute):
+            uses.setdefault(node.attr, set()).add(node.lineno)
+        elif isinstance(node, ast.Name) and not isinstance(node.ctx, ast.Store):
+            uses.setdefault(node.id, set()).add(node.lineno)
+    return uses
 
 
 def _replace_module_stmt(
@@ -280,8 +283,6 @@ def _replace_module_stmt(
 ) -> cst.CSTNode:
     if isinstance(stmt, cst.ClassDef) and stmt in classes:
         return classes[stmt]
-    from modelgen.drift.cst import assignment
-
     name, _ = assignment(stmt)
     if name in values and isinstance(stmt, cst.SimpleStatementLine):
         return stmt.with_changes(body=[stmt.body[0].with_changes(value=values[name])])

@@ -1,5 +1,8 @@
 """The `drift --fix` golden cases in fixtures/fix_cases/, shared by the golden and the
-round-trip tests: a case's project copied to a folder, its drift, its fixes."""
+round-trip tests: a case's project copied to a folder, its drift, its fixes.
+
+A case's schema.json is `modelgen snapshot` of its schema.sql loaded into an
+empty database; remake it when schema.sql changes."""
 
 from __future__ import annotations
 

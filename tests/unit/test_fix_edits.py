@@ -12,13 +12,8 @@ from modelgen.drift.calls import (
     set_kwarg,
     set_optional,
 )
-from modelgen.drift.cst import (
-    Spelling,
-    add_imports,
-    column_statements,
-    model_classes,
-    respell,
-)
+from modelgen.drift.cst import column_statements, model_classes
+from modelgen.drift.spelling import Spelling, add_imports, respell
 
 
 def code(node: cst.CSTNode) -> str:
