@@ -17,13 +17,17 @@ import re
 import textwrap
 import tokenize
 import types
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
 import jinja2
 
-from modelgen.catalog.owned import OwnedStatement, owned_statements
+from modelgen.catalog.owned import (
+    OwnedStatement,
+    foreign_key_statement,
+    owned_statements,
+)
 from modelgen.catalog.pgtext import sequence_name
 from modelgen.catalog.prerequisites import domain_is_expressible, needed_by
 from modelgen.catalog.schema import Domain, Enum, ForeignKey, Schema, Table
@@ -235,6 +239,8 @@ class _Collected:
     custom: dict[str, str]
     imports: set[str]
     sequences: dict[tuple[str | None, str], str]
+    # partitions of the selected tables: created after them, so a key to one waits
+    partitions: set[tuple[str, str]] = field(default_factory=set)
 
 
 def _table_step(
@@ -249,6 +255,7 @@ def _table_step(
         fk
         for fk in table.foreign_keys
         if (table.schema, table.name, fk.name) not in deferred
+        and (fk.ref_schema, fk.ref_table) not in found.partitions
     )
     rendered = renderer.table(
         replace(table, foreign_keys=inline), {c.name: "" for c in table.columns}
@@ -289,7 +296,7 @@ def _table_step(
         {
             (fk.ref_schema, fk.ref_table)
             for fk in table.foreign_keys
-            if (fk.ref_schema, fk.ref_table) not in selected
+            if (fk.ref_schema, fk.ref_table) not in selected | found.partitions
         }
     )
     requires: list[tuple[str, str]] = []
@@ -331,13 +338,26 @@ def _fk_step(
     )
 
 
+def _owned(table: Table, found: _Collected) -> list[OwnedStatement]:
+    """What the table owns, then its foreign keys to partitions (created just now)."""
+    keys = [
+        foreign_key_statement(table, fk)
+        for fk in table.foreign_keys
+        if (fk.ref_schema, fk.ref_table) in found.partitions
+    ]
+    return owned_statements(table) + keys
+
+
 def _owned_step(schema: Schema, table: Table, statement: OwnedStatement) -> OwnedStep:
-    logged = statement.kind in ("policy", "trigger")
+    # logged, so downgrade drops them before any table: a policy may read another
+    # table, a foreign key may point at a partition of another
+    kinds = {"policy": "policy", "trigger": "trigger", "foreign key": "foreign_key"}
+    record = kinds.get(statement.kind)
     return OwnedStep(
         schema=_schema_lit(schema, table.schema),
         table=lit(table.name),
         ddl="sa." + ddl_literal(statement.sql),
-        record=lit(statement.kind) if logged else None,
+        record=lit(record) if record else None,
         name=lit(statement.name),
     )
 
@@ -355,6 +375,7 @@ def build_migration(
     ordered, deferred = order_tables(tables)
     selected = {t.key for t in tables}
     found = _Collected({}, {}, {}, {}, set(), {})
+    found.partitions = {(p.schema, p.name) for t in tables for p in t.partition_facts}
     steps = [
         _table_step(schema, renderer, t, deferred, selected, found) for t in ordered
     ]
@@ -402,7 +423,11 @@ def build_migration(
         tables=tuple(steps),
         foreign_keys=tuple(fk_steps),
         owned=tuple(
-            _owned_step(schema, t, s) for t in ordered for s in owned_statements(t)
+            _owned_step(schema, t, s)
+            for waits in (False, True)  # what reads other tables runs last
+            for t in ordered
+            for s in _owned(t, found)
+            if bool(s.waits_for) == waits
         ),
         bind=lit(bind) if bind else "",
     )

@@ -103,7 +103,7 @@ def foreign_key_statement(table: Table, fk: ForeignKey) -> OwnedStatement:
         f"ALTER TABLE {qualified(table)} ADD CONSTRAINT {quote_ident(fk.name)} "
         f"{fk.definition}"
     )
-    return OwnedStatement("constraint", fk.name, sql, ("*",))
+    return OwnedStatement("foreign key", fk.name, sql, ("*",))
 
 
 def owned_statements(table: Table) -> list[OwnedStatement]:

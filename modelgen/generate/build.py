@@ -103,7 +103,9 @@ def build_plan(
     hand = _hand_written(existing, schema)
     units = _units(schema, config, universe, hand)
     _name_classes(units, config, set(hand.values()), schema.default_schema)
-    left_out = _leave_out_dangling_keys(schema, units, existing, selected)
+    left_out = _leave_out_dangling_keys(
+        schema, units, existing, selected, _unseen_models(config, schema)
+    )
     lookup = {u.table.key: u for u in units}
     renderer = ColumnRenderer(schema, config.style)
     for unit in units:
@@ -190,15 +192,29 @@ def _present(
     return present | {u.table.key for u in units if u.spec.filename in wanted}
 
 
+def _unseen_models(config: Config, schema: Schema) -> set[tuple[str, str]]:
+    """With no 'models' folder configured, any table may have a hand-written model
+    modelgen cannot see: keys to tables are kept (drift reports dangling ones)."""
+    if config.bootstrap or config.models is not None:
+        return set()
+    ignored = set(config.ignore)
+    return {
+        t.key
+        for t in schema.tables
+        if t.name not in ignored and f"{t.schema}.{t.name}" not in ignored
+    }
+
+
 def _leave_out_dangling_keys(
     schema: Schema,
     units: list[Unit],
     existing: tuple[ExistingModel, ...],
     selected: list[FileSpec],
+    unseen: set[tuple[str, str]],
 ) -> tuple[str, ...]:
     """Drop the foreign keys no model can resolve (modelgen.generate.closure); the
     lines naming those of the selected files."""
-    modelled = {u.table.key for u in units if not u.view}
+    modelled = {u.table.key for u in units if not u.view} | unseen
     modelled |= {(m.schema or schema.default_schema, m.table) for m in existing}
     # partitions are created by their table's DDL: a key to one is added the same way
     partitions = {(p.schema, p.name) for u in units for p in u.table.partition_facts}

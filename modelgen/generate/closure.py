@@ -75,7 +75,7 @@ def complete_selection(
                 added = _spec_tables(schema, needed)
                 have |= {t.key for t in added}
                 todo += added
-    if missing:
+    if missing and config.models is not None:  # else its models are not known
         raise ConfigError(
             f"{config.label}: {missing[0]}, which has no model and is in no group: "
             "add it to a group (or to 'ignore', and the key is left out of the model)"

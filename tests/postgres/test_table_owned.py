@@ -16,7 +16,7 @@ from modelgen.catalog.reflect import reflect_url
 from modelgen.catalog.scratch import execute, run_sql_file
 from modelgen.config import Config
 
-CASES = ("triggers", "row_security")
+CASES = ("triggers", "row_security", "partition_fk")
 
 
 def _source(make_db: Callable[[], str]) -> str:

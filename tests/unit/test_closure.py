@@ -21,8 +21,10 @@ PRODUCTION = FIXTURES / "production" / "schema.json"
 
 def _config(tmp_path: Path, groups: str, ignore: str = '["alembic_version"]') -> Config:
     path = tmp_path / "modelgen.toml"
+    (tmp_path / "models").mkdir(exist_ok=True)  # the app's models: none yet
     path.write_text(
-        f'output = "models"\ndb_import = "app.extensions"\nignore = {ignore}\n{groups}'
+        f'output = "models"\nmodels = "models"\ndb_import = "app.extensions"\n'
+        f"ignore = {ignore}\n{groups}"
     )
     return load_config(path)
 
@@ -53,6 +55,19 @@ def test_a_referenced_table_in_no_group_stops_the_run(tmp_path: Path) -> None:
     assert "which has no model and is in no group" in message
     assert message.startswith(f"{config.path}: user_sessions.")
     assert info.value.exit_code == 2
+
+
+def test_without_a_models_folder_keys_are_kept(tmp_path: Path) -> None:
+    """No 'models' in the config: the app's models are unseen, so nothing is refused
+    or left out (drift reports keys that dangle)."""
+    path = tmp_path / "modelgen.toml"
+    path.write_text(
+        'output = "models"\n[groups.a]\n"sessions.py" = ["user_sessions"]\n'
+    )
+    result = generate_files(load_snapshot(PRODUCTION), load_config(path), ["a"])
+    assert [f.path.name for f in result.files] == ["sessions.py"]
+    assert result.plan.left_out == ()
+    assert '"user_devices.id"' in result.files[0].content
 
 
 def test_a_key_to_an_ignored_table_is_left_out_and_listed(tmp_path: Path) -> None:

@@ -147,3 +147,20 @@ def test_hand_written_models_without_triggers_get_info_not_drift(
     report = compute_drift(schema, config, load_models(config))
     assert {f.level for f in report.findings} == {"info"}
     assert {f.subject for f in report.findings} >= {"accounts_set_updated_at", "k_noop"}
+
+
+def test_verify_comparison_sees_a_changed_trigger_policy_and_flag() -> None:
+    from modelgen.catalog.compare import compare_tables
+
+    schema = _schema("triggers")
+    accounts = schema.table("public", "accounts")
+    trigger = accounts.triggers[0]
+    changed = replace(
+        accounts,
+        triggers=(replace(trigger, definition=trigger.definition.replace("(", "", 1)),),
+        row_security=True,
+    )
+    diffs = compare_tables(accounts, changed)
+    assert any(d.startswith(f"trigger {trigger.name}: ") for d in diffs), diffs
+    assert "trigger audit_update: missing" in " ".join(diffs)
+    assert any(d.startswith("row level security enable: extra") for d in diffs)
