@@ -32,6 +32,7 @@ KEYS = {
     "app_path": "folder put on sys.path to import models_import (default: the config's folder)",
     "ignore_findings": "drift findings to ignore: pattern -> reason (see docs/drift.md)",
     "relationship_names": '"table.column" -> relationship name, or {name, back} (see docs)',
+    "bind": "Flask-SQLAlchemy bind key of these tables' database (SQLALCHEMY_BINDS)",
 }
 
 
@@ -65,6 +66,12 @@ class Config:
     ignore_findings: dict[str, str] = field(default_factory=dict)
     # "table.column" (or "table.constraint") -> (relationship name, reverse name or None)
     relationship_names: dict[str, tuple[str, str | None]] = field(default_factory=dict)
+    bind: str | None = (
+        None  # Flask-SQLAlchemy bind key: __bind_key__, SQLALCHEMY_BINDS[bind]
+    )
+    keys: frozenset[str] = frozenset()  # the keys the file sets (the rest are defaults)
+    # `flask modelgen`: the app's database URL, used when neither --url nor url_env gives one
+    fallback_url: str | None = field(default=None, repr=False, compare=False)
 
     @property
     def groups(self) -> tuple[str, ...]:
@@ -210,6 +217,9 @@ def _validate(data: dict[str, Any], path: Path, prefix: str) -> Config:
                 "every ignored finding needs a reason (a non-empty string)",
             )
 
+    bind = string("bind")
+    if bind is not None and not bind.isprintable():
+        raise err("bind", f"{bind!r} is not a bind key")
     files = _groups(data.get("groups", {}), err)
     relationship_names = _relationship_names(data.get("relationship_names", {}), err)
     return Config(
@@ -230,6 +240,8 @@ def _validate(data: dict[str, Any], path: Path, prefix: str) -> Config:
         ignore_findings={k: v.strip() for k, v in ignore_findings.items()},
         views=views,
         relationship_names=relationship_names,
+        bind=bind,
+        keys=frozenset(data),
     )
 
 

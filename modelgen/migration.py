@@ -17,19 +17,26 @@ import re
 import textwrap
 import tokenize
 import types
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
 import jinja2
 
+from modelgen.catalog.owned import (
+    OwnedStatement,
+    foreign_key_statement,
+    owned_statements,
+)
 from modelgen.catalog.pgtext import sequence_name
+from modelgen.catalog.prerequisites import domain_is_expressible, needed_by
 from modelgen.catalog.schema import Domain, Enum, ForeignKey, Schema, Table
 from modelgen.config import Config
 from modelgen.errors import ModelgenError
 from modelgen.generate.build import select_specs, table_suggestion
 from modelgen.generate.columns import ColumnRenderer, call, lit
 from modelgen.generate.format import format_source
+from modelgen.generate.owned import ddl_literal
 from modelgen.generate.render import render_template
 from modelgen.generate.typemap import domain_variable, enum_variable, render_type
 
@@ -63,6 +70,17 @@ class ForeignKeyStep:
 
 
 @dataclass(frozen=True)
+class OwnedStep:
+    """A trigger, row-level security flag or policy of a table this revision creates."""
+
+    schema: str
+    table: str
+    ddl: str  # sa.DDL(<literal>)
+    record: str | None = None  # "policy" / "trigger": logged, dropped by downgrade
+    name: str = "None"  # its name, a literal
+
+
+@dataclass(frozen=True)
 class MigrationPlan:
     docstring: str
     import_groups: tuple[tuple[str, ...], ...]
@@ -73,9 +91,18 @@ class MigrationPlan:
     label_enums: tuple[str, ...]
     schemas: tuple[str, ...]  # literals of non-default schemas the tables live in
     types: tuple[str, ...]  # enum then domain variables, in creation order
+    # (kind, schema, name, CREATE statement) literals of prerequisites the tables
+    # need: collations, range and composite types before the types, domains the
+    # models cannot express and called functions after them (docs/prerequisites.md)
+    early: tuple[tuple[str, str, str, str], ...]
+    late: tuple[tuple[str, str, str, str], ...]
     sequences: tuple[str, ...]  # sa.Sequence(...) of non-owned nextval() defaults
     tables: tuple[TableStep, ...]
     foreign_keys: tuple[ForeignKeyStep, ...]
+    owned: tuple[OwnedStep, ...] = ()
+    bind: str = (
+        ""  # a literal: the Flask-SQLAlchemy bind whose database it is for, or ""
+    )
 
 
 @dataclass(frozen=True)
@@ -212,6 +239,8 @@ class _Collected:
     custom: dict[str, str]
     imports: set[str]
     sequences: dict[tuple[str | None, str], str]
+    # partitions of the selected tables: created after them, so a key to one waits
+    partitions: set[tuple[str, str]] = field(default_factory=set)
 
 
 def _table_step(
@@ -226,6 +255,7 @@ def _table_step(
         fk
         for fk in table.foreign_keys
         if (table.schema, table.name, fk.name) not in deferred
+        and (fk.ref_schema, fk.ref_table) not in found.partitions
     )
     rendered = renderer.table(
         replace(table, foreign_keys=inline), {c.name: "" for c in table.columns}
@@ -238,6 +268,13 @@ def _table_step(
         for enum in typed.enums:
             found.enums[(enum.schema, enum.name)] = enum
         for domain in typed.domains:
+            if not domain_is_expressible(domain):
+                # its exact CREATE DOMAIN is a prerequisite: required, never guessed
+                required_types.append((domain.schema, domain.name))
+                found.definitions[domain_variable(domain)] = rendered.definitions[
+                    domain_variable(domain)
+                ]
+                continue
             found.domains[(domain.schema, domain.name)] = domain
             expr = rendered.definitions[domain_variable(domain)]
             found.definitions[domain_variable(domain)] = (
@@ -246,7 +283,7 @@ def _table_step(
         ref = column.type
         declared = (
             ref.kind == "e" and schema.enum(ref.schema, ref.name) is not None
-        ) or (ref.kind == "d" and schema.domain(ref.schema, ref.name) is not None)
+        ) or (ref.kind == "d" and (ref.schema, ref.name) in found.domains)
         if ref.schema != "pg_catalog" and not declared:  # an extension's type
             required_types.append((ref.schema, ref.name))
         if column.default and not renderer.is_pg_serial(table, column):
@@ -259,7 +296,7 @@ def _table_step(
         {
             (fk.ref_schema, fk.ref_table)
             for fk in table.foreign_keys
-            if (fk.ref_schema, fk.ref_table) not in selected
+            if (fk.ref_schema, fk.ref_table) not in selected | found.partitions
         }
     )
     requires: list[tuple[str, str]] = []
@@ -301,18 +338,44 @@ def _fk_step(
     )
 
 
+def _owned(table: Table, found: _Collected) -> list[OwnedStatement]:
+    """What the table owns, then its foreign keys to partitions (created just now)."""
+    keys = [
+        foreign_key_statement(table, fk)
+        for fk in table.foreign_keys
+        if (fk.ref_schema, fk.ref_table) in found.partitions
+    ]
+    return owned_statements(table) + keys
+
+
+def _owned_step(schema: Schema, table: Table, statement: OwnedStatement) -> OwnedStep:
+    # logged, so downgrade drops them before any table: a policy may read another
+    # table, a foreign key may point at a partition of another
+    kinds = {"policy": "policy", "trigger": "trigger", "foreign key": "foreign_key"}
+    record = kinds.get(statement.kind)
+    return OwnedStep(
+        schema=_schema_lit(schema, table.schema),
+        table=lit(table.name),
+        ddl="sa." + ddl_literal(statement.sql),
+        record=lit(record) if record else None,
+        name=lit(statement.name),
+    )
+
+
 def build_migration(
     schema: Schema,
     tables: list[Table],
     revision: str,
     down_revision: str | None,
     message: str,
+    bind: str | None = None,
 ) -> MigrationPlan:
     """Every string of the revision decided here; the template only places them."""
     renderer = ColumnRenderer(schema, "classic", keep_not_valid=False)
     ordered, deferred = order_tables(tables)
     selected = {t.key for t in tables}
     found = _Collected({}, {}, {}, {}, set(), {})
+    found.partitions = {(p.schema, p.name) for t in tables for p in t.partition_facts}
     steps = [
         _table_step(schema, renderer, t, deferred, selected, found) for t in ordered
     ]
@@ -340,7 +403,10 @@ def build_migration(
     )
     names = [f"{t.schema}.{t.name}" for t in ordered]
     schemas = sorted({t.schema for t in tables} - {schema.default_schema})
+    early, late = _prerequisite_steps(schema, tables)
     return MigrationPlan(
+        early=early,
+        late=late,
         docstring=_docstring(message, revision, down_revision, names),
         import_groups=import_groups,
         revision=lit(revision),
@@ -356,6 +422,14 @@ def build_migration(
         sequences=tuple(found.sequences[k] for k in sorted(found.sequences, key=str)),
         tables=tuple(steps),
         foreign_keys=tuple(fk_steps),
+        owned=tuple(
+            _owned_step(schema, t, s)
+            for waits in (False, True)  # what reads other tables runs last
+            for t in ordered
+            for s in _owned(t, found)
+            if bool(s.waits_for) == waits
+        ),
+        bind=lit(bind) if bind else "",
     )
 
 
@@ -458,6 +532,21 @@ def slug(message: str) -> str:
 # -- render ------------------------------------------------------------------
 
 
+def _prerequisite_steps(
+    schema: Schema, tables: list[Table]
+) -> tuple[tuple[tuple[str, str, str, str], ...], ...]:
+    """Prerequisites the revision creates when absent. Schemas have their own step;
+    extensions are never created (a missing one stops the upgrade, named)."""
+    early: list[tuple[str, str, str, str]] = []
+    late: list[tuple[str, str, str, str]] = []
+    for item in needed_by(schema, tables):
+        if item.kind in ("schema", "extension"):
+            continue
+        step = (lit(item.kind), lit(item.schema), lit(item.name), lit(item.ddl))
+        (late if item.kind in ("domain", "function") else early).append(step)
+    return tuple(early), tuple(late)
+
+
 def render_migration(env: jinja2.Environment, plan: MigrationPlan) -> str:
     return render_template(env, TEMPLATE, plan=plan)
 
@@ -468,15 +557,16 @@ def generate_migration(
     tables: list[Table],
     versions_dir: Path | None,
     message: str,
+    bind: str | None = None,
 ) -> MigrationFile:
     """The revision file: down_revision from the folder's head, a revision id that
     is a hash of everything else (same inputs, same file, byte for byte)."""
     down = find_head(versions_dir) if versions_dir and versions_dir.is_dir() else None
     draft = render_migration(
-        env, build_migration(schema, tables, _PLACEHOLDER, down, message)
+        env, build_migration(schema, tables, _PLACEHOLDER, down, message, bind)
     )
     revision = hashlib.sha256(draft.encode("utf-8")).hexdigest()[:12]
-    plan = build_migration(schema, tables, revision, down, message)
+    plan = build_migration(schema, tables, revision, down, message, bind)
     folder = versions_dir or Path.cwd()
     path = folder / f"{revision}_{slug(message)}.py"
     content = format_source(render_migration(env, plan), str(path))
@@ -532,7 +622,8 @@ def upgrade_sql(content: str, label: str, rows: list[tuple[Any, ...]] | None) ->
     )
     try:
         with Operations.context(context), context.begin_transaction():
-            module.upgrade()
+            # a revision for a bind (`bind_key`) runs only when called with its name
+            module.upgrade(*[module.bind_key] if hasattr(module, "bind_key") else [])
     except module.MissingPrerequisite as exc:
         raise MigrationError(str(exc)) from None
     return buffer.getvalue()

@@ -12,10 +12,12 @@ import importlib
 import secrets
 import sys
 import tempfile
+import warnings
 from dataclasses import dataclass, replace
 from pathlib import Path
 
 from modelgen.catalog.compare import compare_schemas
+from modelgen.catalog.prerequisites import Prerequisite, find_prerequisites
 from modelgen.catalog.reflect import reflect_url
 from modelgen.catalog.schema import Schema
 from modelgen.catalog.scratch import find_server, scratch_database
@@ -76,8 +78,11 @@ def verify_schema(
         try:
             module = importlib.import_module(package)
             metadata = module.db.metadata
-            # configure only these models: a failure must not poison the process
-            module.db.Model.registry.configure()
+            # configure only these models: a failure must not poison the process;
+            # a warning (overlapping relationships, ...) is a defect, reported as one
+            with warnings.catch_warnings():
+                warnings.simplefilter("error")
+                module.db.Model.registry.configure()
             with scratch_database(admin) as url:
                 _create_all(url, metadata, schema)
                 actual = reflect_url(url)
@@ -122,50 +127,36 @@ def _create_all(url: str, metadata: object, schema: Schema) -> None:
     engine = sa.create_engine(url)
     try:
         with engine.begin() as conn:
-            for name in sorted({t.schema for t in schema.tables} - {"public"}):
-                conn.execute(sa.text(f"CREATE SCHEMA IF NOT EXISTS {_quote(name)}"))
-            for extension, ext_schema in schema.extensions:
-                conn.execute(
-                    sa.text(f"CREATE SCHEMA IF NOT EXISTS {_quote(ext_schema)}")
-                )
-                conn.execute(
-                    sa.text(
-                        f"CREATE EXTENSION IF NOT EXISTS {_quote(extension)} "
-                        f"WITH SCHEMA {_quote(ext_schema)}"
-                    )
-                )
-            _run_each(conn, [c for _, _, c in schema.composites])
-            _create_functions(conn, schema)
+            create_prerequisites(conn, find_prerequisites(schema))
             metadata.create_all(conn)  # type: ignore[attr-defined]
     finally:
         engine.dispose()
 
 
-def _create_functions(conn: object, schema: Schema) -> None:
-    """Production's functions, so defaults and checks that call them can be created.
-
-    Bodies are not checked (they may name tables that do not exist yet); a
-    function that still cannot be created is skipped: if a table needs it,
-    creating that table reports it.
-    """
-
+def create_prerequisites(conn: object, items: list[Prerequisite]) -> list[str]:
+    """Create each prerequisite (guarded), repeating the ones that failed while any
+    succeeds: a function's signature may need a type listed after it.  Function
+    bodies are not checked (they may name tables that do not exist yet).  Returns
+    what could still not be created; a table that needs it then fails visibly."""
     conn.exec_driver_sql("SET check_function_bodies = off")  # type: ignore[attr-defined]
-    _run_each(conn, [definition for _, _, definition in schema.functions])
+    pending = list(items)
+    while pending:
+        failed = [item for item in pending if not _run(conn, item.guarded())]
+        if len(failed) == len(pending):
+            break
+        pending = failed
+    return [item.label for item in pending]
 
 
-def _run_each(conn: object, statements: list[str]) -> None:
-    """Run each statement in a savepoint; one that fails is skipped (what needs it
-    then fails visibly when the tables are created)."""
+def _run(conn: object, statement: str) -> bool:
+    """Run ``statement`` in a savepoint; False (and rolled back) if it fails."""
     import sqlalchemy as sa
 
-    for statement in statements:
-        savepoint = conn.begin_nested()  # type: ignore[attr-defined]
-        try:
-            conn.exec_driver_sql(statement.replace("%", "%%"))  # type: ignore[attr-defined]
-            savepoint.commit()
-        except sa.exc.DBAPIError:
-            savepoint.rollback()
-
-
-def _quote(name: str) -> str:
-    return '"' + name.replace('"', '""') + '"'
+    savepoint = conn.begin_nested()  # type: ignore[attr-defined]
+    try:
+        conn.exec_driver_sql(statement.replace("%", "%%"))  # type: ignore[attr-defined]
+        savepoint.commit()
+        return True
+    except sa.exc.DBAPIError:
+        savepoint.rollback()
+        return False

@@ -50,6 +50,25 @@ def make_db(pg_admin: str) -> Iterator[Callable[[], str]]:
 
 
 @pytest.fixture(scope="session")
+def corpus_db(make_db: Callable[[], str]) -> Callable[[str], str]:
+    """A database per corpus schema, loaded once per session and shared: tests only
+    read its schema (nextval() may advance a sequence; no test reads sequence values).
+    """
+    from modelgen.catalog.scratch import run_sql_file
+
+    loaded: dict[str, str] = {}
+
+    def factory(name: str) -> str:
+        if name not in loaded:
+            url = make_db()
+            run_sql_file(url, CORPUS / name / "schema.sql")
+            loaded[name] = url
+        return loaded[name]
+
+    return factory
+
+
+@pytest.fixture(scope="session")
 def production_url(make_db: Callable[[], str]) -> str:
     """The fixture production database, loaded once (tests must not change it)."""
     from modelgen.catalog.scratch import run_sql_file

@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import asdict
 
+from modelgen.catalog.owned import owned_statements
 from modelgen.catalog.pgtext import sequence_name
 from modelgen.catalog.schema import Column, Schema, Table
 
@@ -20,6 +21,8 @@ _COLUMN_FACTS = (
     "generated",
     "comment",
     "collation",
+    "collation_schema",
+    "serial_sequence",
 )
 
 
@@ -127,6 +130,21 @@ def compare_tables(want: Table, got: Table) -> list[str]:
         {i.name: i.definition for i in want.indexes},
         {i.name: i.definition for i in got.indexes},
     )
+    diffs += compare_owned(want, got)
+    return diffs
+
+
+def compare_owned(want: Table, got: Table) -> list[str]:
+    """Triggers, row-level security and policies, each compared as the exact
+    statement that recreates it (modelgen.catalog.owned)."""
+    diffs: list[str] = []
+    wanted, found = owned_statements(want), owned_statements(got)
+    for kind in sorted({s.kind for s in wanted} | {s.kind for s in found}):
+        diffs += _compare_named(
+            kind,
+            {s.name: s.sql for s in wanted if s.kind == kind},
+            {s.name: s.sql for s in found if s.kind == kind},
+        )
     return diffs
 
 

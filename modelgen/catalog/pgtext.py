@@ -15,24 +15,64 @@ import re
 
 _IDENT = r'"(?:[^"]|"")+"|[A-Za-z_][A-Za-z0-9_$]*'
 _VARCHAR_LITERAL = r"'(?:[^']|'')*'::character varying"
+_ITEMS = rf"(?P<items>{_VARCHAR_LITERAL}(?:, {_VARCHAR_LITERAL})*)"
+# the pretty print (older snapshots) and the exact print PostgreSQL gives today
 _VARCHAR_IN = re.compile(
-    rf"(?P<lhs>{_IDENT})::text (?P<op>= ANY|<> ALL) "
-    rf"\(ARRAY\[(?P<items>{_VARCHAR_LITERAL}(?:, {_VARCHAR_LITERAL})*)\]::text\[\]\)"
+    rf"(?P<lhs>{_IDENT})::text (?P<op>= ANY|<> ALL) \(ARRAY\[{_ITEMS}\]::text\[\]\)"
+    rf"|\((?P<lhs2>{_IDENT})\)::text (?P<op2>= ANY|<> ALL) "
+    rf"\(\(ARRAY\[{_ITEMS.replace('items', 'items2')}\]\)::text\[\]\)"
+)
+# the same in the exact (non-pretty) deparse: `(x)::text = ANY ((ARRAY[...])::text[])`
+_VARCHAR_IN_EXACT = re.compile(
+    rf"\((?P<lhs>{_IDENT})\)::text (?P<op>= ANY|<> ALL) "
+    rf"\(\(ARRAY\[(?P<items>{_VARCHAR_LITERAL}(?:, {_VARCHAR_LITERAL})*)\]\)::text\[\]\)"
 )
 _LITERAL = re.compile(r"'(?:[^']|'')*'")
 
 
 def _rewrite_in(match: re.Match[str]) -> str:
-    items = ", ".join(_LITERAL.findall(match.group("items")))
-    keyword = "IN" if match.group("op") == "= ANY" else "NOT IN"
-    return f"{match.group('lhs')} {keyword} ({items})"
+    suffix = "" if match.group("lhs") else "2"
+    items = ", ".join(_LITERAL.findall(match.group("items" + suffix)))
+    keyword = "IN" if match.group("op" + suffix) == "= ANY" else "NOT IN"
+    return f"{match.group('lhs' + suffix)} {keyword} ({items})"
 
 
 def source_form(expression: str) -> str:
     """An expression text that PostgreSQL prints back exactly as ``expression``."""
     if "::character varying" not in expression:
         return expression
+    expression = _VARCHAR_IN_EXACT.sub(_rewrite_in, expression)
     return _VARCHAR_IN.sub(_rewrite_in, expression)
+
+
+def unwrap(expression: str) -> str:
+    """``expression`` without parentheses that enclose all of it (they never change
+    what PostgreSQL stores): the exact print ``((a > 0) AND (b > 0))`` reads as
+    ``(a > 0) AND (b > 0)``. Only where the caller adds its own, e.g. ``CHECK (...)``.
+    """
+    text = expression.strip()
+    while text.startswith("(") and _closing(text) == len(text) - 1:
+        text = text[1:-1].strip()
+    return text
+
+
+def _closing(text: str) -> int:
+    """Index of the parenthesis closing the one at position 0 (-1 if unbalanced)."""
+    depth = 0
+    quote: str | None = None
+    for i, ch in enumerate(text):
+        if quote:
+            if ch == quote:
+                quote = None  # a doubled quote reopens at once: same effect
+        elif ch in "'\"":
+            quote = ch
+        elif ch == "(":
+            depth += 1
+        elif ch == ")":
+            depth -= 1
+            if depth == 0:
+                return i
+    return -1
 
 
 _NEXTVAL = re.compile(r"^nextval\('(?P<name>(?:[^']|'')+)'::regclass\)$")

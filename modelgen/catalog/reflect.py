@@ -14,6 +14,7 @@ from collections import defaultdict
 from collections.abc import Iterator, Sequence
 from typing import Any
 
+from modelgen.catalog.pgtext import sequence_name, unwrap
 from modelgen.catalog.schema import (
     Column,
     Constraint,
@@ -23,10 +24,13 @@ from modelgen.catalog.schema import (
     Identity,
     Index,
     IndexElement,
+    Partition,
+    Policy,
     Relation,
     Schema,
     SequenceFact,
     Table,
+    Trigger,
     TypeRef,
 )
 
@@ -57,16 +61,17 @@ ORDER BY n.nspname, c.relname
 
 COLUMNS_SQL = f"""
 SELECT a.attrelid, a.attnum, a.attname, format_type(a.atttypid, a.atttypmod) AS display,
-       a.attnotnull, pg_get_expr(ad.adbin, ad.adrelid, true) AS default_expr,
+       a.attnotnull, pg_get_expr(ad.adbin, ad.adrelid) AS default_expr,
        a.attidentity, a.attgenerated, col_description(a.attrelid, a.attnum) AS comment,
        CASE WHEN a.attcollation <> 0 AND a.attcollation <> t.typcollation
-            THEN CASE WHEN cn.nspname = 'pg_catalog' THEN co.collname
-                      ELSE cn.nspname || '.' || co.collname END END AS collation,
+            THEN co.collname END AS collation,
        COALESCE(et.typname, t.typname) AS elem_name,
        COALESCE(etn.nspname, tn.nspname) AS elem_schema,
        COALESCE(et.typtype, t.typtype)::text AS elem_kind,
        CASE WHEN et.oid IS NOT NULL THEN greatest(a.attndims, 1) ELSE 0 END AS dims,
-       format_type(COALESCE(et.oid, t.oid), a.atttypmod) AS elem_display
+       format_type(COALESCE(et.oid, t.oid), a.atttypmod) AS elem_display,
+       CASE WHEN a.attcollation <> 0 AND a.attcollation <> t.typcollation
+             AND cn.nspname <> 'pg_catalog' THEN cn.nspname END AS collation_schema
 FROM pg_attribute a
 JOIN pg_class c ON c.oid = a.attrelid
 JOIN pg_namespace n ON n.oid = c.relnamespace
@@ -98,7 +103,7 @@ WHERE d.classid = 'pg_class'::regclass AND d.refclassid = 'pg_class'::regclass
 
 CONSTRAINTS_SQL = f"""
 SELECT con.conrelid, con.conname, con.contype::text, con.condeferrable, con.condeferred,
-       con.connoinherit, pg_get_constraintdef(con.oid, true) AS definition,
+       con.connoinherit, pg_get_constraintdef(con.oid) AS definition,
        ARRAY(SELECT att.attname FROM unnest(con.conkey) WITH ORDINALITY k(num, ord)
              JOIN pg_attribute att ON att.attrelid = con.conrelid AND att.attnum = k.num
              ORDER BY k.ord) AS cols,
@@ -124,8 +129,8 @@ ORDER BY con.conrelid, con.conname
 
 INDEXES_SQL = f"""
 SELECT i.indrelid, i.indexrelid, ic.relname, i.indisunique, am.amname, i.indnkeyatts,
-       pg_get_indexdef(i.indexrelid, 0, true) AS definition,
-       pg_get_expr(i.indpred, i.indrelid, true) AS predicate,
+       pg_get_indexdef(i.indexrelid, 0, false) AS definition,
+       pg_get_expr(i.indpred, i.indrelid) AS predicate,
        ARRAY(SELECT att.attname FROM unnest(i.indkey::int2[]) WITH ORDINALITY k(num, ord)
              LEFT JOIN pg_attribute att ON att.attrelid = i.indrelid AND att.attnum = k.num
              ORDER BY k.ord) AS cols,
@@ -153,11 +158,12 @@ SELECT t.oid, n.nspname, t.typname, format_type(t.typbasetype, t.typtypmod) AS d
        bt.typname AS base_name, bn.nspname AS base_schema, bt.typtype::text AS base_kind,
        t.typnotnull, t.typdefault,
        CASE WHEN t.typcollation <> 0 AND t.typcollation <> bt.typcollation
-            THEN CASE WHEN cn.nspname = 'pg_catalog' THEN co.collname
-                      ELSE cn.nspname || '.' || co.collname END END AS collation,
-       ARRAY(SELECT con.conname || E'\\x1f' || pg_get_constraintdef(con.oid, true)
+            THEN co.collname END AS collation,
+       ARRAY(SELECT con.conname || E'\\x1f' || pg_get_constraintdef(con.oid)
              FROM pg_constraint con WHERE con.contypid = t.oid AND con.contype = 'c'
-             ORDER BY con.conname) AS checks
+             ORDER BY con.conname) AS checks,
+       CASE WHEN t.typcollation <> 0 AND t.typcollation <> bt.typcollation
+             AND cn.nspname <> 'pg_catalog' THEN cn.nspname END AS collation_schema
 FROM pg_type t
 JOIN pg_namespace n ON n.oid = t.typnamespace
 JOIN pg_type bt ON bt.oid = t.typbasetype
@@ -179,6 +185,9 @@ SELECT n.nspname, p.proname, pg_get_functiondef(p.oid)
 FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace
 WHERE p.prokind IN ('f', 'p') AND {_NS_FILTER}
   AND {_NOT_EXTENSION.format(catalog="pg_proc", oid="p.oid")}
+  -- a range type's constructors come with the type
+  AND NOT EXISTS (SELECT 1 FROM pg_depend dep WHERE dep.classid = 'pg_proc'::regclass
+                  AND dep.objid = p.oid AND dep.deptype = 'i')
 ORDER BY n.nspname, p.proname, pg_get_function_identity_arguments(p.oid)
 """
 
@@ -208,6 +217,121 @@ WHERE t.typtype = 'c' AND {_NS_FILTER}
 GROUP BY n.nspname, t.typname
 ORDER BY n.nspname, t.typname
 """
+
+# Collations and range types as guarded CREATE statements (prerequisites: no table
+# owns them).  The ICU locale column was renamed in PostgreSQL 17; to_jsonb reads
+# whichever this server has.
+COLLATIONS_SQL = f"""
+SELECT n.nspname, c.collname,
+       format('CREATE COLLATION IF NOT EXISTS %%I.%%I (provider = %%s, locale = %%L%%s)',
+              n.nspname, c.collname,
+              CASE c.collprovider WHEN 'i' THEN 'icu' ELSE 'libc' END,
+              CASE WHEN c.collprovider = 'i'
+                   THEN COALESCE(to_jsonb(c) ->> 'colllocale', to_jsonb(c) ->> 'colliculocale')
+                   ELSE c.collcollate END,
+              CASE WHEN c.collisdeterministic THEN '' ELSE ', deterministic = false' END)
+FROM pg_collation c JOIN pg_namespace n ON n.oid = c.collnamespace
+WHERE {_NS_FILTER} AND {_NOT_EXTENSION.format(catalog="pg_collation", oid="c.oid")}
+  AND (c.collprovider <> 'c' OR c.collcollate = c.collctype)
+ORDER BY n.nspname, c.collname
+"""
+
+RANGES_SQL = f"""
+SELECT n.nspname, t.typname,
+       format('CREATE TYPE %%I.%%I AS RANGE (SUBTYPE = %%s%%s%%s%%s%%s)', n.nspname, t.typname,
+              format_type(r.rngsubtype, NULL),
+              CASE WHEN NOT opc.opcdefault
+                   THEN format(', SUBTYPE_OPCLASS = %%I.%%I', opn.nspname, opc.opcname) END,
+              CASE WHEN r.rngcollation <> 0 AND r.rngcollation <> st.typcollation
+                   THEN format(', COLLATION = %%I.%%I', cn.nspname, co.collname) END,
+              CASE WHEN r.rngsubdiff <> 0
+                   THEN ', SUBTYPE_DIFF = ' || r.rngsubdiff::regproc::text END,
+              CASE WHEN to_jsonb(r) ? 'rngmultitypid'
+                   THEN format(', MULTIRANGE_TYPE_NAME = %%I.%%I', n.nspname,
+                               (SELECT mt.typname FROM pg_type mt
+                                 WHERE mt.oid = (to_jsonb(r) ->> 'rngmultitypid')::oid)) END)
+FROM pg_range r
+JOIN pg_type t ON t.oid = r.rngtypid
+JOIN pg_namespace n ON n.oid = t.typnamespace
+JOIN pg_type st ON st.oid = r.rngsubtype
+JOIN pg_opclass opc ON opc.oid = r.rngsubopc
+JOIN pg_namespace opn ON opn.oid = opc.opcnamespace
+LEFT JOIN pg_collation co ON co.oid = r.rngcollation
+LEFT JOIN pg_namespace cn ON cn.oid = co.collnamespace
+WHERE {_NS_FILTER} AND {_NOT_EXTENSION.format(catalog="pg_type", oid="t.oid")}
+  AND r.rngcanonical = 0
+ORDER BY n.nspname, t.typname
+"""
+
+# Table-owned objects.  Internal triggers (those behind foreign keys) and those a
+# partition inherits are not the table's own; exact (non-pretty) deparse throughout.
+TRIGGERS_SQL = f"""
+SELECT t.tgrelid, t.tgname, pg_get_triggerdef(t.oid, false), t.tgenabled::text
+FROM pg_trigger t
+JOIN pg_class c ON c.oid = t.tgrelid
+JOIN pg_namespace n ON n.oid = c.relnamespace
+WHERE NOT t.tgisinternal AND c.relkind IN ('r', 'p') AND {_NS_FILTER}
+  AND {_NOT_EXTENSION.format(catalog="pg_trigger", oid="t.oid")}
+ORDER BY t.tgrelid, t.tgname
+"""
+
+ROW_SECURITY_SQL = f"""
+SELECT c.oid, c.relrowsecurity, c.relforcerowsecurity
+FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+WHERE (c.relrowsecurity OR c.relforcerowsecurity) AND c.relkind IN ('r', 'p')
+  AND {_NS_FILTER}
+"""
+
+POLICIES_SQL = f"""
+SELECT p.polrelid, p.polname, p.polcmd::text, p.polpermissive,
+       ARRAY(SELECT CASE WHEN r.id = 0 THEN 'public' ELSE pg_get_userbyid(r.id) END
+             FROM unnest(p.polroles) AS r(id) ORDER BY 1) AS roles,
+       pg_get_expr(p.polqual, p.polrelid, false),
+       pg_get_expr(p.polwithcheck, p.polrelid, false),
+       ARRAY(SELECT DISTINCT rn.nspname || '.' || rc.relname FROM pg_depend d
+             JOIN pg_class rc ON rc.oid = d.refobjid AND rc.relkind IN ('r', 'p', 'v', 'm', 'f')
+             JOIN pg_namespace rn ON rn.oid = rc.relnamespace
+             WHERE d.classid = 'pg_policy'::regclass AND d.objid = p.oid
+               AND d.refclassid = 'pg_class'::regclass AND d.refobjid <> p.polrelid
+             ORDER BY 1) AS refs
+FROM pg_policy p
+JOIN pg_class c ON c.oid = p.polrelid
+JOIN pg_namespace n ON n.oid = c.relnamespace
+WHERE {_NS_FILTER}
+ORDER BY p.polrelid, p.polname
+"""
+
+PARTITIONS_SQL = f"""
+SELECT c.oid, n.nspname, c.relname, inh.inhparent,
+       quote_ident(pn.nspname) || '.' || quote_ident(pc.relname),
+       pg_get_expr(c.relpartbound, c.oid),
+       CASE WHEN c.relkind = 'p' THEN pg_get_partkeydef(c.oid) END,
+       ARRAY(SELECT con.conname || E'\\x1f' || pg_get_constraintdef(con.oid, false)
+             FROM pg_constraint con WHERE con.conrelid = c.oid AND con.conparentid = 0
+               AND con.coninhcount = 0 AND con.contype IN ('p', 'u', 'f', 'c', 'x')
+             ORDER BY con.conname),
+       ARRAY(SELECT ic.relname || E'\\x1f' || pg_get_indexdef(i.indexrelid)
+             FROM pg_index i JOIN pg_class ic ON ic.oid = i.indexrelid
+             WHERE i.indrelid = c.oid
+               AND NOT EXISTS (SELECT 1 FROM pg_inherits ii WHERE ii.inhrelid = i.indexrelid)
+               AND NOT EXISTS (SELECT 1 FROM pg_constraint ic2
+                               WHERE ic2.conindid = i.indexrelid AND ic2.conrelid = c.oid)
+             ORDER BY ic.relname)
+FROM pg_class c
+JOIN pg_namespace n ON n.oid = c.relnamespace
+JOIN pg_inherits inh ON inh.inhrelid = c.oid
+JOIN pg_class pc ON pc.oid = inh.inhparent
+JOIN pg_namespace pn ON pn.oid = pc.relnamespace
+WHERE c.relispartition AND c.relkind IN ('r', 'p') AND {_NS_FILTER}
+"""
+
+_POLICY_COMMANDS = {
+    "*": "ALL",
+    "r": "SELECT",
+    "a": "INSERT",
+    "w": "UPDATE",
+    "d": "DELETE",
+}
 
 _FK_ACTIONS = {
     "a": None,
@@ -330,6 +454,8 @@ def reflect_cursor(cur: Any, schemas: Sequence[str] | None = None) -> Schema:
     for indexid, index_row in index_rows.items():
         if indexid not in constraint_indexes:
             tables[index_row[0]]["indexes"].append(_index(index_row))
+    _add_owned(tables, rows)
+    _add_partitions(tables, rows)
 
     result = [
         Table(
@@ -345,6 +471,11 @@ def reflect_cursor(cur: Any, schemas: Sequence[str] | None = None) -> Schema:
             indexes=tuple(sorted(t["indexes"], key=lambda i: i.name)),
             partition_key=t["partition_key"],
             partitions=tuple(sorted(partitions.get(f"{t['schema']}.{t['name']}", []))),
+            triggers=tuple(t.get("triggers", ())),
+            row_security=t.get("row_security", False),
+            force_row_security=t.get("force_row_security", False),
+            policies=tuple(t.get("policies", ())),
+            partition_facts=tuple(t.get("partition_facts", ())),
         )
         for t in tables.values()
     ]
@@ -359,8 +490,69 @@ def reflect_cursor(cur: Any, schemas: Sequence[str] | None = None) -> Schema:
         functions=tuple((str(a), str(b), str(c)) for a, b, c in rows(FUNCTIONS_SQL)),
         sequences=tuple(_sequence_fact(r) for r in rows(ALL_SEQUENCES_SQL)),
         composites=tuple((str(a), str(b), str(c)) for a, b, c in rows(COMPOSITES_SQL)),
+        collations=tuple((str(a), str(b), str(c)) for a, b, c in rows(COLLATIONS_SQL)),
+        ranges=tuple((str(a), str(b), str(c)) for a, b, c in rows(RANGES_SQL)),
         server_version=version,
     )
+
+
+def _add_owned(tables: dict[int, dict[str, Any]], rows: Any) -> None:
+    """Triggers, row-level security flags and policies, onto their tables."""
+    for relid, name, definition, enabled in rows(TRIGGERS_SQL):
+        if relid in tables:
+            trigger = Trigger(name=name, definition=definition, enabled=enabled)
+            tables[relid].setdefault("triggers", []).append(trigger)
+    for relid, enabled, forced in rows(ROW_SECURITY_SQL):
+        if relid in tables:
+            tables[relid]["row_security"] = bool(enabled)
+            tables[relid]["force_row_security"] = bool(forced)
+    for relid, name, command, permissive, roles, using, check, refs in rows(
+        POLICIES_SQL
+    ):
+        if relid in tables:
+            policy = Policy(
+                name=name,
+                command=_POLICY_COMMANDS[command],
+                permissive=bool(permissive),
+                roles=tuple(roles),
+                using=using,
+                with_check=check,
+                references=tuple(refs),
+            )
+            tables[relid].setdefault("policies", []).append(policy)
+
+
+def _add_partitions(tables: dict[int, dict[str, Any]], rows: Any) -> None:
+    """Each partition onto the modelled table at the top of its tree, parents first."""
+    found = {row[0]: row for row in rows(PARTITIONS_SQL)}
+
+    def top(oid: int) -> tuple[int, int]:
+        depth = 0
+        while oid in found:
+            oid, depth = found[oid][3], depth + 1
+        return oid, depth
+
+    placed: dict[int, list[tuple[int, str, Partition]]] = defaultdict(list)
+    for oid, nsp, name, _, parent, bound, key, constraints, indexes in found.values():
+        root, depth = top(oid)
+        if root not in tables:
+            continue
+        partition = Partition(
+            schema=nsp,
+            name=name,
+            parent=parent,
+            bound=bound,
+            partition_key=key,
+            constraints=tuple(_pairs(constraints)),
+            indexes=tuple(_pairs(indexes)),
+        )
+        placed[root].append((depth, f"{nsp}.{name}", partition))
+    for root, items in placed.items():
+        tables[root]["partition_facts"] = [p for _, _, p in sorted(items)]
+
+
+def _pairs(items: Sequence[str] | None) -> list[tuple[str, str]]:
+    return [tuple(item.split("\x1f", 1)) for item in items or ()]  # type: ignore[misc]
 
 
 def _sequence_fact(row: Sequence[Any]) -> SequenceFact:
@@ -398,7 +590,7 @@ def _column(row: Sequence[Any], seq: Sequence[Any] | None) -> Column:
     _, _, name, display, notnull, default, identity, generated, comment, collation = (
         row[:10]
     )
-    elem_name, elem_schema, elem_kind, dims, elem_display = row[10:15]
+    elem_name, elem_schema, elem_kind, dims, elem_display, collation_schema = row[10:16]
     ident = None
     serial = None
     if identity and seq is not None:
@@ -411,7 +603,7 @@ def _column(row: Sequence[Any], seq: Sequence[Any] | None) -> Column:
             cycle=bool(seq[10]),
             cache=int(seq[9]),
         )
-    elif seq is not None and seq[2] == "a" and default and "nextval(" in default:
+    elif seq is not None and seq[2] == "a" and default and _calls(default, seq):
         serial = str(seq[3])
     return Column(
         name=name,
@@ -425,7 +617,19 @@ def _column(row: Sequence[Any], seq: Sequence[Any] | None) -> Column:
         comment=comment,
         collation=collation,
         serial_sequence=serial,
+        collation_schema=collation_schema,
     )
+
+
+def _calls(default: str, seq: Sequence[Any]) -> bool:
+    """Whether ``default`` is nextval() of the owned sequence ``seq`` (a column may own
+    one sequence and take its values from another)."""
+    found = sequence_name(default)
+    if found is None:
+        return False
+    schema, name = found
+    seq_schema = str(seq[3]).rpartition(".")[0].strip('"')
+    return name == seq[4] and schema in (None, seq_schema)
 
 
 def _strip_check(definition: str) -> tuple[str, bool]:
@@ -437,7 +641,7 @@ def _strip_check(definition: str) -> tuple[str, bool]:
             no_inherit = no_inherit or suffix == " NO INHERIT"
     if body.startswith("CHECK (") and body.endswith(")"):
         body = body[len("CHECK (") : -1]
-    return body, no_inherit
+    return unwrap(body), no_inherit
 
 
 def _add_constraint(
@@ -600,7 +804,7 @@ def _index(row: Sequence[Any], exclops: tuple[str, ...] = ()) -> Index:
 
 def _domain(row: Sequence[Any]) -> Domain:
     _, nsp, name, display, base_name, base_schema, base_kind, notnull, default = row[:9]
-    collation, checks = row[9], row[10]
+    collation, checks, collation_schema = row[9], row[10], row[11]
     parsed = []
     for item in checks or ():
         conname, _, definition = item.partition("\x1f")
@@ -613,4 +817,5 @@ def _domain(row: Sequence[Any]) -> Domain:
         default=default,
         checks=tuple(parsed),
         collation=collation,
+        collation_schema=collation_schema,
     )

@@ -47,6 +47,7 @@ class Column:
     comment: str | None = None
     collation: str | None = None  # only when it differs from the type's default
     serial_sequence: str | None = None  # owned sequence behind a nextval() default
+    collation_schema: str | None = None  # the collation's schema, unless pg_catalog
 
 
 @dataclass(frozen=True)
@@ -109,6 +110,49 @@ class Index:
 
 
 @dataclass(frozen=True)
+class Trigger:
+    """A trigger the table owns (ordinary or constraint trigger), as PostgreSQL prints it."""
+
+    name: str
+    definition: (
+        str  # pg_get_triggerdef(oid, false): a complete CREATE [CONSTRAINT] TRIGGER
+    )
+    enabled: str = (
+        "O"  # pg_trigger.tgenabled: O origin, D disabled, R replica, A always
+    )
+
+
+@dataclass(frozen=True)
+class Policy:
+    """A row-level security policy; expressions are the exact (non-pretty) deparse."""
+
+    name: str
+    command: str  # ALL, SELECT, INSERT, UPDATE, DELETE
+    permissive: bool = True
+    roles: tuple[str, ...] = ("public",)
+    using: str | None = None
+    with_check: str | None = None
+    # other relations its expressions read ("schema.name"): it can only be created
+    # once they exist
+    references: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Partition:
+    """A partition (at any depth) of a modelled table, created with it."""
+
+    schema: str
+    name: str
+    parent: str  # quoted "schema"."name" of the table (or partition) it belongs to
+    bound: str  # pg_get_expr(relpartbound): FOR VALUES ... or DEFAULT
+    partition_key: str | None = None  # itself partitioned
+    # (name, definition) of the constraints and (name, CREATE INDEX) of the indexes
+    # it has of its own, not from its parent
+    constraints: tuple[tuple[str, str], ...] = ()
+    indexes: tuple[tuple[str, str], ...] = ()
+
+
+@dataclass(frozen=True)
 class Table:
     schema: str
     name: str
@@ -122,6 +166,11 @@ class Table:
     indexes: tuple[Index, ...] = ()
     partition_key: str | None = None
     partitions: tuple[str, ...] = ()
+    triggers: tuple[Trigger, ...] = ()
+    row_security: bool = False  # ENABLE ROW LEVEL SECURITY
+    force_row_security: bool = False  # FORCE ROW LEVEL SECURITY
+    policies: tuple[Policy, ...] = ()
+    partition_facts: tuple[Partition, ...] = ()  # parents before children, by name
 
     @property
     def key(self) -> tuple[str, str]:
@@ -150,6 +199,7 @@ class Domain:
     default: str | None = None
     checks: tuple[tuple[str, str], ...] = ()  # (constraint name, CHECK expression)
     collation: str | None = None
+    collation_schema: str | None = None  # the collation's schema, unless pg_catalog
 
 
 @dataclass(frozen=True)
@@ -191,6 +241,9 @@ class Schema:
     # (schema, name, CREATE TYPE text) of composite types: columns of such a type need
     # it to exist (models cannot create it; verify and migrations create it first)
     composites: tuple[tuple[str, str, str], ...] = ()
+    # (schema, name, CREATE text) of collations and range types: prerequisites too
+    collations: tuple[tuple[str, str, str], ...] = ()
+    ranges: tuple[tuple[str, str, str], ...] = ()
     server_version: str = ""
     default_schema: str = "public"
     source: dict[str, str] = field(default_factory=dict, compare=False, hash=False)

@@ -16,10 +16,13 @@ from modelgen.catalog.schema import (
     Identity,
     Index,
     IndexElement,
+    Partition,
+    Policy,
     Relation,
     Schema,
     SequenceFact,
     Table,
+    Trigger,
     TypeRef,
 )
 from modelgen.errors import SnapshotError
@@ -34,8 +37,36 @@ def dump_schema(schema: Schema) -> str:
     data = dataclasses.asdict(schema)
     data.pop("source", None)
     data["tables"] = sorted(data["tables"], key=lambda t: (t["schema"], t["name"]))
+    _omit_empty_new_fields(data)
     payload = {"format": FORMAT, "format_version": FORMAT_VERSION, "schema": data}
     return json.dumps(payload, indent=1, sort_keys=True, ensure_ascii=False) + "\n"
+
+
+def _omit_empty_new_fields(data: dict[str, Any]) -> None:
+    """Fields added after format version 1 are written only when they say something,
+    so older snapshots stay byte-identical (loading fills in the defaults)."""
+    for key in ("collations", "ranges"):
+        if not data.get(key):
+            data.pop(key, None)
+    columns = [c for t in data["tables"] for c in t["columns"]]
+    columns += [c for r in data["others"] for c in r.get("columns", ())]
+    for item in columns + list(data["domains"]):
+        if item.get("collation_schema") is None:
+            item.pop("collation_schema", None)
+    for table in data["tables"]:
+        for key in _OMITTED_WHEN_EMPTY:
+            if not table[key]:
+                del table[key]
+
+
+# table facts added after format version 1: absent means empty
+_OMITTED_WHEN_EMPTY = (
+    "triggers",
+    "row_security",
+    "force_row_security",
+    "policies",
+    "partition_facts",
+)
 
 
 def write_snapshot(schema: Schema, path: Path) -> None:
@@ -130,6 +161,29 @@ def _table(d: dict[str, Any]) -> Table:
         indexes=tuple(i for i in (_index(x) for x in d["indexes"]) if i is not None),
         partition_key=d["partition_key"],
         partitions=tuple(d["partitions"]),
+        triggers=tuple(Trigger(**t) for t in d.get("triggers", ())),
+        row_security=bool(d.get("row_security", False)),
+        force_row_security=bool(d.get("force_row_security", False)),
+        partition_facts=tuple(
+            Partition(
+                **{
+                    **p,
+                    "constraints": tuple(tuple(c) for c in p["constraints"]),
+                    "indexes": tuple(tuple(i) for i in p["indexes"]),
+                }
+            )
+            for p in d.get("partition_facts", ())
+        ),
+        policies=tuple(
+            Policy(
+                **{
+                    **p,
+                    "roles": tuple(p["roles"]),
+                    "references": tuple(p.get("references", ())),
+                }
+            )
+            for p in d.get("policies", ())
+        ),
     )
 
 
@@ -159,6 +213,8 @@ def _schema(d: dict[str, Any]) -> Schema:
         functions=tuple((f[0], f[1], f[2]) for f in d.get("functions", [])),
         sequences=tuple(SequenceFact(**q) for q in d.get("sequences", [])),
         composites=tuple((c[0], c[1], c[2]) for c in d.get("composites", [])),
+        collations=tuple((c[0], c[1], c[2]) for c in d.get("collations", [])),
+        ranges=tuple((c[0], c[1], c[2]) for c in d.get("ranges", [])),
         server_version=d.get("server_version", ""),
         default_schema=d.get("default_schema", "public"),
     )

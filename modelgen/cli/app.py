@@ -164,13 +164,23 @@ def _read_schema(
     return schema
 
 
+# `flask modelgen` adds one: it fills in what the Flask app knows (database URL, db, models)
+CONFIG_HOOKS: list[Callable[[Any], Any]] = []
+
+
+def _with_hooks(config: Any) -> Any:
+    for hook in CONFIG_HOOKS:
+        config = hook(config)
+    return config
+
+
 def _load(config_path: Path | None, views: bool = False) -> Any:
     from dataclasses import replace
 
     from modelgen.config import find_config, load_config
 
     config = load_config(find_config(config_path, Path.cwd()), Path.cwd())
-    return replace(config, views=True) if views else config
+    return _with_hooks(replace(config, views=True) if views else config)
 
 
 # its help is the `snapshot` callback's docstring (cli/generate.py)

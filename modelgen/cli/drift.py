@@ -51,6 +51,20 @@ FormatOpt = Annotated[
         help="text, json, markdown (PR comment) or github (annotations)",
     ),
 ]
+FixOpt = Annotated[
+    bool,
+    typer.Option("--fix", help="edit the model files in place to match production"),
+]
+DiffOpt = Annotated[
+    bool,
+    typer.Option("--diff", help="print the diff --fix would apply; write nothing"),
+]
+UnsafeOpt = Annotated[
+    bool,
+    typer.Option(
+        "--unsafe-fixes", help="also apply unsafe fixes (remove columns the file uses)"
+    ),
+]
 
 
 def _progress(quiet: bool, message: str) -> None:
@@ -68,6 +82,7 @@ def _source_label(cfg: object, url: str | None, snapshot: Path | None) -> str:
     from modelgen.catalog.connect import parse_url
 
     raw = url or os.environ.get(getattr(cfg, "url_env", "DATABASE_URL"), "")
+    raw = raw or getattr(cfg, "fallback_url", None) or ""
     try:
         return parse_url(raw).safe() if raw else "database"
     except ModelgenError:
@@ -82,10 +97,14 @@ def drift(
     snapshot: SnapshotOpt = None,
     fmt: FormatOpt = ReportFormat.text,
     quiet: QuietOpt = False,
+    fix: FixOpt = False,
+    diff: DiffOpt = False,
+    unsafe_fixes: UnsafeOpt = False,
 ) -> None:
     """Compare production with all the app's models.
 
-    Hand-written and generated alike (docs/drift.md).
+    Hand-written and generated alike (docs/drift.md). --fix repairs the model
+    files in place, --diff shows that patch instead.
 
     Exit codes: 0 they agree, 1 drift (the report says where), 2 error.
     """
@@ -110,6 +129,12 @@ def drift(
     report = compute_drift(
         schema, cfg, models, rules, _source_label(cfg, url, snapshot)
     )
+    if fix or diff:
+        from modelgen.cli.fix import run_fix
+
+        folders = [f for f in (cfg.models, cfg.output) if f is not None]
+        options = (diff, unsafe_fixes, quiet)
+        raise typer.Exit(run_fix(report, schema, folders, fmt.value, options))
     result_decided()  # what is left is the report
     sys.stdout.write(render_report(report, fmt.value, Path.cwd(), _color()))
     if fmt is not ReportFormat.text:
@@ -187,6 +212,7 @@ def init(
 
     Exit codes: 0 written, 2 error (a config already there included).
     """
+    from modelgen.cli.app import _with_hooks
     from modelgen.config import Config
     from modelgen.generate.pipeline import load_schema
     from modelgen.init import write_init_config
@@ -198,7 +224,7 @@ def init(
             "(delete it or pass -o OTHER.toml)"
         )
     _progress(quiet, "reading production ...")
-    schema = load_schema(Config(path=None, root=Path.cwd()), url, snapshot)
+    schema = load_schema(_with_hooks(Config(path=None, root=Path.cwd())), url, snapshot)
     result = write_init_config(schema, target, models)
     typer.echo(f"wrote {output}: {result.summary}")
     _progress(

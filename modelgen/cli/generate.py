@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
@@ -28,6 +28,38 @@ from modelgen.cli.app import (
 )
 from modelgen.errors import ModelgenError
 from modelgen.interrupt import result_decided
+
+
+def _merged(files: list[Any], refuse: bool) -> list[Any]:
+    """The files with the hand-written code on disk kept (generate/merge.py); each
+    hand edit to a statement modelgen owns is printed, and refused unless --force."""
+    from modelgen.errors import RefusedError
+    from modelgen.generate.merge import merge_with_disk
+
+    files, conflicts = merge_with_disk(files)
+    for item in conflicts:
+        typer.echo(
+            f"{_rel(item.path)}:{item.line}: differs from production, and statements "
+            "modelgen owns in this file were edited by hand since it wrote them",
+            err=True,
+        )
+        for label, code in (("production", item.production), ("file", item.file)):
+            typer.echo(f"  {label}:", err=True)
+            for line in code.splitlines():
+                typer.echo(f"    {line}", err=True)
+    if conflicts and refuse:
+        raise RefusedError(
+            f"{len(conflicts)} statement(s) modelgen owns differ from production in "
+            "hand-edited file(s); nothing was written (undo the edit, or rerun with "
+            "--force to take production's statements: the rest of the file is kept, "
+            "and a .bak)"
+        )
+    return files
+
+
+if TYPE_CHECKING:
+    from modelgen.catalog.schema import Schema
+    from modelgen.generate.output import GeneratedFile
 
 
 @app.command()
@@ -71,7 +103,7 @@ def generate(
     check_db_import(cfg, output_dir(cfg, out))
     schema = _read_schema(cfg, url, snapshot, quiet)
     result = generate_files(schema, cfg, group or [], all_groups, out)
-    files = list(result.files)
+    files = _merged(list(result.files), refuse=not force and not dry_run)
     if dry_run:
         diffs = compare_files(files, Path.cwd())
         for item in diffs:
@@ -88,9 +120,16 @@ def generate(
             typer.echo(f"unchanged {_rel(path)}")
     for path in outcome.backups:
         typer.echo(f"kept the hand-edited version as {_rel(path)}")
+    for line in result.plan.also_wrote:
+        typer.echo(f"also wrote {line}")
+    _report_list(
+        "foreign keys left out (their target has no model)", result.plan.left_out
+    )
     if not quiet:
         _report_list("no primary key, written as db.Table", result.plan.without_key)
         _report_list("not modelled (views, partitions ...)", result.plan.unmodelled)
+    if not quiet:
+        _report_prerequisites(schema, files)
     missing = [] if cfg.bootstrap else missing_import_lines(result)
     if missing:
         typer.echo(
@@ -156,8 +195,13 @@ def check(
     schema = _read_schema(cfg, url, snapshot, quiet)
     every = all_groups or not group
     result = generate_files(schema, cfg, group or [], every, out)
-    diffs = compare_files(list(result.files), Path.cwd())
+    diffs = compare_files(_merged(list(result.files), refuse=False), Path.cwd())
     drift = [d for d in diffs if d.status != "unchanged"]
+    for line in result.plan.also_wrote:
+        typer.echo(f"also checked {line}", err=True)
+    _report_list(
+        "foreign keys left out (their target has no model)", result.plan.left_out
+    )
     result_decided()  # what is left is the report
     for item in drift:
         sys.stdout.write(item.diff)
@@ -329,3 +373,13 @@ def demo(
     typer.echo("next, try:")
     for line in next_steps(_rel(result.target), shown or None):
         typer.echo(f"    {line}")
+
+
+def _report_prerequisites(schema: Schema, files: list[GeneratedFile]) -> None:
+    """What the written tables need before db.create_all() (docs/prerequisites.md)."""
+    from modelgen.catalog.prerequisites import needed_by
+
+    names = {name for item in files for name in item.tables}
+    tables = [t for t in schema.tables if f"{t.schema}.{t.name}" in names]
+    labels = tuple(p.label for p in needed_by(schema, tables))
+    _report_list("prerequisites to create first (docs/prerequisites.md)", labels)

@@ -19,10 +19,11 @@ from modelgen.interrupt import interrupted, reported
 __all__ = ["app", "main", "run"]
 
 
-def run(args: list[str] | None = None) -> int:
-    """One command line, to its exit code: command-line mistakes are one line and 2."""
+def run(args: list[str] | None = None, prog_name: str = "modelgen") -> int:
+    """One command line, to its exit code: command-line mistakes are one line and 2
+    (``flask modelgen`` runs through here too)."""
     try:
-        code = app(args=args, prog_name="modelgen", standalone_mode=False)
+        code = app(args=args, prog_name=prog_name, standalone_mode=False)
     except typer.Abort:  # click turns a Ctrl-C in its own code into Abort
         return interrupted()
     except typer.TyperException as exc:  # click's usage errors, vendored by Typer
@@ -30,7 +31,7 @@ def run(args: list[str] | None = None) -> int:
             exc.show()  # type: ignore[attr-defined]
         else:
             message = exc.format_message()  # type: ignore[attr-defined]
-            command = getattr(getattr(exc, "ctx", None), "command_path", "modelgen")
+            command = getattr(getattr(exc, "ctx", None), "command_path", prog_name)
             _err(f"{message} (see {command} --help)")
         return int(getattr(exc, "exit_code", 2))
     if code == 130 and not reported():  # Typer's own silent Ctrl-C handling

@@ -99,7 +99,7 @@ def migration(
         chosen = "all" if all_groups or not cfg.files else ", ".join(group or [])
         message = f"create the {chosen} tables (modelgen)"
     item = generate_migration(
-        make_environment(cfg.templates), schema, tables, versions, message
+        make_environment(cfg.templates), schema, tables, versions, message, cfg.bind
     )
     if sql:
         sys.stdout.write(migration_sql(item, target))  # type: ignore[arg-type]

@@ -31,6 +31,7 @@ from modelgen.drift.ignore import IgnoreRule, apply_rules
 from modelgen.drift.keys import compare_keys
 from modelgen.drift.models import ModelColumn, ModelSet, ModelTable
 from modelgen.drift.normalize import normalize_expr, normalize_type
+from modelgen.drift.owned import compare_owned
 
 # kind, subject (the column), message, line
 ColumnDiff = tuple[str, str, str, int | None]
@@ -59,6 +60,7 @@ def compute_drift(
         if table.key in by_key:
             findings += _table_findings(table, by_key[table.key], schema)
     findings += _without_table_findings(by_key, schema, config)
+    findings += _dangling_key_findings(models, by_key, default)
     findings += _not_compared_findings(models)
     return apply_rules(
         findings, tuple(rules), by_config, models, production, len(schema.tables)
@@ -72,6 +74,41 @@ def _models_by_key(
     for model in models.tables:
         by_key.setdefault((model.schema or default, model.name), []).append(model)
     return by_key
+
+
+def _dangling_key_findings(
+    models: ModelSet, by_key: dict[tuple[str, str], list[ModelTable]], default: str
+) -> list[Finding]:
+    """A model's foreign key to a table no model defines: the app's metadata cannot
+    be sorted or created (NoReferencedTableError), whatever production holds."""
+    findings = []
+    for model in models.tables:
+        for key in model.constraints:
+            if key.kind != "f" or key.ref_table is None:
+                continue
+            target = (key.ref_schema or model.schema or default, key.ref_table)
+            if target in by_key:
+                continue
+            label = display_name(model.schema or default, model.name, default)
+            columns = ", ".join(key.columns)
+            message = (
+                f"{label}.{columns} references {display_name(*target, default)}, which "
+                "has no model: create_all, sorted_tables and Alembic autogenerate fail"
+            )
+            subject = key.name or columns
+            findings.append(
+                Finding(
+                    DRIFT,
+                    "dangling-key",
+                    label,
+                    subject,
+                    message,
+                    model.path,
+                    model.line,
+                    schema=model.schema or default,
+                )
+            )
+    return findings
 
 
 def _ignored(key: tuple[str, str], ignored: set[str]) -> bool:
@@ -269,6 +306,10 @@ def compare_table(
     ):
         line = lines[subject] if subject in lines else None
         out.append(finding(level, kind, subject, message, line))
+    for level, kind, subject, message in compare_owned(
+        prod, model.owned, model.generated
+    ):
+        out.append(finding(level, kind, subject, message, None))
     return out
 
 

@@ -18,11 +18,12 @@ import importlib
 import sys
 import warnings
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
 from modelgen.config import Config
+from modelgen.drift.owned import OwnedFact, metadata_owned, owned_by
 from modelgen.errors import first_line
 from modelgen.generate.existing import ExistingModel, call_name, scan_models
 
@@ -76,6 +77,8 @@ class ModelTable:
     constraints: tuple[ModelConstraint, ...] = ()
     indexes: tuple[ModelIndex, ...] = ()
     comment: str | None = None
+    # triggers, row-level security, policies its after_create DDL creates
+    owned: tuple[OwnedFact, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -121,7 +124,7 @@ def load_models(config: Config) -> ModelSet:
             )
         packages.append((module, folder))
     try:
-        tables, problems = _import_tables(app_path, packages, scanned)
+        tables, problems = _import_tables(app_path, packages, scanned, config.bind)
     except _ImportFailed as exc:
         return _static(scanned, str(exc))
     names = ", ".join(p for p, _ in packages)
@@ -162,6 +165,7 @@ def _import_tables(
     app_path: Path,
     packages: list[tuple[str, Path]],
     scanned: tuple[ExistingModel, ...],
+    bind: str | None = None,
 ) -> tuple[tuple[ModelTable, ...], list[str]]:
     saved_path = list(sys.path)
     saved_modules = set(sys.modules)
@@ -186,10 +190,11 @@ def _import_tables(
                     else:
                         failed_files.add(path.resolve())
                         problems.append(problem)
-        tables = _facts(modules, scanned, failed_files)
+        tables = _facts(modules, scanned, failed_files, bind)
     finally:
         sys.path[:] = saved_path
-        for name in set(sys.modules) - saved_modules:
+        # children first: a namespace package's path is recomputed from its parent
+        for name in sorted(set(sys.modules) - saved_modules, reverse=True):
             if _is_app_module(sys.modules.get(name), root):
                 del sys.modules[name]
     return tables, problems
@@ -232,7 +237,10 @@ def _is_app_module(module: Any, root: Path) -> bool:
 
 
 def _facts(
-    modules: list[Any], scanned: tuple[ExistingModel, ...], failed: set[Path]
+    modules: list[Any],
+    scanned: tuple[ExistingModel, ...],
+    failed: set[Path],
+    bind: str | None = None,
 ) -> tuple[ModelTable, ...]:
     import sqlalchemy as sa
 
@@ -242,14 +250,16 @@ def _facts(
     tables: list[ModelTable] = []
     seen: set[tuple[str | None, str]] = set()
     for md in metadatas:
+        on_metadata = metadata_owned(md)
         for table in md.tables.values():
             key = (table.schema, table.name)
-            if key in seen:
-                continue
+            if key in seen or _bind_key(table) != bind:
+                continue  # seen, or a table of another database (Flask-SQLAlchemy bind)
             seen.add(key)
             cls = classes.get(id(table))
             where = locations.get(key) or by_name.get(table.name)
-            tables.append(_table_facts(table, cls, where, sa))
+            facts = _table_facts(table, cls, where, sa)
+            tables.append(replace(facts, owned=owned_by(table, on_metadata)))
     imported = {(t.schema, t.name) for t in tables}
     # models in modules that failed to import: known from the scan only
     for model in scanned:
@@ -259,6 +269,12 @@ def _facts(
         ):
             tables.append(_scanned_table(model))
     return tuple(sorted(tables, key=lambda t: (t.schema or "", t.name)))
+
+
+def _bind_key(table: Any) -> str | None:
+    """The Flask-SQLAlchemy bind a table belongs to (None: the default database)."""
+    key = table.info.get("bind_key") or table.metadata.info.get("bind_key")
+    return str(key) if key else None
 
 
 def _collect(modules: list[Any], sa: Any) -> tuple[list[Any], dict[int, type]]:

@@ -9,15 +9,20 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
+from dataclasses import replace
 from pathlib import Path
 
+from modelgen.catalog.owned import foreign_key_statement
 from modelgen.catalog.schema import Schema, Table
 from modelgen.config import Config, FileSpec
 from modelgen.errors import ConfigError, did_you_mean
 from modelgen.generate import naming
+from modelgen.generate.closure import describe_left_out, unmodelled_keys
 from modelgen.generate.columns import ColumnRenderer
 from modelgen.generate.existing import ExistingModel
 from modelgen.generate.literals import lit
+from modelgen.generate.owned import IMPORT as OWNED_IMPORT
+from modelgen.generate.owned import owned_listeners
 from modelgen.generate.plan import (
     ClassPlan,
     FilePlan,
@@ -122,6 +127,9 @@ def build_plan(
     hand = _hand_written(existing, schema)
     units = _units(schema, config, universe, hand)
     _name_classes(units, config, set(hand.values()), schema.default_schema)
+    left_out = _leave_out_dangling_keys(
+        schema, units, existing, selected, _unseen_models(config, schema)
+    )
     lookup = {u.table.key: u for u in units}
     renderer = ColumnRenderer(schema, config.style)
     for unit in units:
@@ -130,9 +138,12 @@ def build_plan(
             unit.columns[column.name] = naming.unique(
                 naming.attribute_name(column.name), unit.taken
             )
+    # relationships only between classes that will exist: those written now and
+    # those already on disk (a group may be written only in part, for a foreign key)
+    present = _present(schema, units, existing, selected)
     plan_relationships(
-        units,
-        lookup,
+        [u for u in units if u.table.key in present],
+        {k: u for k, u in lookup.items() if k in present},
         hand,
         group_order,
         bootstrap,
@@ -158,6 +169,7 @@ def build_plan(
                 db_import,
                 config.style,
                 _class_modules(units, existing, (out_dir, config.output), config.root),
+                lit(config.bind) if config.bind else "",
             )
         )
     extras: list[tuple[Path, str]] = []
@@ -185,8 +197,67 @@ def build_plan(
         and f"{u.table.schema}.{u.table.name}" in written
     )
     return PackagePlan(
-        tuple(files), tuple(extras), tuple(imports), unmodelled, without_key
+        tuple(files),
+        tuple(extras),
+        tuple(imports),
+        unmodelled,
+        without_key,
+        left_out,
     )
+
+
+def _present(
+    schema: Schema,
+    units: list[Unit],
+    existing: tuple[ExistingModel, ...],
+    selected: list[FileSpec],
+) -> set[tuple[str, str]]:
+    wanted = {spec.filename for spec in selected}
+    present = {(m.schema or schema.default_schema, m.table) for m in existing}
+    return present | {u.table.key for u in units if u.spec.filename in wanted}
+
+
+def _unseen_models(config: Config, schema: Schema) -> set[tuple[str, str]]:
+    """With no 'models' folder configured, any table may have a hand-written model
+    modelgen cannot see: keys to tables are kept (drift reports dangling ones)."""
+    if config.bootstrap or config.models is not None:
+        return set()
+    ignored = set(config.ignore)
+    return {
+        t.key
+        for t in schema.tables
+        if t.name not in ignored and f"{t.schema}.{t.name}" not in ignored
+    }
+
+
+def _leave_out_dangling_keys(
+    schema: Schema,
+    units: list[Unit],
+    existing: tuple[ExistingModel, ...],
+    selected: list[FileSpec],
+    unseen: set[tuple[str, str]],
+) -> tuple[str, ...]:
+    """Drop the foreign keys no model can resolve (modelgen.generate.closure); the
+    lines naming those of the selected files."""
+    modelled = {u.table.key for u in units if not u.view} | unseen
+    modelled |= {(m.schema or schema.default_schema, m.table) for m in existing}
+    # partitions are created by their table's DDL: a key to one is added the same way
+    partitions = {(p.schema, p.name) for u in units for p in u.table.partition_facts}
+    dangling = unmodelled_keys((u.table for u in units), modelled)
+    wanted = {spec.filename for spec in selected}
+    lines: list[str] = []
+    for unit in units:
+        dropped = dangling.get(unit.table.key)
+        if not dropped:
+            continue
+        for fk in dropped:
+            if (fk.ref_schema, fk.ref_table) in partitions:
+                unit.extra_ddl.append(foreign_key_statement(unit.table, fk))
+            elif unit.spec.filename in wanted:
+                lines.append(describe_left_out(schema, unit.table, fk))
+        kept = tuple(fk for fk in unit.table.foreign_keys if fk not in dropped)
+        unit.table = replace(unit.table, foreign_keys=kept)
+    return tuple(sorted(lines))
 
 
 def _class_modules(
@@ -325,6 +396,7 @@ def _file_plan(
     db_import: str,
     style: str,
     class_modules: dict[str, str],
+    bind_key: str = "",
 ) -> FilePlan:
     classes: list[ClassPlan] = []
     table_vars: list[TableVarPlan] = []
@@ -333,9 +405,16 @@ def _file_plan(
     definitions: dict[str, str] = {}
     ranks: dict[str, int] = {}
     custom: dict[str, str] = {}
+    listeners: list[str] = []
     for unit in members:
         as_table = unit.class_name is None or unit.view
         rendered = renderer.table(unit.table, unit.columns, as_table)
+        if not unit.view:
+            target = unit.var_name if unit.class_name is None else unit.class_name
+            suffix = "" if unit.class_name is None else ".__table__"
+            listeners += owned_listeners(
+                f"{target}{suffix}", unit.table, unit.extra_ddl
+            )
         imports |= rendered.imports
         definitions.update(rendered.definitions)
         ranks.update(rendered.ranks)
@@ -348,7 +427,9 @@ def _file_plan(
             assert unit.var_name is not None
             table_vars.append(
                 TableVarPlan(
-                    unit.var_name, rendered.table_expr(), _table_var_comment(unit)
+                    unit.var_name,
+                    rendered.table_expr(bind_key=bind_key),
+                    _table_var_comment(unit),
                 )
             )
             continue
@@ -363,9 +444,12 @@ def _file_plan(
                 relationships=tuple(rels),
                 table_args=rendered.table_args,
                 table_kwargs=rendered.table_kwargs,
+                bind_key=bind_key,
             )
         )
     imports.add(f"from {db_import} import db")
+    if listeners:
+        imports.add(OWNED_IMPORT)
     type_checking: list[str] = []
     if style == "typed":
         here = {c.name for c in classes}
@@ -399,6 +483,7 @@ def _file_plan(
         class_names=tuple(c.name for c in classes) + tuple(v.name for v in views),
         type_checking_imports=tuple(type_checking),
         views=tuple(views),
+        listeners=tuple(listeners),
     )
 
 

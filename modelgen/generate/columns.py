@@ -12,9 +12,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from modelgen.catalog.pgtext import sequence_name, source_form
+from modelgen.catalog.prerequisites import domain_is_expressible
 from modelgen.catalog.reflect import quote_ident
 from modelgen.catalog.schema import (
     Column,
+    Constraint,
     Domain,
     Enum,
     ForeignKey,
@@ -47,9 +49,13 @@ class RenderedTable:
     custom_types: dict[str, str] = field(default_factory=dict)
     imports: set[str] = field(default_factory=set)
 
-    def table_expr(self, metadata: str | None = None) -> str:
+    def table_expr(self, metadata: str | None = None, bind_key: str = "") -> str:
         """``db.Table(name, [metadata,] columns..., constraints..., kwargs...)``."""
         kwargs = [f"{k.strip(chr(34))}={v}" for k, v in self.table_kwargs]
+        if (
+            bind_key
+        ):  # a literal; Flask-SQLAlchemy puts the table in that bind's metadata
+            kwargs.append(f"bind_key={bind_key}")
         if metadata is None and not self.column_exprs:
             metadata = (
                 "db.metadata"  # Flask-SQLAlchemy's db.Table needs a column or this
@@ -113,18 +119,23 @@ class ColumnRenderer(SequenceRenderer, ConstraintRenderer):
             args.append(self._constraint("db.PrimaryKeyConstraint", pk))
         args += [self._fk_constraint(table, fk) for fk in composite_fks]
         args += [self._constraint("db.UniqueConstraint", u) for u in table.uniques]
+        # A CHECK added NOT VALID inside CREATE TABLE would be validated: like a
+        # NOT VALID foreign key it is added after the table, by ALTER TABLE.
+        later = [c for c in table.checks if c.not_valid and self.keep_not_valid]
+        after_create = [_not_valid_check(c) for c in later]
+        if (
+            self.keep_not_valid
+        ):  # the models (a migration keeps it simple: no listeners)
+            owned = (self.owned_by(table, c) for c in table.columns)
+            after_create += [statement for statement in owned if statement]
         args += [
             call(
                 "db.CheckConstraint",
                 [lit(source_form(c.expression or ""))],
-                [("name", lit(c.name))]
-                + (
-                    [("postgresql_not_valid", "True")]
-                    if c.not_valid and self.keep_not_valid
-                    else []
-                ),
+                [("name", lit(c.name))],
             )
             for c in table.checks
+            if c not in later
         ]
         for exclude in table.excludes:
             args.append(self._exclude(exclude))
@@ -139,6 +150,8 @@ class ColumnRenderer(SequenceRenderer, ConstraintRenderer):
             kwargs.append(('"comment"', lit(table.comment)))
         if table.partition_key:
             kwargs.append(('"postgresql_partition_by"', lit(table.partition_key)))
+        if after_create:
+            kwargs.append(('"listeners"', _listeners(after_create)))
         out.table_kwargs = tuple(kwargs)
         return out
 
@@ -171,7 +184,9 @@ class ColumnRenderer(SequenceRenderer, ConstraintRenderer):
             args.append(lit(column.name))
         type_expr = rendered.expr
         if column.collation and not column.type.array_dims:
-            type_expr = _with_collation(type_expr, column.collation)
+            type_expr = _with_collation(
+                type_expr, column.collation, column.collation_schema
+            )
         args.append(type_expr)
         args += [self._inline_fk(fk) for fk in fks]
         kwargs: list[tuple[str, str]] = []
@@ -236,15 +251,35 @@ class ColumnRenderer(SequenceRenderer, ConstraintRenderer):
             kwargs.append(("not_null", "True"))
         if domain.default is not None:
             kwargs.append(("default", call("db.text", [lit(domain.default)])))
-        if domain.checks:
+        if not domain_is_expressible(domain):
+            # its exact CREATE DOMAIN is a prerequisite (modelgen.catalog.prerequisites)
+            kwargs.append(("create_type", "False"))
+        elif domain.checks:
             name, check = domain.checks[0]
-            kwargs.append(("constraint_name", lit(name)))
+            if not domain.not_null:  # else PostgreSQL names it (domain_is_expressible)
+                kwargs.append(("constraint_name", lit(name)))
             kwargs.append(("check", call("db.text", [lit(source_form(check))])))
         if domain.collation:
             kwargs.append(("collation", lit(domain.collation)))
+            if domain.collation_schema is not None:
+                kwargs.append(("collation_schema", lit(domain.collation_schema)))
         if domain.schema != self.schema.default_schema:
             kwargs.append(("schema", lit(domain.schema)))
         return call("postgresql.DOMAIN", [lit(domain.name), base.expr], kwargs)
+
+
+def _not_valid_check(check: Constraint) -> str:
+    body = source_form(check.expression or "").replace("%", "%%")
+    return (
+        f"ALTER TABLE %(fullname)s ADD CONSTRAINT {quote_ident(check.name)} "
+        f"CHECK ({body}) NOT VALID"
+    )
+
+
+def _listeners(statements: list[str]) -> str:
+    """``[("after_create", db.DDL(...)), ...]``: statements run once the table exists."""
+    items = [f'("after_create", {call("db.DDL", [lit(s)])})' for s in statements]
+    return "[" + ", ".join(items) + "]"
 
 
 _COLLATABLE = (
@@ -256,12 +291,16 @@ _COLLATABLE = (
 )
 
 
-def _with_collation(type_expr: str, collation: str) -> str:
-    """``db.String(12)`` -> ``db.String(12, collation="C")``; other types are left alone
-    (verify reports the collation it could not carry)."""
+def _with_collation(type_expr: str, collation: str, schema: str | None) -> str:
+    """``db.String(12)`` -> ``db.String(12, collation="C")``; a collation in another
+    schema adds ``collation_schema=`` (SQLAlchemy quotes each part: ``COLLATE s.c``,
+    where ``collation="s.c"`` would be one name). Other types are left alone (verify
+    reports the collation it could not carry)."""
     if not type_expr.startswith(_COLLATABLE):
         return type_expr
     kwarg = f"collation={lit(collation)}"
+    if schema is not None:
+        kwarg += f", collation_schema={lit(schema)}"
     if type_expr.endswith("()"):
         return f"{type_expr[:-1]}{kwarg})"
     if type_expr.endswith(")"):

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from modelgen.catalog.pgtext import source_form
+from modelgen.catalog.pgtext import source_form, unwrap
 from modelgen.catalog.reflect import quote_ident
 from modelgen.catalog.schema import Constraint, ForeignKey, Index, Schema, Table
 from modelgen.generate.literals import call, lit
@@ -90,7 +90,7 @@ class ConstraintRenderer:
             kwargs.append(("using", lit(index.method)))
         if index.predicate:
             kwargs.append(
-                ("where", call("db.text", [lit(source_form(index.predicate))]))
+                ("where", call("db.text", [lit(unwrap(source_form(index.predicate)))]))
             )
         if constraint.deferrable:
             kwargs.append(("deferrable", "True"))
@@ -131,7 +131,7 @@ class ConstraintRenderer:
             kwargs.append(
                 (
                     "postgresql_where",
-                    call("db.text", [lit(source_form(index.predicate))]),
+                    call("db.text", [lit(unwrap(source_form(index.predicate)))]),
                 )
             )
         return call("db.Index", args, kwargs)

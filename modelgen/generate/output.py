@@ -11,6 +11,7 @@ from pathlib import Path
 from modelgen.errors import ModelgenError, RefusedError
 from modelgen.files import atomic_write as atomic_write  # where the commands find it
 from modelgen.files import replace_all
+from modelgen.generate.ownership import owned_hash
 
 HASH_PREFIX = "# modelgen-hash: sha256:"
 
@@ -23,6 +24,7 @@ class GeneratedFile:
     overwrite_if_present: bool = (
         True  # False: write only when absent (package __init__)
     )
+    merged: bool = False  # content keeps the hand code of the file on disk (merge.py)
 
 
 def content_hash(body: str) -> str:
@@ -45,9 +47,14 @@ def is_generated(text: str) -> bool:
 
 
 def hand_edited(text: str) -> bool:
-    """True when a generated file's body no longer matches the hash in its header."""
+    """True when a statement modelgen owns (see ownership.py) changed since it was
+    generated; code the team added elsewhere in the file does not count. Files
+    written before the hash covered owned statements only hashed the whole body."""
     recorded, body = split_header(text)
-    return recorded is not None and recorded != content_hash(body)
+    return recorded is not None and recorded not in (
+        owned_hash(body),
+        content_hash(body),
+    )
 
 
 def file_state(text: str) -> str:
@@ -81,7 +88,7 @@ def check_writable(files: list[GeneratedFile], force: bool) -> None:
             raise ModelgenError(
                 f"{item.path}: cannot read existing file: {exc}"
             ) from None
-        if current == item.content or force:
+        if current == item.content or force or item.merged:
             continue
         state = file_state(current)
         if state == "not generated":
@@ -111,7 +118,7 @@ def write_files(files: list[GeneratedFile], force: bool = False) -> WriteResult:
             if current == item.content or not item.overwrite_if_present:
                 unchanged.append(path)
                 continue
-            if file_state(current) != "generated":
+            if not item.merged and file_state(current) != "generated":
                 backup = path.with_name(path.name + ".bak")
                 changes[backup] = path.read_bytes()  # the exact bytes
                 backups.append(backup)

@@ -15,9 +15,11 @@ from modelgen.catalog.schema import Schema
 from modelgen.config import Config
 from modelgen.errors import ConfigError, DatabaseError
 from modelgen.generate.build import PackagePlan, build_plan, select_specs
+from modelgen.generate.closure import complete_selection
 from modelgen.generate.existing import scan_models
 from modelgen.generate.format import black_format, format_source
-from modelgen.generate.output import HASH_PREFIX, GeneratedFile, content_hash
+from modelgen.generate.output import HASH_PREFIX, GeneratedFile
+from modelgen.generate.ownership import owned_hash
 from modelgen.generate.render import make_environment, render_file, render_header
 
 
@@ -29,7 +31,8 @@ class Generation:
 
 
 def load_schema(config: Config, url: str | None, snapshot: Path | None) -> Schema:
-    """From --snapshot, else --url, else the environment variable the config names."""
+    """From --snapshot, else --url, else the environment variable the config names,
+    else (``flask modelgen``) the Flask app's database URL."""
     if url and snapshot:
         raise ConfigError("give --url or --snapshot, not both")
     if snapshot is not None:
@@ -44,7 +47,7 @@ def load_schema(config: Config, url: str | None, snapshot: Path | None) -> Schem
                 others=tuple(r for r in schema.others if r.schema in keep),
             )
         return schema
-    url = url or os.environ.get(config.url_env)
+    url = url or os.environ.get(config.url_env) or config.fallback_url
     if not url:
         raise DatabaseError(
             f"no database: pass --url or --snapshot, or set {config.url_env}"
@@ -141,9 +144,11 @@ def generate_files(
     out_dir = output_dir(config, out)
     selected = select_specs(config, schema, groups, all_groups)
     existing = () if config.bootstrap else scan_models(config.models)
+    selected, also_wrote = complete_selection(schema, config, selected, existing)
     env = make_environment(config.templates)
     files: list[GeneratedFile] = []
     plan = build_plan(schema, config, selected, out_dir, existing)
+    plan = replace(plan, also_wrote=tuple(also_wrote))
     for file_plan in plan.files:
         groups_of_file = [] if config.bootstrap else [file_plan.group or ""]
         file_plan = replace(
@@ -157,7 +162,7 @@ def generate_files(
             if config.templates
             else format_source(source, label)
         )
-        header = render_header(env, file_plan, f"{HASH_PREFIX}{content_hash(body)}")
+        header = render_header(env, file_plan, f"{HASH_PREFIX}{owned_hash(body)}")
         files.append(GeneratedFile(file_plan.path, header + body, file_plan.tables))
     for path, content in plan.extras:  # small: Black itself formats them
         formatted = black_format(content, str(path))

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from modelgen.catalog.owned import OwnedStatement
 from modelgen.catalog.schema import ForeignKey, Table
 from modelgen.config import FileSpec
 
@@ -26,6 +27,7 @@ class ClassPlan:
     relationships: tuple[AttrPlan, ...]
     table_args: tuple[str, ...]
     table_kwargs: tuple[tuple[str, str], ...]  # (literal key, expression)
+    bind_key: str = ""  # a literal: the config's Flask-SQLAlchemy bind, or ""
 
     @property
     def table_args_tuple(self) -> str:
@@ -74,6 +76,9 @@ class FilePlan:
     # typed style: import lines for the classes named in annotations
     type_checking_imports: tuple[str, ...] = ()
     views: tuple[ViewPlan, ...] = ()
+    # event.listen(<table>, "after_create", DDL(<literal>)) statements: triggers,
+    # row-level security and policies (modelgen.generate.owned)
+    listeners: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -85,6 +90,11 @@ class PackagePlan:
     import_lines: tuple[str, ...] = ()
     unmodelled: tuple[str, ...] = ()  # views, partitions ...: reported, never modelled
     without_key: tuple[str, ...] = ()  # written as db.Table: no primary key to map
+    # foreign keys left out of the models: their target can never have a model
+    left_out: tuple[str, ...] = ()
+    # files of other groups written too because a chosen table's foreign key needs
+    # them: "device_tracking.py (group infrastructure): user_sessions.device_id ..."
+    also_wrote: tuple[str, ...] = ()
 
 
 @dataclass
@@ -104,3 +114,5 @@ class Unit:
     association: tuple[ForeignKey, ForeignKey] | None = None
     note: str | None = None  # the comment above a db.Table (identifiers only)
     view: bool = False  # a view mapped read-only (never created by create_all)
+    # foreign keys to a partition (no Table to point at): added by after_create DDL
+    extra_ddl: list[OwnedStatement] = field(default_factory=list)

@@ -39,10 +39,13 @@ def plan_relationships(
     names = names or {}
     paths = _join_paths(all_tables or tuple(u.table for u in units))
     reverse_jobs: list[tuple[Unit, Unit, ForeignKey, str, str]] = []
+    made: _Made = defaultdict(list)
     for unit in sorted(units, key=lambda u: u.table.key):
         if unit.class_name is None:
             continue
         for fk in unit.table.foreign_keys:
+            if _repeats_earlier_key(unit.table, fk):
+                continue  # the same join again: one relationship says it
             target_key = _fk_target(fk)
             target = lookup.get(target_key)
             if target is not None and target.class_name is None:
@@ -65,7 +68,10 @@ def plan_relationships(
             # names only need the key's own prefix when this table has several keys
             # to the target (raised_by_disputes, resolved_by_disputes)
             siblings = sum(
-                1 for f in unit.table.foreign_keys if _fk_target(f) == target_key
+                1
+                for f in unit.table.foreign_keys
+                if _fk_target(f) == target_key
+                and not _repeats_earlier_key(unit.table, f)
             )
             chosen = _overridden(names, unit.table, fk)
             forward = _chosen(chosen and chosen[0], unit, fk) or _forward_name(
@@ -79,14 +85,58 @@ def plan_relationships(
             _add_forward(
                 unit, fk, forward, target_class, ambiguous, reverse, same, style
             )
+            made[(unit.table.key, fk.name)].append((unit, len(unit.relationships) - 1))
             if target is not None and same and reverse is not None:
                 reverse_jobs.append((target, unit, fk, reverse, forward))
     for target, source, fk, reverse, forward in reverse_jobs:
         ambiguous = _ambiguous(paths, source.table.key, target.table.key)
         _add_reverse(target, source, fk, reverse, forward, style, ambiguous)
+        made[(source.table.key, fk.name)].append(
+            (target, len(target.relationships) - 1)
+        )
+    _mark_overlaps(units, made)
     for unit in sorted(units, key=lambda u: u.table.key):
         if unit.association is not None:
             _add_many_to_many(unit, lookup, style, default_schema)
+
+
+# (table key, foreign key name) -> the relationships made from that key
+_Made = dict[tuple[tuple[str, str], str], list[tuple[Unit, int]]]
+
+
+def _repeats_earlier_key(table: Table, fk: ForeignKey) -> bool:
+    """A second foreign key with the same columns to the same target columns."""
+    same = (fk.columns, _fk_target(fk), fk.ref_columns)
+    return any(
+        (other.columns, _fk_target(other), other.ref_columns) == same
+        and other.name < fk.name
+        for other in table.foreign_keys
+    )
+
+
+def _mark_overlaps(units: list[Unit], made: _Made) -> None:
+    """Relationships of two keys that share a column (``(pipeline_id, partition_id)``
+    and ``(stage_id, partition_id)``) both write it: each names the others in
+    ``overlaps=``, as SQLAlchemy asks, so the mappers configure without a warning."""
+    for unit in units:
+        keys = [
+            fk for fk in unit.table.foreign_keys if (unit.table.key, fk.name) in made
+        ]
+        for fk in keys:
+            others = sorted(
+                {
+                    owner.relationships[index].name
+                    for other in keys
+                    if other.name != fk.name and set(other.columns) & set(fk.columns)
+                    for owner, index in made[(unit.table.key, other.name)]
+                }
+            )
+            if not others:
+                continue
+            for owner, index in made[(unit.table.key, fk.name)]:
+                plan = owner.relationships[index]
+                expr = f"{plan.expr[:-1]}, overlaps={lit(','.join(others))})"
+                owner.relationships[index] = AttrPlan(plan.name, expr, plan.annotation)
 
 
 def association_pair(table: Table) -> tuple[ForeignKey, ForeignKey] | None:

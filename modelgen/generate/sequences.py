@@ -3,6 +3,10 @@ name the owned sequence itself, every other option rendered where it differs."""
 
 from __future__ import annotations
 
+from functools import cached_property
+
+from modelgen.catalog.pgtext import sequence_name
+from modelgen.catalog.reflect import quote_ident
 from modelgen.catalog.schema import Column, Schema, Table
 from modelgen.generate.literals import call, lit
 
@@ -28,9 +32,32 @@ class SequenceRenderer:
         ]
         if len(serials) != 1:
             return False
+        if self._sequence_users.get(_key(column.serial_sequence), 0) > 1:
+            return False  # SERIAL would make its own, and the others' collide with it
         expected = default_name(f"{table.name}_{column.name}", "seq")
         schema, _, name = column.serial_sequence.rpartition(".")
         return _unquote(name) == expected and _unquote(schema) == table.schema
+
+    @cached_property
+    def _sequence_users(self) -> dict[tuple[str, str], int]:
+        """How many columns of the schema take their default from each sequence."""
+        users: dict[tuple[str, str], int] = {}
+        for table in self.schema.tables:
+            for column in table.columns:
+                found = sequence_name(column.default) if column.default else None
+                if found is not None:
+                    key = (found[0] or self.schema.default_schema, found[1])
+                    users[key] = users.get(key, 0) + 1
+        return users
+
+    def owned_by(self, table: Table, column: Column) -> str | None:
+        """``ALTER SEQUENCE ... OWNED BY`` for a column that owns the sequence its
+        default calls when that is not a SERIAL (run after the table is created)."""
+        if column.serial_sequence is None or self.is_pg_serial(table, column):
+            return None
+        sequence = column.serial_sequence.replace("%", "%%")
+        name = quote_ident(column.name).replace("%", "%%")
+        return f"ALTER SEQUENCE {sequence} OWNED BY %(fullname)s.{name}"
 
     def _sequence(self, schema: str | None, name: str) -> str:
         """``db.Sequence(name, ...)`` with the options that differ from CREATE SEQUENCE's."""
@@ -111,6 +138,11 @@ def default_name(base: str, suffix: str) -> str:
     return (
         name if len(name.encode()) <= 63 else "\0"
     )  # never equal: render names explicitly
+
+
+def _key(qualified: str) -> tuple[str, str]:
+    schema, _, name = qualified.rpartition(".")
+    return _unquote(schema), _unquote(name)
 
 
 def _unquote(name: str) -> str:

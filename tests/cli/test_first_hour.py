@@ -50,15 +50,16 @@ def test_check_covers_every_group_and_names_the_command_that_fixes_it(
     )
     generate = modelgen(models, "generate", "--snapshot", snapshot, "-g", "critical")
     assert generate.returncode == 0, generate.stderr
+    # a hand edit to a statement modelgen owns (added code is kept, not an edit)
+    payments = (models / "payments.py").read_text()
+    assert "nullable=False" in payments
     (models / "payments.py").write_text(
-        (models / "payments.py").read_text() + "# my note\n"
+        payments.replace("nullable=False", "nullable=True", 1)
     )
-    text = (models / "invoices.py").read_text()
-    (models / "invoices.py").write_text(text.replace("db.Column", "db.Column", 1))
     critical = modelgen(models, "check", "--snapshot", snapshot, "--group", "critical")
     assert critical.returncode == 1
     lines = critical.stderr.strip().splitlines()
-    assert lines[0] == "edited by hand: payments.py", lines
+    assert "edited by hand: payments.py" in lines, lines
     assert lines[-1] == (
         "1 of 4 file(s) differ from the schema; "
         f"`modelgen generate --snapshot {snapshot} --group critical` updates them "

@@ -14,7 +14,6 @@ import pytest
 from conftest import CORPUS
 
 from modelgen.catalog.reflect import reflect_url
-from modelgen.catalog.scratch import run_sql_file
 from modelgen.config import Config
 from modelgen.generate.format import black_format
 from modelgen.generate.pipeline import generate_files
@@ -35,10 +34,9 @@ NAMES = (
 @pytest.mark.skipif(not NAMES, reason=ABSENT)
 @pytest.mark.parametrize("name", NAMES)
 def test_corpus_schema_round_trips(
-    name: str, make_db: Callable[[], str], pg_admin: str
+    name: str, corpus_db: Callable[[str], str], pg_admin: str
 ) -> None:
-    url = make_db()
-    run_sql_file(url, CORPUS / name / "schema.sql")
+    url = corpus_db(name)
     schema = reflect_url(url)
     assert schema.tables, "the corpus schema loaded no tables"
     result = verify_schema(schema, pg_admin)
@@ -62,13 +60,12 @@ def test_fixture_production_round_trips_with_no_config(
 @pytest.mark.skipif(not NAMES, reason=ABSENT)
 @pytest.mark.parametrize("name", ["pagila", "adventureworks"])
 def test_typed_style_round_trips(
-    name: str, make_db: Callable[[], str], pg_admin: str
+    name: str, corpus_db: Callable[[str], str], pg_admin: str
 ) -> None:
     """Typed mappings take nullability from the annotation: it must still be exact."""
     if name not in NAMES:
         pytest.skip(f"{name} not in the corpus")
-    url = make_db()
-    run_sql_file(url, CORPUS / name / "schema.sql")
+    url = corpus_db(name)
     result = verify_schema(reflect_url(url), pg_admin, style="typed")
     assert list(result.differences) == []
 
@@ -80,10 +77,9 @@ def test_fixture_typed_style_round_trips(production_schema, pg_admin: str) -> No
 
 @pytest.mark.skipif("pagila" not in NAMES, reason="pagila not in the corpus")
 def test_views_mapped_on_request_are_never_created(
-    make_db: Callable[[], str], pg_admin: str
+    corpus_db: Callable[[str], str], pg_admin: str
 ) -> None:
-    url = make_db()
-    run_sql_file(url, CORPUS / "pagila" / "schema.sql")
+    url = corpus_db("pagila")
     schema = reflect_url(url)
     assert any(r.kind == "view" and r.columns for r in schema.others)
     result = verify_schema(schema, pg_admin, views=True)

@@ -51,7 +51,14 @@ def test_generate_critical_writes_exactly_four_files_that_recreate_production(
     assert result.returncode == 0, result.stderr
     after = tree(project)
     changed = {k for k in after if before.get(k) != after[k]}
-    assert changed == {f"app/models/{t}.py" for t in CRITICAL}
+    # user_sessions.device_id references user_devices, which has no model yet: its
+    # file (group infrastructure) is written too, and the run says so
+    files = {f"app/models/{t}.py" for t in CRITICAL} | {"app/models/device_tracking.py"}
+    assert changed == files
+    assert (
+        "also wrote device_tracking.py (group infrastructure): "
+        "user_sessions.device_id references user_devices"
+    ) in result.stdout
     assert set(before) <= set(after)  # nothing removed
     assert "from .payments import Payment" in result.stdout
 
@@ -100,22 +107,61 @@ def test_generate_critical_writes_exactly_four_files_that_recreate_production(
         == []
     )
 
-    # a hand edit is never overwritten: the run stops with exit 1 and names the file
+    # a hand edit to a statement modelgen owns is never overwritten: the run stops
+    # with exit 1 and names the file, the line and both versions
     payments = project / "app" / "models" / "payments.py"
-    payments.write_text(payments.read_text() + "# reviewed by Sam\n")
+    edited = payments.read_text().replace(
+        "payment_method = db.Column(db.String(50))",
+        "payment_method = db.Column(db.String(80))",
+    )
+    payments.write_text(edited + "# reviewed by Sam\n")
     third = modelgen(project, *generate_critical)
     assert third.returncode == 1
-    assert "payments.py" in third.stderr and "Traceback" not in third.stderr
-    assert payments.read_text().endswith("# reviewed by Sam\n")
+    assert "payments.py:" in third.stderr and "Traceback" not in third.stderr
+    assert "db.String(50)" in third.stderr and "db.String(80)" in third.stderr
+    assert payments.read_text() == edited + "# reviewed by Sam\n"
 
-    # --force replaces it and keeps the hand-edited version as .bak
+    # --force takes production's statement, keeps the team's code, and a .bak
     forced = modelgen(
         project, "generate", "--url", production_url, "--group", "critical", "--force"
     )
     assert forced.returncode == 0, forced.stderr
-    assert not payments.read_text().endswith("# reviewed by Sam\n")
-    assert (
-        (payments.parent / "payments.py.bak")
-        .read_text()
-        .endswith("# reviewed by Sam\n")
+    assert "db.String(80)" not in payments.read_text()
+    assert payments.read_text().endswith("# reviewed by Sam\n")
+    assert "db.String(80)" in (payments.parent / "payments.py.bak").read_text()
+
+
+def test_after_generate_critical_the_apps_metadata_works_on_an_empty_database(
+    project: Path, production_url: str, production_schema, make_db: Callable[[], str]
+) -> None:
+    """create_all on an empty database, Alembic autogenerate, sorted_tables: none
+    raises (no foreign key dangles), and the four critical tables come out exactly."""
+    result = modelgen(
+        project, "generate", "--url", production_url, "--group", "critical"
     )
+    assert result.returncode == 0, result.stderr
+    empty = make_db()
+    # the hand-written models declare their enums create_type=False (the app's own
+    # migrations create them): the one prerequisite the empty database is given
+    execute(
+        empty,
+        *[
+            f"CREATE TYPE {e.name} AS ENUM ({', '.join(repr(v) for v in e.labels)})"
+            for e in production_schema.enums
+        ],
+    )
+    works = subprocess.run(
+        [
+            sys.executable,
+            str(ROOT / "tests" / "helpers" / "metadata_works.py"),
+            str(project),
+            empty,
+        ],
+        capture_output=True,
+        text=True,
+    )
+    assert works.returncode == 0, works.stderr
+    tables, _ = works.stdout.split()
+    assert int(tables) == 23 + len(CRITICAL) + 1  # hand-written, critical, devices
+    keys = [("public", t) for t in CRITICAL]
+    assert compare_schemas(production_schema, reflect_url(empty), keys) == []

@@ -94,7 +94,13 @@ LAYERS = (
     ),
     ("modelgen.generate",),
     ("modelgen.drift",),
-    ("modelgen.verify", "modelgen.migration", "modelgen.init", "modelgen.demo"),
+    (
+        "modelgen.verify",
+        "modelgen.migration",
+        "modelgen.init",
+        "modelgen.demo",
+        "modelgen.alembic",
+    ),
     ("modelgen.cli", "modelgen.console"),
 )
 

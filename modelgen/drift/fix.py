@@ -1,0 +1,315 @@
+"""``modelgen drift --fix`` / ``--diff``: repair the app's model files in place.
+
+From a DriftReport (after the ignore rules) to new file contents: each drift
+finding on a table with a model class becomes a minimal edit of that class
+(``edits.TableEditor``), each file is parsed once, and nothing is written
+until every file has been edited; then all are written atomically, and a
+failed write restores the files already written.  Like ruff, a fix is *safe*
+or *unsafe*: removing a column the file still uses is unsafe and is held back
+unless ``unsafe`` is set.
+"""
+
+from __future__ import annotations
+
+import ast
+import difflib
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import libcst as cst
+
+from modelgen.catalog.schema import Schema, Table
+from modelgen.drift.cst import (
+    assignment,
+    class_statements,
+    column_call,
+    column_statements,
+    model_classes,
+    module_assignments,
+)
+from modelgen.drift.edits import COLUMN_KINDS, KEY_KINDS, TableEditor, fix_key
+from modelgen.drift.findings import DRIFT, DriftReport, Finding
+from modelgen.drift.models import ModelTable
+from modelgen.drift.spelling import Spelling, add_imports
+from modelgen.errors import ModelgenError
+from modelgen.files import replace_all
+from modelgen.generate.columns import ColumnRenderer
+from modelgen.generate.naming import attribute_name, unique
+
+FIXABLE = ("column-missing", "column-extra", *COLUMN_KINDS, *KEY_KINDS)
+
+
+@dataclass
+class FileFix:
+    path: Path
+    before: str
+    after: str
+    fixed: list[Finding] = field(default_factory=list)
+    held: list[Finding] = field(default_factory=list)  # unsafe, not applied
+    warnings: list[str] = field(default_factory=list)
+
+
+@dataclass
+class FixResult:
+    files: list[FileFix]
+    unfixable: list[tuple[Finding, str]]  # and why
+    without_model: list[Finding]
+
+    @property
+    def changed(self) -> list[FileFix]:
+        return [f for f in self.files if f.after != f.before]
+
+    @property
+    def fixed(self) -> list[Finding]:
+        return [x for f in self.files for x in f.fixed]
+
+    @property
+    def held(self) -> list[Finding]:
+        return [x for f in self.files for x in f.held]
+
+    @property
+    def remaining(self) -> int:
+        """Drift findings a --fix run leaves behind."""
+        return len(self.held) + len(self.unfixable) + len(self.without_model)
+
+    def diff(self, cwd: Path) -> str:
+        return "".join(_unified(f, cwd) for f in self.changed)
+
+
+def _unified(fix: FileFix, cwd: Path) -> str:
+    label = fix.path.relative_to(cwd) if fix.path.is_relative_to(cwd) else fix.path
+    return "".join(
+        difflib.unified_diff(
+            fix.before.splitlines(keepends=True),
+            fix.after.splitlines(keepends=True),
+            fromfile=f"a/{label}",
+            tofile=f"b/{label}",
+        )
+    )
+
+
+def plan_fixes(report: DriftReport, schema: Schema, unsafe: bool = False) -> FixResult:
+    """Every drift finding repaired in memory: the new content of each model file."""
+    tables = {t.key: t for t in schema.tables}
+    models = {
+        (m.schema or schema.default_schema, m.name): m for m in report.models.tables
+    }
+    by_file: dict[Path, list[tuple[Table, ModelTable, list[Finding]]]] = {}
+    unfixable: list[tuple[Finding, str]] = []
+    without_model: list[Finding] = []
+    grouped: dict[tuple[str, str], list[Finding]] = {}
+    for finding in report.findings:
+        if finding.level != DRIFT:
+            continue
+        if finding.kind == "table-without-model":
+            without_model.append(finding)
+        elif finding.kind not in FIXABLE:
+            unfixable.append((finding, "not a fact --fix repairs"))
+        else:
+            grouped.setdefault(_table_key(finding, schema), []).append(finding)
+    for key, found in sorted(grouped.items()):
+        model = models.get(key)
+        if model is None or model.path is None or key not in tables:
+            unfixable += [(f, "its model file is unknown") for f in found]
+            continue
+        by_file.setdefault(model.path, []).append((tables[key], model, found))
+    files = []
+    for path, items in sorted(by_file.items()):
+        fix, skipped = _fix_file(path, items, schema, unsafe)
+        files.append(fix)
+        unfixable += skipped
+    return FixResult(files, unfixable, without_model)
+
+
+def _table_key(finding: Finding, schema: Schema) -> tuple[str, str]:
+    table_schema = finding.schema or schema.default_schema
+    name = finding.table
+    if table_schema != schema.default_schema and name.startswith(table_schema + "."):
+        name = name[len(table_schema) + 1 :]
+    return table_schema, name
+
+
+def _fix_file(
+    path: Path,
+    items: list[tuple[Table, ModelTable, list[Finding]]],
+    schema: Schema,
+    unsafe: bool,
+) -> tuple[FileFix, list[tuple[Finding, str]]]:
+    """One parse of the file, every table in it edited, one new text."""
+    try:
+        before = path.read_text(encoding="utf-8")
+        module = cst.parse_module(before)
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ModelgenError(
+            f"{path}: cannot read: {exc}; nothing was written"
+        ) from None
+    except cst.ParserSyntaxError as exc:
+        raise ModelgenError(
+            f"{path}:{exc.raw_line}: does not parse ({exc.message}); nothing was written"
+        ) from None
+    fix = FileFix(path, before, before)
+    skipped: list[tuple[Finding, str]] = []
+    spelling = Spelling.of(module)
+    # the attribute uses a removed column leaves behind: read only when one is removed
+    removing = any(f.kind == "column-extra" for _, _, fs in items for f in fs)
+    uses = name_uses(before) if removing else {}
+    classes: dict[cst.ClassDef, cst.ClassDef] = {}
+    values: dict[str, cst.BaseExpression] = {}
+    by_table = model_classes(module)
+    assigned = module_assignments(module)
+    for prod, model, found in items:
+        cls = by_table.get(model.name)
+        if cls is None:
+            skipped += [
+                (f, f"{path}: no class with __tablename__ = {model.name!r}")
+                for f in found
+            ]
+            continue
+        editor = _editor(cls, prod, schema, spelling, assigned)
+        for finding in found:
+            why = _apply(editor, finding, fix, uses, unsafe)
+            if why is not None:
+                skipped.append((finding, why))
+        edit = editor.finish()
+        body = cls.body.with_changes(body=edit.body)
+        classes[cls] = cls.with_changes(body=body)
+        values |= edit.module_values
+    if not fix.fixed:
+        return fix, skipped
+    new_body = [_replace_module_stmt(s, classes, values) for s in module.body]
+    module = add_imports(module.with_changes(body=new_body), spelling.added)
+    fix.after = module.code
+    try:  # a fix must never leave a file Python cannot read
+        compile(fix.after, str(path), "exec", dont_inherit=True)
+    except SyntaxError as exc:
+        raise ModelgenError(
+            f"{path}: the fixed file would not parse ({exc.msg}, line {exc.lineno}); "
+            "nothing was written (please report this)"
+        ) from None
+    return fix, skipped
+
+
+def _editor(
+    cls: cst.ClassDef,
+    prod: Table,
+    schema: Schema,
+    spelling: Spelling,
+    values: dict[str, cst.BaseExpression],
+) -> TableEditor:
+    """The production table rendered with the class's own attribute names and style."""
+    index = column_statements(cls)
+    body = class_statements(cls)
+    taken = {_target(s) for s in body} - {None}
+    attrs: dict[str, str] = {}
+    for column in prod.columns:
+        if column.name in index:
+            attrs[column.name] = _target(body[index[column.name]]) or column.name
+        else:
+            attrs[column.name] = unique(attribute_name(column.name), taken)  # type: ignore[arg-type]
+    typed = any(
+        isinstance(s, cst.SimpleStatementLine)
+        and isinstance(s.body[0], cst.AnnAssign)
+        and column_call(s)
+        for s in body
+    )
+    rendered = ColumnRenderer(schema, "typed" if typed else "classic").table(
+        prod, attrs, as_table=False
+    )
+    return TableEditor(cls, prod, rendered, spelling, values)
+
+
+def _target(stmt: cst.CSTNode) -> str | None:
+    return assignment(stmt)[0]
+
+
+def _apply(
+    editor: TableEditor,
+    finding: Finding,
+    fix: FileFix,
+    uses: dict[str, set[int]],
+    unsafe: bool,
+) -> str | None:
+    column = finding.subject or ""
+    if finding.kind == "column-missing":
+        why = editor.add_column(column)
+        if why is not None:
+            return why
+    elif finding.kind == "column-extra":
+        attr = _attr_of(editor, column)
+        lines = sorted(uses.get(attr, set()))
+        if lines:
+            where = ", ".join(f"{fix.path.name}:{n}" for n in lines)
+            fix.warnings.append(
+                f"{finding.table}.{column}: removed from production; {attr} is still used at {where}"
+            )
+            if not unsafe:
+                fix.held.append(finding)
+                return None
+        editor.remove_column(column)
+    elif finding.kind in COLUMN_KINDS:
+        why = editor.change_column(column, finding.kind)
+        if why is not None:
+            return why
+    else:
+        why = fix_key(editor, finding.kind, finding.subject)
+        if why is not None:
+            return why
+    fix.fixed.append(finding)
+    return None
+
+
+def _attr_of(editor: TableEditor, column: str) -> str:
+    position = editor.index.get(column)
+    return (_target(editor.body[position]) if position is not None else None) or column
+
+
+def name_uses(source: str) -> dict[str, set[int]]:
+    """Lines where each name is used (``x.name``, or ``name`` read), in one walk of the
+    file; the column's own declaration (``name = Column(...)``) stores, it does not use.
+    """
+    uses: dict[str, set[int]] = {}
+    for node in ast.walk(ast.parse(source)):
+        if isinstance(node, ast.Attribute):
+            uses.setdefault(node.attr, set()).add(node.lineno)
+        elif isinstance(node, ast.Name) and not isinstance(node.ctx, ast.Store):
+            uses.setdefault(node.id, set()).add(node.lineno)
+    return uses
+
+
+def _replace_module_stmt(
+    stmt: cst.CSTNode,
+    classes: dict[cst.ClassDef, cst.ClassDef],
+    values: dict[str, cst.BaseExpression],
+) -> cst.CSTNode:
+    if isinstance(stmt, cst.ClassDef) and stmt in classes:
+        return classes[stmt]
+    name, _ = assignment(stmt)
+    if name in values and isinstance(stmt, cst.SimpleStatementLine):
+        return stmt.with_changes(body=[stmt.body[0].with_changes(value=values[name])])
+    return stmt
+
+
+def check_models_readable(report: DriftReport, folders: list[Path]) -> None:
+    """--fix needs every model file parsed and the models imported: otherwise it
+    cannot see their columns, and writing around a broken file is not safe."""
+    if report.models.method not in ("static", "partial"):
+        return  # imported: every module in the folders was parsed by Python
+    for folder in folders:
+        for path in sorted(folder.rglob("*.py")):
+            try:
+                ast.parse(path.read_bytes(), filename=str(path))
+            except SyntaxError as exc:
+                raise ModelgenError(
+                    f"{path}:{exc.lineno}: does not parse ({exc.msg}); nothing was written"
+                ) from None
+    if report.models.method == "static":
+        raise ModelgenError(
+            f"cannot fix: the models were not imported ({report.models.detail}); "
+            "nothing was written"
+        )
+
+
+def write_fixes(result: FixResult) -> list[Path]:
+    """Every changed file, all or nothing (the same staged write as generate)."""
+    replace_all({fix.path: fix.after for fix in result.changed})
+    return [fix.path for fix in result.changed]

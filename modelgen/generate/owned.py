@@ -1,0 +1,47 @@
+"""A table's triggers, row-level security and policies as ``after_create`` DDL listeners.
+
+SQLAlchemy's own mechanism: ``event.listen(table, "after_create", DDL(...))``
+runs the exact statement after ``CREATE TABLE`` in ``create_all`` (and in
+anything that creates the Table).  The statement is always a Python string
+literal, never code; ``DDL()`` %-formats its text, so ``%`` is doubled.
+
+A policy whose expression reads other tables cannot be created before they
+exist, and ``create_all`` may create them later: it listens on the MetaData's
+``after_create`` (after every table) and runs only when its own table was
+created in that same call.  A ``DDL`` listener never sees which tables were
+created, so that one listener is a lambda that checks and executes its ``DDL``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from modelgen.catalog.owned import OwnedStatement, owned_statements
+from modelgen.catalog.schema import Table
+from modelgen.generate.literals import lit
+
+IMPORT = "from sqlalchemy import DDL, event"
+
+
+def ddl_literal(sql: str) -> str:
+    """``DDL("...")`` for ``sql``: its ``%`` escaped from DDL's own formatting."""
+    return f"DDL({lit(sql.replace('%', '%%'))})"
+
+
+def owned_listeners(
+    target: str, table: Table, extra: Sequence[OwnedStatement] = ()
+) -> list[str]:
+    """One ``event.listen`` statement per object ``table`` owns (and per ``extra``
+    statement); ``target`` is the expression of its Table (``Account.__table__``
+    or a ``db.Table`` variable)."""
+    statements = [*owned_statements(table), *extra]
+    return [_listener(target, statement) for statement in statements]
+
+
+def _listener(target: str, statement: OwnedStatement) -> str:
+    ddl = ddl_literal(statement.sql)
+    if not statement.waits_for:
+        return f'event.listen({target}, "after_create", {ddl})'
+    created = "lambda metadata, bind, tables=(), **kw: "
+    run = f"{target} in tables and bind.execute({ddl})"
+    return f'event.listen({target}.metadata, "after_create", {created}({run}))'

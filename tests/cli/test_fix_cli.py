@@ -1,0 +1,104 @@
+"""`drift --fix` / `--diff` from a user's seat: the real process, exit codes, what is
+printed, what is (not) written.  Snapshots only, no database."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+from conftest import FIXTURES
+from helpers.fix_cases import make_project
+from test_bad_input import modelgen, tree
+
+SNAP = ("--snapshot", "schema.json")
+
+
+def test_diff_prints_the_patch_and_writes_nothing(tmp_path: Path) -> None:
+    project = make_project("classic", tmp_path)
+    before = tree(project)
+    result = modelgen(project, "drift", *SNAP, "--diff")
+    assert result.returncode == 1, result.stderr
+    assert result.stdout.startswith(
+        "--- a/app/models/shop.py\n+++ b/app/models/shop.py\n"
+    )
+    assert "+    slug = db.Column(db.String(80), nullable=False)" in result.stdout
+    assert (
+        "1 unsafe fix(es) held back (apply them with --unsafe-fixes)" in result.stderr
+    )
+    assert "fax is still used at shop.py:45" in result.stderr
+    assert tree(project) == before
+
+
+def test_diff_in_markdown_and_json(tmp_path: Path) -> None:
+    project = make_project("classic", tmp_path)
+    result = modelgen(project, "drift", *SNAP, "--diff", "--format", "markdown")
+    assert result.returncode == 1
+    folded = result.stdout.split("<details><summary>drift --fix would apply this patch")
+    assert len(folded) == 2
+    assert "```diff\n--- a/app/models/shop.py" in folded[1]
+    assert folded[1].rstrip().endswith("</details>")
+    result = modelgen(project, "drift", *SNAP, "--diff", "--format", "json")
+    data = json.loads(result.stdout)
+    assert data["drift"] is True
+    assert data["fix"]["diff"].startswith("--- a/app/models/shop.py")
+
+
+def test_fix_then_nothing_left(tmp_path: Path) -> None:
+    project = make_project("classic", tmp_path)
+    result = modelgen(project, "drift", *SNAP, "--fix")
+    assert result.returncode == 1  # the unsafe fix is still to do
+    assert result.stdout.startswith("fixed app/models/shop.py: shops.slug, ")
+    result = modelgen(project, "drift", *SNAP, "--fix", "--unsafe-fixes")
+    assert result.returncode == 0, result.stdout + result.stderr
+    result = modelgen(project, "drift", *SNAP, "--diff")
+    assert (result.returncode, result.stdout) == (0, "")
+    assert modelgen(project, "drift", *SNAP).returncode == 0
+
+
+def test_a_model_that_does_not_parse_is_exit_2_and_nothing_is_written(
+    tmp_path: Path,
+) -> None:
+    project = make_project("classic", tmp_path)
+    # drift falls back to a static scan; --fix must name the file and write nothing
+    shop = project / "app" / "models" / "shop.py"
+    shop.write_text(shop.read_text() + "\ndef oops(:\n    pass\n")
+    before = tree(project)
+    result = modelgen(project, "drift", *SNAP, "--fix")
+    assert result.returncode == 2, result.stdout + result.stderr
+    lines = result.stderr.strip().splitlines()
+    assert (
+        lines[-1].startswith("modelgen: error: ") and "app/models/shop.py" in lines[-1]
+    )
+    assert "does not parse" in lines[-1] and "nothing was written" in lines[-1]
+    assert "Traceback" not in result.stderr
+    assert tree(project) == before
+
+
+def test_tables_without_a_model_get_the_generate_command(tmp_path: Path) -> None:
+    project = tmp_path / "project"
+    shutil.copytree(
+        FIXTURES,
+        project,
+        ignore=shutil.ignore_patterns("cases", "fix_cases", "__pycache__"),
+    )
+    before = tree(project)
+    result = modelgen(project, "drift", "--snapshot", "production/schema.json", "--fix")
+    assert result.returncode == 1  # tables without a model are left to generate
+    assert (
+        "4 table(s) without a model: modelgen generate --group critical"
+        in result.stdout
+    )
+    assert "modelgen generate --group infrastructure" in result.stdout
+    assert tree(project) == before
+
+
+def test_ignored_findings_are_not_fixed(tmp_path: Path) -> None:
+    project = make_project("classic", tmp_path)
+    (project / ".modelgen-ignore").write_text(
+        "shops.slug: lands with the slugs release\n"
+    )
+    result = modelgen(project, "drift", *SNAP, "--diff")
+    assert result.returncode == 1
+    assert "slug = db.Column" not in result.stdout
+    assert "+    tags = db.Column(ARRAY(db.Text))" in result.stdout

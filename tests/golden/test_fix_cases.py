@@ -1,0 +1,73 @@
+"""Golden cases for `drift --fix`: fixtures/fix_cases/<case>/ holds production
+(schema.sql, and its snapshot schema.json), hand-written models (before/app),
+a config, and the reviewed patch `--fix` applies (expected.diff).  No database.
+
+To refresh after an intended change: MODELGEN_UPDATE_GOLDEN=1 pytest tests/golden,
+then review every changed expected.diff with `git diff` before committing.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from helpers.fix_cases import CASES, NAMES, UPDATE, drift_of, fixes, make_project
+
+from modelgen.catalog.snapshot import load_snapshot
+from modelgen.drift.fix import plan_fixes, write_fixes
+from modelgen.errors import ModelgenError
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_fix_patch_is_the_reviewed_one(name: str, tmp_path: Path) -> None:
+    project = make_project(name, tmp_path)
+    result = fixes(project)
+    patch = result.diff(project)
+    expected = CASES / name / "expected.diff"
+    if UPDATE:
+        expected.write_text(patch)
+    assert patch == expected.read_text()
+    assert not result.unfixable
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_after_fix_only_the_held_back_drift_is_left(name: str, tmp_path: Path) -> None:
+    project = make_project(name, tmp_path)
+    result = fixes(project)
+    held = {f.key for f in result.held}
+    write_fixes(result)
+    left = {f.key for f in drift_of(project).drift}
+    assert left == held
+    assert fixes(project).diff(project) == ""  # a second run has nothing to do
+
+    write_fixes(fixes(project, unsafe=True))
+    report = drift_of(project)
+    assert report.models.method == "import"  # every fixed module still imports
+    assert report.drift == []
+
+
+def test_held_back_removal_names_the_lines_that_use_it(tmp_path: Path) -> None:
+    project = make_project("classic", tmp_path)
+    result = fixes(project)
+    assert [f.key for f in result.held] == ["shops.fax"]
+    assert result.files[0].warnings == [
+        "shops.fax: removed from production; fax is still used at shop.py:45"
+    ]
+    assert "-    fax = db.Column(db.String(30))" not in result.diff(project)
+    unsafe = fixes(project, unsafe=True)
+    assert "-    fax = db.Column(db.String(30))" in unsafe.diff(project)
+
+
+def test_a_model_file_that_does_not_parse_is_named_and_nothing_is_written(
+    tmp_path: Path,
+) -> None:
+    project = make_project("classic", tmp_path)
+    report = drift_of(project)
+    shop = project / "app" / "models" / "shop.py"
+    broken = shop.read_text().replace("    def contact(self):", "    def contact(self:")
+    shop.write_text(broken)
+    with pytest.raises(ModelgenError) as info:
+        plan_fixes(report, load_snapshot(project / "schema.json"))
+    assert str(info.value).startswith(f"{shop}:")
+    assert "does not parse" in str(info.value)
+    assert shop.read_text() == broken

@@ -1,0 +1,110 @@
+"""Living models: fixtures/living/<case>/ holds a file as the team left it (disk/,
+generated from ``before`` and then edited), production's next state (``after``),
+and the reviewed result of regenerating (expected/, plus expected_conflicts.txt
+when the team edited statements modelgen owns). No database needed.
+
+To refresh after an intended change: MODELGEN_UPDATE_GOLDEN=1 pytest tests/golden,
+then review every changed expected file with `git diff` before committing.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tomllib
+from pathlib import Path
+
+import pytest
+from conftest import FIXTURES
+
+from modelgen.catalog.snapshot import load_snapshot
+from modelgen.config import load_config
+from modelgen.generate.merge import Conflict, merge_with_disk
+from modelgen.generate.output import GeneratedFile, write_files
+from modelgen.generate.pipeline import generate_files
+
+CASES = FIXTURES / "living"
+NAMES = sorted(p.name for p in CASES.iterdir() if (p / "case.toml").is_file())
+UPDATE = os.environ.get("MODELGEN_UPDATE_GOLDEN") == "1"
+
+
+def fresh(case: Path, which: str, out: Path) -> list[GeneratedFile]:
+    spec = tomllib.loads((case / "case.toml").read_text())
+    schema = load_snapshot((case / spec[which]).resolve())
+    config = load_config((case / spec["config"]).resolve())
+    return list(generate_files(schema, config, [], True, out=out).files)
+
+
+def regenerate(
+    case: Path, out: Path
+) -> tuple[dict[str, str], list[Conflict], list[GeneratedFile]]:
+    shutil.copytree(case / "disk", out)
+    files, conflicts = merge_with_disk(fresh(case, "after", out))
+    return (
+        {str(f.path.relative_to(out)): f.content for f in files},
+        conflicts,
+        files,
+    )
+
+
+def describe(conflicts: list[Conflict], out: Path) -> str:
+    return "".join(
+        f"{c.path.relative_to(out)}:{c.line}\n"
+        f"  production: {c.production}\n  file:       {c.file}\n"
+        for c in conflicts
+    )
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_regenerated_file_is_the_reviewed_one(name: str, tmp_path: Path) -> None:
+    case = CASES / name
+    out = tmp_path / "models"
+    produced, conflicts, _ = regenerate(case, out)
+    conflicts_file = case / "expected_conflicts.txt"
+    if UPDATE:
+        for rel, content in produced.items():
+            (case / "expected" / rel).parent.mkdir(parents=True, exist_ok=True)
+            (case / "expected" / rel).write_text(content)
+        if conflicts:
+            conflicts_file.write_text(describe(conflicts, out))
+    expected_conflicts = conflicts_file.read_text() if conflicts_file.exists() else ""
+    assert describe(conflicts, out) == expected_conflicts
+    for rel, content in produced.items():
+        assert content == (case / "expected" / rel).read_text(), rel
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_every_hand_written_line_survives_in_order(name: str, tmp_path: Path) -> None:
+    case = CASES / name
+    before = {
+        f.path.name: set(f.content.splitlines())
+        for f in fresh(case, "before", tmp_path)
+    }
+    produced, conflicts, _ = regenerate(case, tmp_path / "models")
+    for path in sorted((case / "disk").glob("*.py")):
+        generated = before[path.name]
+        edited_owned = {c.file for c in conflicts}
+        hand = [
+            line
+            for line in path.read_text().splitlines()
+            if line not in generated
+            and line.strip()
+            and not any(line.strip() in block for block in edited_owned)
+        ]
+        assert hand, f"{name}: the case holds no hand code"
+        lines = iter(produced[path.name].splitlines())
+        for line in hand:  # a subsequence: same lines, same order
+            assert any(line == candidate for candidate in lines), line
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_a_second_run_changes_no_byte(name: str, tmp_path: Path) -> None:
+    case = CASES / name
+    out = tmp_path / "models"
+    _, conflicts, files = regenerate(case, out)
+    write_files(files, force=bool(conflicts))
+    written = {p.name: p.read_bytes() for p in out.glob("*.py")}
+    files, more = merge_with_disk(fresh(case, "after", out))
+    assert more == []
+    assert write_files(files).written == ()
+    assert {p.name: p.read_bytes() for p in out.glob("*.py")} == written

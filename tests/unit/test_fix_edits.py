@@ -1,0 +1,144 @@
+"""The argument-level edits and the file's spelling behind `drift --fix`: each keeps
+the layout, quotes and arguments it does not change."""
+
+from __future__ import annotations
+
+import libcst as cst
+import pytest
+
+from modelgen.drift.calls import (
+    remove_arg,
+    replace_string_args,
+    set_kwarg,
+    set_optional,
+)
+from modelgen.drift.cst import column_statements, model_classes
+from modelgen.drift.spelling import Spelling, add_imports, respell
+
+
+def code(node: cst.CSTNode) -> str:
+    return cst.Module([]).code_for_node(node)
+
+
+def call(text: str) -> cst.Call:
+    node = cst.parse_expression(text)
+    assert isinstance(node, cst.Call)
+    return node
+
+
+def test_enum_labels_keep_one_label_a_line() -> None:
+    before = 'db.Enum(\n    "a",\n    "b",\n    name="kind",\n)'
+    after = replace_string_args(call(before), ["a", "b", "c"])
+    assert code(after) == 'db.Enum(\n    "a",\n    "b",\n    "c",\n    name="kind",\n)'
+
+
+def test_enum_labels_on_one_line_in_single_quotes() -> None:
+    after = replace_string_args(call("Enum('a', 'b', name='k')"), ["a", "it's", "c"])
+    assert code(after) == """Enum('a', "it's", 'c', name='k')"""
+
+
+@pytest.mark.parametrize(
+    ("before", "key", "value", "after"),
+    [
+        ("Column(String(3), nullable=False)", "nullable", None, "Column(String(3))"),
+        ("Column(String(3))", "nullable", "False", "Column(String(3), nullable=False)"),
+        (
+            "Column(\n    String(3),\n    default='x',\n)",
+            "comment",
+            "'c'",
+            "Column(\n    String(3),\n    default='x',\n    comment='c',\n)",
+        ),
+        (
+            "Column(String(3), comment='old', default=1)  ",
+            "comment",
+            "'new'",
+            "Column(String(3), comment='new', default=1)",
+        ),
+    ],
+)
+def test_set_kwarg_changes_only_that_keyword(
+    before: str, key: str, value: str | None, after: str
+) -> None:
+    new = None if value is None else cst.parse_expression(value)
+    assert code(set_kwarg(call(before.strip()), key, new)) == after
+
+
+def test_removing_the_last_argument_keeps_the_call_well_formed() -> None:
+    node = call("Column(Integer, ForeignKey('a.id'))")
+    assert code(remove_arg(node, node.args[1])) == "Column(Integer)"
+
+
+@pytest.mark.parametrize(
+    ("before", "nullable", "after"),
+    [
+        ("Mapped[str]", True, "Mapped[str | None]"),
+        ("Mapped[str | None]", False, "Mapped[str]"),
+        ("Mapped[Optional[int]]", False, "Mapped[int]"),
+        ("Mapped[Optional[int]]", True, "Mapped[Optional[int]]"),
+    ],
+)
+def test_mapped_annotation_follows_nullability(
+    before: str, nullable: bool, after: str
+) -> None:
+    result = set_optional(cst.parse_expression(before), nullable)
+    assert result is not None and code(result) == after
+
+
+FLASK = "from app.extensions import db\nfrom sqlalchemy.dialects.postgresql import ARRAY\n\nx = db.Column(db.Text)\n"
+TYPED = "import sqlalchemy as sa\nfrom sqlalchemy.orm import Mapped, mapped_column\n\nx: Mapped[str] = mapped_column(sa.Text)\n"
+BARE = "from sqlalchemy import Column, Integer\n\nx = Column(Integer)\n"
+
+
+@pytest.mark.parametrize(
+    ("source", "rendered", "spelled", "imports"),
+    [
+        (FLASK, "postgresql.ARRAY(db.String(3))", "ARRAY(db.String(3))", {}),
+        (
+            FLASK,
+            "postgresql.JSONB",
+            "JSONB",
+            {"sqlalchemy.dialects.postgresql": ["JSONB"]},
+        ),
+        (TYPED, "db.mapped_column(db.String(3))", "mapped_column(sa.String(3))", {}),
+        (
+            TYPED,
+            "Mapped[datetime.datetime | None]",
+            "Mapped[datetime | None]",
+            {"datetime": ["datetime"]},
+        ),
+        (
+            BARE,
+            "db.Column(db.String(3))",
+            "Column(String(3))",
+            {"sqlalchemy": ["String"]},
+        ),
+    ],
+)
+def test_generated_code_is_spelled_the_files_way(
+    source: str, rendered: str, spelled: str, imports: dict[str, list[str]]
+) -> None:
+    spelling = Spelling.of(cst.parse_module(source))
+    assert code(respell(rendered, spelling)) == spelled
+    assert spelling.added == imports
+
+
+def test_a_needed_import_joins_the_existing_line() -> None:
+    module = cst.parse_module(BARE)
+    spelling = Spelling.of(module)
+    respell("db.String(3)", spelling)
+    new = add_imports(module, spelling.added)
+    assert new.code.startswith("from sqlalchemy import Column, Integer, String\n\nx =")
+
+
+def test_a_class_is_found_by_tablename_and_a_column_by_its_database_name() -> None:
+    module = cst.parse_module(
+        "class A(Base):\n"
+        "    __tablename__ = 'a'\n"
+        "    id = Column(Integer, primary_key=True)\n"
+        "    amount_value = Column('amount', Numeric)\n"
+        "    total: Mapped[int] = mapped_column(name='sum')\n"
+        "    def f(self): pass\n"
+    )
+    classes = model_classes(module)
+    assert list(classes) == ["a"]
+    assert column_statements(classes["a"]) == {"id": 1, "amount": 2, "sum": 3}
