@@ -188,7 +188,7 @@ class _Assembly:
         for top in old.tops[old.imports :]:
             gap = old.text(pos, top.start)
             pos = top.end
-            if self._dropped(top.node, top.item):
+            if self._dropped(top.node, top.item) and self._all_owned(top):
                 out.append(gap if gap.strip() else "")  # keep comments above it
                 continue
             out += [gap, self._top(top)]
@@ -202,6 +202,18 @@ class _Assembly:
             item is not None
             and id(node) not in self.chosen
             and item.identity in self.drop
+        )
+
+    def _all_owned(self, top: Top) -> bool:
+        """A class production dropped goes only if the team added nothing to it."""
+        if top.item is None or top.item.kind != "class":
+            return True
+        lines = set(range(top.node.lineno, top.node.lineno + 1))
+        for node, _ in top.members:
+            lines |= set(range(node.lineno, (node.end_lineno or node.lineno) + 1))
+        return all(
+            number + 1 in lines or not self.old.lines[number].strip()
+            for number in range(top.start, top.end)
         )
 
     def _inserts(self) -> dict[str | None, list[str]]:
