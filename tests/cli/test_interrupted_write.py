@@ -121,7 +121,8 @@ def test_a_run_killed_at_any_point_leaves_each_file_old_or_new(
     # Kill after the first temp file or write appears, plus a delay spread over the
     # 15-20 ms the 16 writes take here (slower machines still land inside).
     delays = [0.0, 0.0005, 0.001, 0.002, 0.003, 0.004, 0.005, 0.006, 0.008, 0.01]
-    for delay in delays + [0.012, 0.015, 0.02, 0.05]:
+    # the last delays outlast the writes even on a loaded machine: a finished run
+    for delay in delays + [0.012, 0.015, 0.02, 0.05, 0.2, 1.0, 3.0]:
         reset()
         before = {p: (p.stat().st_mtime_ns if p.exists() else None) for p in targets}
         proc = start(project, *ARGS)
