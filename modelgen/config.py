@@ -62,6 +62,7 @@ class Config:
     models_import: str | None = None  # None: derived from `models` relative to app_path
     app_path: Path | None = None  # None: the config's folder
     ignore_findings: dict[str, str] = field(default_factory=dict)
+    split: int = 0  # bootstrap: at most this many tables per module (0: one per schema)
 
     @property
     def groups(self) -> tuple[str, ...]:

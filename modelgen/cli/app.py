@@ -46,6 +46,14 @@ ViewsOpt = Annotated[
     bool,
     typer.Option("--views", help="no config: also map views read-only (never created)"),
 ]
+SplitOpt = Annotated[
+    int,
+    typer.Option(
+        "--split",
+        min=0,
+        help="no config: at most N tables per module (public_01.py, ...); 0: one per schema",
+    ),
+]
 OutOpt = Annotated[
     Path | None,
     typer.Option("--out", help="output package folder (default: the config's)"),
@@ -97,13 +105,14 @@ def _read_schema(cfg: Any, url: str | None, snapshot: Path | None) -> Any:
     return schema
 
 
-def _load(config_path: Path | None, views: bool = False) -> Any:
+def _load(config_path: Path | None, views: bool = False, split: int = 0) -> Any:
     from dataclasses import replace
 
     from modelgen.config import find_config, load_config
 
     config = load_config(find_config(config_path, Path.cwd()), Path.cwd())
-    return replace(config, views=True) if views else config
+    config = replace(config, views=True) if views else config
+    return replace(config, split=split) if split else config
 
 
 snapshot_app = typer.Typer(

@@ -14,6 +14,7 @@ from modelgen.cli.app import (
     GroupOpt,
     OutOpt,
     SnapshotOpt,
+    SplitOpt,
     UrlOpt,
     ViewsOpt,
     _load,
@@ -37,6 +38,7 @@ def generate(
     all_groups: AllOpt = False,
     out: OutOpt = None,
     views: ViewsOpt = False,
+    split: SplitOpt = 0,
     dry_run: Annotated[
         bool, typer.Option("--dry-run", help="print the diff, write nothing")
     ] = False,
@@ -48,7 +50,7 @@ def generate(
     from modelgen.generate.output import compare_files, write_files
     from modelgen.generate.pipeline import generate_files
 
-    cfg = _load(config, views)
+    cfg = _load(config, views, split)
     if cfg.path is None and out is None:
         raise ModelgenError(
             "no config found: pass --config FILE, or --out DIR to bootstrap"
@@ -93,12 +95,13 @@ def check(
     all_groups: AllOpt = False,
     out: OutOpt = None,
     views: ViewsOpt = False,
+    split: SplitOpt = 0,
 ) -> None:
     """Regenerate in memory and diff against the files on disk: exit 0 in sync, 1 drift."""
     from modelgen.generate.output import compare_files
     from modelgen.generate.pipeline import generate_files
 
-    cfg = _load(config, views)
+    cfg = _load(config, views, split)
     if cfg.path is None and out is None:
         raise ModelgenError("no config found: pass --config FILE, or --out DIR")
     schema = _read_schema(cfg, url, snapshot)
