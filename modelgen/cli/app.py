@@ -88,7 +88,9 @@ def _status(message: str) -> None:
         sys.stderr.flush()
 
 
-def _read_schema(cfg: Any, url: str | None, snapshot: Path | None) -> Any:
+def _read_schema(
+    cfg: Any, url: str | None, snapshot: Path | None, then: str = "generating"
+) -> Any:
     import time
 
     from modelgen.generate.pipeline import load_schema
@@ -100,7 +102,7 @@ def _read_schema(cfg: Any, url: str | None, snapshot: Path | None) -> Any:
     schema = load_schema(cfg, url, snapshot)
     _status(
         f"read {len(schema.tables)} tables in {time.perf_counter() - start:.1f} s; "
-        "generating ...\n"
+        f"{then} ...\n"
     )
     return schema
 

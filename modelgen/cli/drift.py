@@ -15,7 +15,15 @@ from typing import Annotated
 
 import typer
 
-from modelgen.cli.app import ConfigOpt, SnapshotOpt, UrlOpt, app, guarded, snapshot_app
+from modelgen.cli.app import (
+    ConfigOpt,
+    SnapshotOpt,
+    UrlOpt,
+    _status,
+    app,
+    guarded,
+    snapshot_app,
+)
 from modelgen.errors import ModelgenError
 
 
@@ -114,9 +122,11 @@ def snapshot_diff(
     from modelgen.catalog.snapshot import load_snapshot
     from modelgen.drift.snapshot_diff import diff_schemas, render_snapshot_diff
 
+    _status(f"reading {old} and {new} ...")
     before = load_snapshot(old)
     after = load_snapshot(new)
     diff = diff_schemas(before, after)
+    _status("")  # clears the line
     sys.stdout.write(render_snapshot_diff(diff, fmt.value, str(old), str(new)))
     _progress(
         quiet,

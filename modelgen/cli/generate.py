@@ -141,10 +141,9 @@ def snapshot(
     if ctx.invoked_subcommand is not None:
         return
     from modelgen.catalog.snapshot import write_snapshot
-    from modelgen.generate.pipeline import load_schema
 
     cfg = _load(config)
-    schema = load_schema(cfg, url, None)
+    schema = _read_schema(cfg, url, None, "writing the snapshot")
     write_snapshot(schema, output)
     typer.echo(f"wrote {_rel(output.resolve())}: {len(schema.tables)} tables")
 

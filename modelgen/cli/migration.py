@@ -16,6 +16,7 @@ from modelgen.cli.app import (
     SnapshotOpt,
     UrlOpt,
     _load,
+    _read_schema,
     _rel,
     app,
     guarded,
@@ -52,7 +53,6 @@ def migration(
 ) -> None:
     """Write an Alembic revision creating the chosen groups' tables as production has them."""
     from modelgen.generate.output import atomic_write
-    from modelgen.generate.pipeline import load_schema
     from modelgen.generate.render import make_environment
     from modelgen.migration import (
         MigrationError,
@@ -73,9 +73,9 @@ def migration(
                 "--sql needs the production schema: pass --snapshot FILE or set "
                 f"{cfg.url_env} (--url names the database the upgrade would run on)"
             )
-        schema = load_schema(cfg, None, snapshot)
+        schema = _read_schema(cfg, None, snapshot, "writing the revision")
     else:
-        schema = load_schema(cfg, url, snapshot)
+        schema = _read_schema(cfg, url, snapshot, "writing the revision")
     tables = select_tables(schema, cfg, group or [], all_groups)
     versions = (
         out.resolve() if out is not None else cfg.root / "migrations" / "versions"
