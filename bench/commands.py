@@ -219,9 +219,9 @@ def run_layout(
         mine: list[tuple[float, float]] = []
         theirs: list[tuple[float, float]] = []
         for _ in range(args.repeat):
-            if name == "init":
-                shutil.rmtree(root / "init", ignore_errors=True)
-                (root / "init").mkdir()
+            for folder in ("init", "versions"):  # each run starts from empty
+                shutil.rmtree(root / folder, ignore_errors=True)
+                (root / folder).mkdir()
             mine.append(measure(ours, root))
             if anchor == ["PG_DUMP_LOAD"]:
                 theirs.append(pg_dump_load(admin, dump))
