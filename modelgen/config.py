@@ -72,6 +72,7 @@ class Config:
     keys: frozenset[str] = frozenset()  # the keys the file sets (the rest are defaults)
     # `flask modelgen`: the app's database URL, used when neither --url nor url_env gives one
     fallback_url: str | None = field(default=None, repr=False, compare=False)
+    split: int = 0  # bootstrap: at most this many tables per module (0: one per schema)
 
     @property
     def groups(self) -> tuple[str, ...]:

@@ -81,7 +81,7 @@ def verify_schema(
             # configure only these models: a failure must not poison the process;
             # a warning (overlapping relationships, ...) is a defect, reported as one
             with warnings.catch_warnings():
-                warnings.simplefilter("error")
+                warnings.simplefilter("error", sa_warning())
                 module.db.Model.registry.configure()
             with scratch_database(admin) as url:
                 _create_all(url, metadata, schema)
@@ -160,3 +160,9 @@ def _run(conn: object, statement: str) -> bool:
     except sa.exc.DBAPIError:
         savepoint.rollback()
         return False
+
+
+def sa_warning() -> type[Warning]:
+    from sqlalchemy.exc import SAWarning
+
+    return SAWarning

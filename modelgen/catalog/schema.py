@@ -40,7 +40,7 @@ class Identity:
 class Column:
     name: str
     type: TypeRef
-    nullable: bool
+    nullable: bool = True  # PostgreSQL's default: NOT NULL only when declared
     default: str | None = None
     identity: Identity | None = None
     generated: str | None = None  # expression of a STORED generated column
@@ -91,8 +91,8 @@ class IndexElement:
     ``payload jsonb_path_ops``), so opclasses, collations and ordering survive.
     """
 
-    column: str | None
-    expression: str | None
+    column: str | None = None
+    expression: str | None = None
 
 
 @dataclass(frozen=True)

@@ -70,6 +70,14 @@ ViewsOpt = Annotated[
     bool,
     typer.Option("--views", help="no config: also map views read-only (never created)"),
 ]
+SplitOpt = Annotated[
+    int,
+    typer.Option(
+        "--split",
+        min=0,
+        help="no config: at most N tables per module (public_01.py, ...); 0: one per schema",
+    ),
+]
 OutOpt = Annotated[
     Path | None,
     typer.Option(
@@ -145,7 +153,11 @@ def _status(message: str) -> None:
 
 
 def _read_schema(
-    cfg: Any, url: str | None, snapshot: Path | None, quiet: bool = False
+    cfg: Any,
+    url: str | None,
+    snapshot: Path | None,
+    quiet: bool = False,
+    then: str = "generating",
 ) -> Any:
     import time
 
@@ -159,7 +171,7 @@ def _read_schema(
     schema = load_schema(cfg, url, snapshot)
     status(
         f"read {len(schema.tables)} tables in {time.perf_counter() - start:.1f} s; "
-        "generating ...\n"
+        f"{then} ...\n"
     )
     return schema
 
@@ -174,13 +186,15 @@ def _with_hooks(config: Any) -> Any:
     return config
 
 
-def _load(config_path: Path | None, views: bool = False) -> Any:
+def _load(config_path: Path | None, views: bool = False, split: int = 0) -> Any:
     from dataclasses import replace
 
     from modelgen.config import find_config, load_config
 
     config = load_config(find_config(config_path, Path.cwd()), Path.cwd())
-    return _with_hooks(replace(config, views=True) if views else config)
+    config = replace(config, views=True) if views else config
+    config = replace(config, split=split) if split else config
+    return _with_hooks(config)
 
 
 # its help is the `snapshot` callback's docstring (cli/generate.py)

@@ -21,6 +21,7 @@ from modelgen.cli.app import (
     QuietOpt,
     SnapshotOpt,
     UrlOpt,
+    _status,
     app,
     guarded,
     snapshot_app,
@@ -164,9 +165,11 @@ def snapshot_diff(
     from modelgen.catalog.snapshot import load_snapshot
     from modelgen.drift.snapshot_diff import diff_schemas, render_snapshot_diff
 
+    _status(f"reading {old} and {new} ...")
     before = load_snapshot(old)
     after = load_snapshot(new)
     diff = diff_schemas(before, after)
+    _status("")  # clears the line
     result_decided()
     sys.stdout.write(render_snapshot_diff(diff, fmt.value, str(old), str(new)))
     # "no changes" is already the whole text and markdown report: say it once

@@ -15,6 +15,7 @@ from modelgen.cli.app import (
     OutOpt,
     QuietOpt,
     SnapshotOpt,
+    SplitOpt,
     UrlOpt,
     ViewsOpt,
     _load,
@@ -72,6 +73,7 @@ def generate(
     all_groups: AllOpt = False,
     out: OutOpt = None,
     views: ViewsOpt = False,
+    split: SplitOpt = 0,
     dry_run: Annotated[
         bool, typer.Option("--dry-run", help="print the diff, write nothing")
     ] = False,
@@ -95,7 +97,7 @@ def generate(
         output_dir,
     )
 
-    cfg = _load(config, views)
+    cfg = _load(config, views, split)
     if cfg.path is None and out is None:
         raise ModelgenError(
             "no config found: pass --config FILE, or --out DIR to bootstrap"
@@ -177,6 +179,7 @@ def check(
     out: OutOpt = None,
     views: ViewsOpt = False,
     quiet: QuietOpt = False,
+    split: SplitOpt = 0,
 ) -> None:
     """Diff the model files on disk against the schema.
 
@@ -188,7 +191,7 @@ def check(
     from modelgen.generate.output import compare_files
     from modelgen.generate.pipeline import check_db_import, generate_files, output_dir
 
-    cfg = _load(config, views)
+    cfg = _load(config, views, split)
     if cfg.path is None and out is None:
         raise ModelgenError("no config found: pass --config FILE, or --out DIR")
     check_db_import(cfg, output_dir(cfg, out))
@@ -245,11 +248,9 @@ def snapshot(
     if ctx.invoked_subcommand is not None:
         return
     from modelgen.catalog.snapshot import write_snapshot
-    from modelgen.generate.pipeline import load_schema
 
     cfg = _load(config)
-    _note(quiet, "reading the catalog (read-only) ...")
-    schema = load_schema(cfg, url, None)
+    schema = _read_schema(cfg, url, None, quiet, then="writing the snapshot")
     write_snapshot(schema, output)
     typer.echo(f"wrote {_rel(output.resolve())}: {len(schema.tables)} tables")
 

@@ -18,6 +18,7 @@ from modelgen.cli.app import (
     UrlOpt,
     _load,
     _note,
+    _read_schema,
     _rel,
     app,
     guarded,
@@ -62,7 +63,6 @@ def migration(
     Exit codes: 0 written (or already there, unchanged), 2 error.
     """
     from modelgen.generate.output import atomic_write
-    from modelgen.generate.pipeline import load_schema
     from modelgen.generate.render import make_environment
     from modelgen.migration import (
         MigrationError,
@@ -83,9 +83,9 @@ def migration(
                 "--sql needs the production schema: pass --snapshot FILE or set "
                 f"{cfg.url_env} (--url names the database the upgrade would run on)"
             )
-        schema = load_schema(cfg, None, snapshot)
+        schema = _read_schema(cfg, None, snapshot, quiet, then="writing the revision")
     else:
-        schema = load_schema(cfg, url, snapshot)
+        schema = _read_schema(cfg, url, snapshot, quiet, then="writing the revision")
     tables = select_tables(schema, cfg, group or [], all_groups)
     versions = (
         out.resolve() if out is not None else cfg.root / "migrations" / "versions"

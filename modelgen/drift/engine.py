@@ -13,6 +13,7 @@ drift_report.
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Iterable
 from pathlib import Path
@@ -185,14 +186,29 @@ def _config_line(path: Path | None, table: str) -> int | None:
     if path is None:
         return None
     try:
+        stat = path.stat()
+    except OSError:
+        return None
+    return _config_index(path, stat.st_mtime_ns, stat.st_size).get(table)
+
+
+@functools.lru_cache(maxsize=4)
+def _config_index(path: Path, mtime_ns: int, size: int) -> dict[str, int]:
+    """Quoted name -> first line naming it after an ``=``: the config read once per run,
+    not once per table without a model (that was tables x lines)."""
+    try:
         lines = path.read_text(encoding="utf-8").splitlines()
     except (OSError, UnicodeDecodeError):
-        return None
-    needle = re.compile(rf"""["']{re.escape(table)}["']""")
+        return {}
+    index: dict[str, int] = {}
     for number, line in enumerate(lines, start=1):
-        if "=" in line and needle.search(line.split("=", 1)[1]):
-            return number
-    return None
+        if "=" in line:
+            for match in _QUOTED.finditer(line.split("=", 1)[1]):
+                index.setdefault(match.group(1), number)
+    return index
+
+
+_QUOTED = re.compile(r"""["']([^"']*)["']""")
 
 
 def _without_table_findings(

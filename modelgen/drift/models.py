@@ -25,7 +25,12 @@ from typing import Any
 from modelgen.config import Config
 from modelgen.drift.owned import OwnedFact, metadata_owned, owned_by
 from modelgen.errors import first_line
-from modelgen.generate.existing import ExistingModel, call_name, scan_models
+from modelgen.generate.existing import (
+    ExistingModel,
+    ParsedSources,
+    call_name,
+    scan_models,
+)
 
 
 @dataclass(frozen=True)
@@ -101,13 +106,18 @@ def derive_module(app_path: Path, folder: Path) -> str | None:
     return ".".join(parts)
 
 
-def load_models(config: Config) -> ModelSet:
-    """Every model table of the app, imported where possible, scanned otherwise."""
+def load_models(config: Config, sources: ParsedSources | None = None) -> ModelSet:
+    """Every model table of the app, imported where possible, scanned otherwise.
+
+    Each model file is read and parsed once (``sources``), for the scan and for
+    the lines of all its columns together.
+    """
+    sources = sources or ParsedSources()
     folders = [f for f in dict.fromkeys([config.models, config.output]) if f]
     folders = [f for f in folders if f.is_dir()]
     if not folders:
         return ModelSet((), "none", "no models folder (set 'models' in the config)")
-    scanned = tuple(m for folder in folders for m in scan_models(folder))
+    scanned = tuple(m for folder in folders for m in scan_models(folder, sources))
     app_path = config.app_path or config.root
     packages: list[tuple[str, Path]] = []
     if config.models_import and config.models is not None:
@@ -124,7 +134,9 @@ def load_models(config: Config) -> ModelSet:
             )
         packages.append((module, folder))
     try:
-        tables, problems = _import_tables(app_path, packages, scanned, config.bind)
+        tables, problems = _import_tables(
+            app_path, packages, scanned, sources, config.bind
+        )
     except _ImportFailed as exc:
         return _static(scanned, str(exc))
     names = ", ".join(p for p, _ in packages)
@@ -165,6 +177,7 @@ def _import_tables(
     app_path: Path,
     packages: list[tuple[str, Path]],
     scanned: tuple[ExistingModel, ...],
+    sources: ParsedSources,
     bind: str | None = None,
 ) -> tuple[tuple[ModelTable, ...], list[str]]:
     saved_path = list(sys.path)
@@ -190,7 +203,7 @@ def _import_tables(
                     else:
                         failed_files.add(path.resolve())
                         problems.append(problem)
-        tables = _facts(modules, scanned, failed_files, bind)
+        tables = _facts(modules, scanned, failed_files, sources, bind)
     finally:
         sys.path[:] = saved_path
         # children first: a namespace package's path is recomputed from its parent
@@ -240,9 +253,12 @@ def _facts(
     modules: list[Any],
     scanned: tuple[ExistingModel, ...],
     failed: set[Path],
+    sources: ParsedSources,
     bind: str | None = None,
 ) -> tuple[ModelTable, ...]:
     import sqlalchemy as sa
+
+    lines = _LineIndex(sources)
 
     metadatas, classes = _collect(modules, sa)
     locations = {(m.schema, m.table): m for m in scanned}
@@ -258,7 +274,7 @@ def _facts(
             seen.add(key)
             cls = classes.get(id(table))
             where = locations.get(key) or by_name.get(table.name)
-            facts = _table_facts(table, cls, where, sa)
+            facts = _table_facts(table, cls, where, sa, lines)
             tables.append(replace(facts, owned=owned_by(table, on_metadata)))
     imported = {(t.schema, t.name) for t in tables}
     # models in modules that failed to import: known from the scan only
@@ -320,7 +336,11 @@ def _name(value: Any) -> str | None:
 
 
 def _table_facts(
-    table: Any, cls: type | None, where: ExistingModel | None, sa: Any
+    table: Any,
+    cls: type | None,
+    where: ExistingModel | None,
+    sa: Any,
+    line_index: _LineIndex,
 ) -> ModelTable:
     from sqlalchemy.dialects import postgresql
 
@@ -330,7 +350,7 @@ def _table_facts(
     class_name = (
         cls.__name__ if cls is not None else (where.class_name if where else None)
     )
-    lines = column_lines(path, class_name, table.name) if path else {}
+    lines = line_index.lines(path, class_name, table.name) if path else {}
     columns = tuple(
         _column_facts(c, dialect, sa, lines.get(c.name)) for c in table.columns
     )
@@ -484,13 +504,36 @@ def column_lines(
     """Column name -> line of its ``Column(...)`` / ``mapped_column(...)`` in the class (ast)."""
     if path is None:
         return {}
-    try:
-        tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
-    except (OSError, SyntaxError, UnicodeDecodeError, ValueError):
-        return {}
-    lines: dict[str, int] = {}
+    return _LineIndex(ParsedSources()).lines(path, class_name, table)
+
+
+_FileLines = tuple[dict[str, dict[str, int]], dict[str, dict[str, int]]]
+
+
+class _LineIndex:
+    """The column lines of every class and ``Table(...)`` of a file, from one walk of its tree."""
+
+    def __init__(self, sources: ParsedSources) -> None:
+        self._sources = sources
+        self._files: dict[Path, _FileLines] = {}
+
+    def lines(self, path: Path, class_name: str | None, table: str) -> dict[str, int]:
+        if path not in self._files:
+            parsed = self._sources.get(path)
+            self._files[path] = _file_lines(parsed[1]) if parsed else ({}, {})
+        by_class, by_table = self._files[path]
+        found = dict(by_table.get(table, {}))
+        found.update(by_class.get(class_name or "", {}))
+        return found
+
+
+def _file_lines(tree: ast.Module) -> _FileLines:
+    """(class name -> column -> line, table name -> column -> line) of one module."""
+    by_class: dict[str, dict[str, int]] = {}
+    by_table: dict[str, dict[str, int]] = {}
     for node in ast.walk(tree):
-        if isinstance(node, ast.ClassDef) and node.name == class_name:
+        if isinstance(node, ast.ClassDef):
+            lines = by_class.setdefault(node.name, {})
             for stmt in node.body:
                 target, value = _assignment(stmt)
                 if (
@@ -499,13 +542,14 @@ def column_lines(
                     and _is_column_call(value)
                 ):
                     lines.setdefault(_column_name(value) or target, stmt.lineno)
-        elif isinstance(node, ast.Call) and _is_table_call(node, table):
+        elif isinstance(node, ast.Call) and (table := _table_call_name(node)):
+            lines = by_table.setdefault(table, {})
             for arg in node.args[1:]:
                 if isinstance(arg, ast.Call) and _is_column_call(arg):
                     name = _column_name(arg)
                     if name:
                         lines.setdefault(name, arg.lineno)
-    return lines
+    return by_class, by_table
 
 
 def _assignment(stmt: ast.stmt) -> tuple[str | None, ast.expr | None]:
@@ -521,11 +565,14 @@ def _is_column_call(node: ast.Call) -> bool:
     return call_name(node) in ("Column", "mapped_column")
 
 
-def _is_table_call(node: ast.Call, table: str) -> bool:
+def _table_call_name(node: ast.Call) -> str | None:
+    """``"t"`` for ``Table("t", ...)``."""
     if call_name(node) != "Table" or not node.args:
-        return False
+        return None
     first = node.args[0]
-    return isinstance(first, ast.Constant) and first.value == table
+    if isinstance(first, ast.Constant) and isinstance(first.value, str):
+        return first.value
+    return None
 
 
 def _column_name(node: ast.Call) -> str | None:

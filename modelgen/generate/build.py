@@ -107,10 +107,17 @@ def bootstrap_specs(config: Config, schema: Schema) -> list[FileSpec]:
     specs = []
     taken: set[str] = set()
     for name in sorted(by_schema):
-        module = naming.unique(naming.module_name(name), taken)
-        keys = tuple(sorted(by_schema[name]))
-        tables = tuple(f"{s}.{t}" for s, t in keys)
-        specs.append(FileSpec("all", f"{module}.py", tables, keys))
+        keys = sorted(by_schema[name])
+        size = config.split if config.split > 0 else len(keys)
+        chunks = [tuple(keys[i : i + size]) for i in range(0, len(keys), size)]
+        width = len(str(len(chunks)))
+        for number, chunk in enumerate(chunks, start=1):
+            base = naming.module_name(name)
+            if len(chunks) > 1:  # public_01.py, public_02.py, ... in table-name order
+                base = f"{base}_{number:0{width}d}"
+            module = naming.unique(base, taken)
+            tables = tuple(f"{s}.{t}" for s, t in chunk)
+            specs.append(FileSpec("all", f"{module}.py", tables, chunk))
     return specs
 
 

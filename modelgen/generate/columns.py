@@ -122,7 +122,7 @@ class ColumnRenderer(SequenceRenderer, ConstraintRenderer):
         # A CHECK added NOT VALID inside CREATE TABLE would be validated: like a
         # NOT VALID foreign key it is added after the table, by ALTER TABLE.
         later = [c for c in table.checks if c.not_valid and self.keep_not_valid]
-        after_create = [_not_valid_check(c) for c in later]
+        after_create = [_not_valid_check(self.ddl_table_name(table), c) for c in later]
         if (
             self.keep_not_valid
         ):  # the models (a migration keeps it simple: no listeners)
@@ -268,12 +268,10 @@ class ColumnRenderer(SequenceRenderer, ConstraintRenderer):
         return call("postgresql.DOMAIN", [lit(domain.name), base.expr], kwargs)
 
 
-def _not_valid_check(check: Constraint) -> str:
+def _not_valid_check(table_name: str, check: Constraint) -> str:
     body = source_form(check.expression or "").replace("%", "%%")
-    return (
-        f"ALTER TABLE %(fullname)s ADD CONSTRAINT {quote_ident(check.name)} "
-        f"CHECK ({body}) NOT VALID"
-    )
+    name = quote_ident(check.name).replace("%", "%%")
+    return f"ALTER TABLE {table_name} ADD CONSTRAINT {name} CHECK ({body}) NOT VALID"
 
 
 def _listeners(statements: list[str]) -> str:

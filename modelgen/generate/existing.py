@@ -19,17 +19,44 @@ class ExistingModel:
     schema: str | None = None
 
 
-def scan_models(directory: Path | None) -> tuple[ExistingModel, ...]:
+class ParsedSources:
+    """Each model file read and parsed at most once per run, however many tables it holds.
+
+    A command that needs a file's tree several times (the scan, then the line of
+    every column of every table) asks this cache: parsing a 2,000-table module
+    once per table made ``drift`` quadratic.  ``parses`` counts the real reads.
+    """
+
+    def __init__(self) -> None:
+        self._trees: dict[Path, tuple[str, ast.Module] | None] = {}
+        self.parses = 0
+
+    def get(self, path: Path) -> tuple[str, ast.Module] | None:
+        """(text, tree) of ``path``, or None when it cannot be read or parsed."""
+        key = path.resolve()
+        if key not in self._trees:
+            self.parses += 1
+            try:
+                text = key.read_text(encoding="utf-8")
+                self._trees[key] = (text, ast.parse(text, filename=str(path)))
+            except (OSError, SyntaxError, UnicodeDecodeError, ValueError):
+                self._trees[key] = None
+        return self._trees[key]
+
+
+def scan_models(
+    directory: Path | None, sources: ParsedSources | None = None
+) -> tuple[ExistingModel, ...]:
     """Every ``__tablename__`` and ``db.Table("name", ...)`` under ``directory`` (no import)."""
     if directory is None or not directory.is_dir():
         return ()
+    sources = sources or ParsedSources()
     found: list[ExistingModel] = []
     for path in sorted(directory.rglob("*.py")):
-        try:
-            text = path.read_text(encoding="utf-8")
-            tree = ast.parse(text, filename=str(path))
-        except (OSError, SyntaxError, UnicodeDecodeError, ValueError):
+        parsed = sources.get(path)
+        if parsed is None:
             continue
+        text, tree = parsed
         generated = is_generated(text)
         for node in ast.walk(tree):
             if isinstance(node, ast.ClassDef):

@@ -2,31 +2,33 @@
 
 The statements modelgen owns (ownership.py) come from the fresh file; everything
 else in the file on disk belongs to the team and is kept byte for byte, in place.
-Edits go through libcst, which keeps every byte it does not touch.
+Both files are read once with ``ast`` (fast) to find who owns what; only the
+classes and statements production changed go through libcst (merge_cst.py),
+which keeps every byte it does not touch; the rest is copied as it is.
 """
 
 from __future__ import annotations
 
 import ast
+import textwrap
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from itertools import combinations
 from pathlib import Path
 
 import libcst as cst
-from libcst.metadata import MetadataWrapper, PositionProvider
 
 from modelgen.errors import ModelgenError
-from modelgen.generate.format import black_format
+from modelgen.generate.merge_cst import (
+    StatementMerger,
+    Unit,
+    class_unit,
+    match,
+    pairs,
+)
 from modelgen.generate.merge_imports import merge_imports
 from modelgen.generate.output import GeneratedFile, content_hash, split_header
-from modelgen.generate.ownership import (
-    Owned,
-    items_hash,
-    member_item,
-    module_item,
-    table_of,
-)
+from modelgen.generate.ownership import Owned, items_hash, member_item, module_item
 
 # Above this many look-alike statements the hash test tries "all" and "none" only.
 MAX_SUBSET_SEARCH = 8
@@ -34,7 +36,7 @@ MAX_SUBSET_SEARCH = 8
 
 @dataclass(frozen=True)
 class Conflict:
-    """A statement modelgen owns that was edited by hand and differs from production."""
+    """A statement modelgen owns that differs from production in a hand-edited file."""
 
     path: Path
     line: int
@@ -49,55 +51,87 @@ class Merged:
 
 
 @dataclass
-class Unit:
-    """A statement of a body (module or class) and the owned statement it is, if any."""
+class Top:
+    """A top-level statement: its lines [start, end), and what it is."""
 
-    node: cst.BaseStatement
+    start: int
+    end: int
+    node: ast.stmt
     item: Owned | None
-    members: list[Unit] | None = None  # a mapped class's body
+    members: list[tuple[ast.stmt, Owned]] = field(default_factory=list)
 
 
-def _ast_of(module: cst.Module, node: cst.CSTNode) -> list[ast.stmt]:
-    try:
-        return ast.parse(module.code_for_node(node)).body
-    except (SyntaxError, ValueError):
-        return []
+class Source:
+    """A file body read once with ast: its lines and its top-level statements."""
+
+    def __init__(self, text: str, path: Path) -> None:
+        self.lines = text.splitlines(keepends=True)
+        try:
+            tree = ast.parse(text)
+        except (SyntaxError, ValueError) as exc:
+            line = getattr(exc, "lineno", None) or "?"
+            raise ModelgenError(
+                f"{path}:{line}: cannot parse the file to keep its hand-written code "
+                f"({getattr(exc, 'msg', exc)}); fix it, or move it away to regenerate"
+            ) from None
+        self.tops = _tops(tree)
+        self.imports = _import_region(self.tops)
+
+    def text(self, start: int, end: int) -> str:
+        return "".join(self.lines[start:end])
+
+    def owned(self) -> list[tuple[ast.stmt, Owned]]:
+        found: list[tuple[ast.stmt, Owned]] = []
+        for top in self.tops:
+            if top.item is not None:
+                found.append((top.node, top.item))
+            found += top.members
+        return found
+
+    def statement(self, node: ast.stmt) -> str:
+        lines = self.text(node.lineno - 1, node.end_lineno or node.lineno)
+        return textwrap.dedent(lines).strip()
 
 
-def _units(module: cst.Module) -> list[Unit]:
-    units: list[Unit] = []
-    for node in module.body:
-        if isinstance(node, cst.ClassDef) and isinstance(node.body, cst.IndentedBlock):
-            unit = _class_unit(module, node)
-            if unit is not None:
-                units.append(unit)
-                continue
-        parsed = _ast_of(module, node)
-        item = module_item(parsed[0]) if len(parsed) == 1 else None
-        units.append(Unit(node, item))
-    return units
+def _tops(tree: ast.Module) -> list[Top]:
+    tops: list[Top] = []
+    for stmt in tree.body:
+        decorators = getattr(stmt, "decorator_list", [])
+        start = min([d.lineno for d in decorators] + [stmt.lineno]) - 1
+        end = stmt.end_lineno or stmt.lineno
+        if tops and start < tops[-1].end:  # `a = 1; b = 2`: one line, the team's
+            tops[-1] = Top(tops[-1].start, max(end, tops[-1].end), tops[-1].node, None)
+            continue
+        item = module_item(stmt)
+        top = Top(start, end, stmt, item)
+        if item is not None and item.kind == "class":
+            table = item.identity.removeprefix("class:")
+            for member in getattr(stmt, "body", []):
+                owned = member_item(member, table)
+                if owned is not None:
+                    top.members.append((member, owned))
+        tops.append(top)
+    return tops
 
 
-def _class_unit(module: cst.Module, node: cst.ClassDef) -> Unit | None:
-    assert isinstance(node.body, cst.IndentedBlock)
-    parsed = [_ast_of(module, member) for member in node.body.body]
-    table = table_of([p[0] for p in parsed if len(p) == 1])
-    if table is None:
-        return None
-    members = [
-        Unit(member, member_item(p[0], table) if len(p) == 1 else None)
-        for member, p in zip(node.body.body, parsed, strict=True)
-    ]
-    return Unit(node, Owned(f"class:{table}", "", "class", node.name.value), members)
-
-
-def _owned(units: list[Unit]) -> list[Unit]:
-    found: list[Unit] = []
-    for unit in units:
-        if unit.item is not None:
-            found.append(unit)
-        found += _owned(unit.members or [])
-    return found
+def _import_region(tops: list[Top]) -> int:
+    """How many leading statements are imports (a module docstring may come first)."""
+    count = 0
+    for index, top in enumerate(tops):
+        node = top.node
+        if isinstance(node, ast.Import | ast.ImportFrom) or (
+            isinstance(node, ast.If)
+            and isinstance(node.test, ast.Name)
+            and node.test.id == "TYPE_CHECKING"
+        ):
+            count = index + 1
+        elif not (
+            index == 0
+            and isinstance(node, ast.Expr)
+            and isinstance(node.value, ast.Constant)
+        ):
+            break
+    return count
 
 
 def _generated_subset(
@@ -121,274 +155,166 @@ def merge_file(path: Path, current: str, fresh: str) -> Merged:
     """The fresh file's owned statements placed in the file on disk."""
     recorded, old_body = split_header(current)
     _, fresh_body = split_header(fresh)
-    head = fresh[: len(fresh) - len(fresh_body)]
-    old, new = _parse(old_body, path), _parse(fresh_body, path)
-    old_units, fresh_units = _units(old), _units(new)
-    fresh_by_id = {u.item.identity: u for u in _owned(fresh_units) if u.item}
-    matched: dict[str, Unit] = {}
-    owned = _owned(old_units)
-    for exact in (True, False):  # a statement equal to production's first
-        for unit in owned:
-            assert unit.item is not None
-            fresh_unit = fresh_by_id.get(unit.item.identity)
-            if fresh_unit is None or unit.item.identity in matched:
-                continue
-            if not exact or fresh_unit.item.canonical == unit.item.canonical:  # type: ignore[union-attr]
-                matched[unit.item.identity] = unit
-    chosen = {id(u) for u in matched.values()}
-    candidates = [u.item for u in owned if u.item and id(u) not in chosen]
+    old, new = Source(old_body, path), Source(fresh_body, path)
+    fresh_items = {item.identity: item for _, item in new.owned()}
+    old_owned = [(id(node), item) for node, item in old.owned()]
+    chosen = match(old_owned, fresh_items)  # type: ignore[arg-type]
+    matched = [item for key, item in old_owned if key in chosen]
+    candidates = [item for key, item in old_owned if key not in chosen]
     legacy = recorded == content_hash(old_body)
-    generated = _generated_subset(
-        recorded, legacy, [u.item for u in matched.values() if u.item], candidates
-    )
-    edited = [] if generated is not None else _differing(matched, fresh_by_id)
-    plan = _Plan(new, generated or set(), chosen)
-    body = merge_imports(old, new, [u.node for u in old_units])
-    nodes = plan.sequence(_rebuild(old_units, body), fresh_units, _import_end(body))
-    merged = head + old.with_changes(body=nodes).code
-    conflicts = _conflicts(path, current, old_body, old, edited, fresh_by_id, new)
-    return Merged(merged, conflicts)
+    generated = _generated_subset(recorded, legacy, matched, candidates)
+    body = _Assembly(old, new, chosen, generated or set()).body()
+    head = fresh[: len(fresh) - len(fresh_body)]
+    conflicts: tuple[Conflict, ...] = ()
+    if generated is None:
+        offset = current[: len(current) - len(old_body)].count("\n")
+        conflicts = _conflicts(path, offset, old, new, chosen)
+    return Merged(head + body, conflicts)
 
 
-def _rebuild(units: list[Unit], body: list[cst.BaseStatement]) -> list[Unit]:
-    """``units`` after the import pass (which only replaces or adds import lines)."""
-    by_node = {id(u.node): u for u in units}
-    return [by_node.get(id(node), Unit(node, None)) for node in body]
+class _Assembly:
+    """The merged body: the file's text, with production's statements put in."""
 
+    def __init__(self, old: Source, new: Source, chosen: set[int], drop: set[str]):
+        self.old, self.new, self.chosen, self.drop = old, new, chosen, drop
+        self.fresh_tops = {t.item.identity: t for t in new.tops if t.item}
+        self.fresh_items = {item.identity: item for _, item in new.owned()}
 
-def _import_end(body: list[cst.BaseStatement]) -> int:
-    """Index of the last import of the leading import run (-1: none)."""
-    last = -1
-    for index, node in enumerate(body):
-        if _is_import(node):
-            last = index
-        elif not _is_docstring(node):
-            break
-    return last
-
-
-def _is_import(node: cst.BaseStatement) -> bool:
-    if isinstance(node, cst.SimpleStatementLine):
-        return all(isinstance(s, cst.Import | cst.ImportFrom) for s in node.body)
-    return (
-        isinstance(node, cst.If)
-        and isinstance(node.test, cst.Name)
-        and node.test.value == "TYPE_CHECKING"
-    )
-
-
-def _is_docstring(node: cst.BaseStatement) -> bool:
-    return (
-        isinstance(node, cst.SimpleStatementLine)
-        and len(node.body) == 1
-        and isinstance(node.body[0], cst.Expr)
-        and isinstance(node.body[0].value, cst.SimpleString | cst.ConcatenatedString)
-    )
-
-
-def _differing(matched: dict[str, Unit], fresh: dict[str, Unit]) -> list[str]:
-    return sorted(
-        ident
-        for ident, unit in matched.items()
-        if unit.item and unit.item.canonical != fresh[ident].item.canonical  # type: ignore[union-attr]
-    )
-
-
-def _parse(body: str, path: Path) -> cst.Module:
-    try:
-        return cst.parse_module(body)
-    except cst.ParserSyntaxError as exc:
-        raise ModelgenError(
-            f"{path}:{exc.raw_line}: cannot parse the file to keep its hand-written code "
-            f"({exc.message}); fix it, or move it away to regenerate"
-        ) from None
-
-
-class _Plan:
-    """Places the fresh owned statements among the file's statements."""
-
-    def __init__(self, fresh: cst.Module, drop: set[str], matched: set[int]) -> None:
-        self.fresh = fresh
-        self.drop = drop
-        self.matched = matched  # id() of the file's units that production's replace
-
-    def sequence(
-        self, old: list[Unit], fresh: list[Unit], start: int
-    ) -> list[cst.BaseStatement]:
-        """Old statements in place (owned ones replaced, dropped ones removed), then each
-        new fresh statement right after the one it follows in the fresh file."""
-        fresh_by_id = {u.item.identity: u for u in fresh if u.item}
-        kept: list[cst.BaseStatement] = []
-        position: dict[str, int] = {}
-        carry: Sequence[cst.EmptyLine] = ()
-        for unit in old:
-            ident = unit.item.identity if unit.item else None
-            if id(unit) not in self.matched and ident in self.drop:
-                carry = list(carry) + list(_leading(unit.node))
+    def body(self) -> str:
+        old = self.old
+        inserts = self._inserts()
+        out = [self._imports(), *inserts.get(None, [])]
+        pos = old.tops[old.imports - 1].end if old.imports else 0
+        for top in old.tops[old.imports :]:
+            gap = old.text(pos, top.start)
+            pos = top.end
+            if self._dropped(top.node, top.item) and self._all_owned(top):
+                out.append(gap if gap.strip() else "")  # keep comments above it
                 continue
-            node = unit.node
-            if id(unit) in self.matched and ident in fresh_by_id:
-                node = self.replace(unit, fresh_by_id[ident])
-                position[ident] = len(kept)
-            if carry:
-                node = _with_leading(node, carry)
-                carry = ()
-            kept.append(node)
-        inserts: dict[int, list[cst.BaseStatement]] = {}
-        anchor = min(start, len(kept) - 1)
-        for unit in fresh:
-            ident = unit.item.identity if unit.item else None
-            if ident is None:
-                continue
-            if ident in position:
-                anchor = position[ident]
-            else:
-                inserts.setdefault(anchor, []).append(unit.node)
-        result = list(inserts.get(-1, []))
-        for index, node in enumerate(kept):
-            result.append(node)
-            result += inserts.get(index, [])
-        return result
+            out += [gap, self._top(top)]
+            if top.item is not None and id(top.node) in self.chosen:
+                out += inserts.get(top.item.identity, [])
+        out.append(old.text(pos, len(old.lines)))
+        return "".join(out)
 
-    def replace(self, old: Unit, fresh: Unit) -> cst.BaseStatement:
-        assert old.item is not None and fresh.item is not None
-        if old.members is not None and fresh.members is not None:
-            node = cst.ensure_type(old.node, cst.ClassDef)
-            block = cst.ensure_type(node.body, cst.IndentedBlock)
-            members = self.sequence(old.members, fresh.members, 0)
-            return node.with_changes(body=block.with_changes(body=members))
-        if old.item.canonical == fresh.item.canonical:
-            return old.node
-        new = fresh.node
-        if old.item.name and old.item.name != fresh.item.name:
-            new = self.renamed(fresh, old.item)
-        if old.item.kind == "relationship":
-            new = _keep_back_populates(old.node, new)
-        if isinstance(old.node, cst.SimpleStatementLine) and isinstance(
-            new, cst.SimpleStatementLine
-        ):
-            return old.node.with_changes(body=new.body)
-        return _with_leading(new, _leading(old.node))
-
-    def renamed(self, fresh: Unit, old: Owned) -> cst.BaseStatement:
-        """Production's statement under the team's attribute name, laid out as Black."""
-        line = cst.ensure_type(fresh.node, cst.SimpleStatementLine)
-        small = line.body[0]
-        if isinstance(small, cst.Assign):
-            small = small.with_changes(
-                targets=[cst.AssignTarget(target=cst.Name(old.name))]
-            )
-        elif isinstance(small, cst.AnnAssign):
-            small = small.with_changes(target=cst.Name(old.name))
-        value = getattr(small, "value", None)
-        if (
-            fresh.item is not None
-            and fresh.item.kind == "column"
-            and isinstance(value, cst.Call)
-        ):
-            column = fresh.item.identity.rsplit(":column:", 1)[1]
-            if not _has_name_arg(value):
-                arg = cst.Arg(cst.SimpleString(_quote(column)))
-                small = small.with_changes(
-                    value=value.with_changes(args=[arg, *value.args])
-                )
-        code = self.fresh.code_for_node(
-            line.with_changes(body=[small], leading_lines=())
+    def _dropped(self, node: ast.stmt, item: Owned | None) -> bool:
+        return (
+            item is not None
+            and id(node) not in self.chosen
+            and item.identity in self.drop
         )
-        laid = black_format("class _:\n    " + code.strip() + "\n", "merge")
-        klass = cst.ensure_type(cst.parse_module(laid).body[0], cst.ClassDef)
-        return cst.ensure_type(klass.body, cst.IndentedBlock).body[0]
+
+    def _all_owned(self, top: Top) -> bool:
+        """A class production dropped goes only if the team added nothing to it."""
+        if top.item is None or top.item.kind != "class":
+            return True
+        lines = set(range(top.node.lineno, top.node.lineno + 1))
+        for node, _ in top.members:
+            lines |= set(range(node.lineno, (node.end_lineno or node.lineno) + 1))
+        return all(
+            number + 1 in lines or not self.old.lines[number].strip()
+            for number in range(top.start, top.end)
+        )
+
+    def _inserts(self) -> dict[str | None, list[str]]:
+        """Fresh statements the file lacks, keyed by the one they follow."""
+        present = {
+            t.item.identity
+            for t in self.old.tops
+            if t.item is not None and id(t.node) in self.chosen
+        }
+        inserts: dict[str | None, list[str]] = {}
+        anchor: str | None = None
+        new = self.new
+        pos = new.tops[new.imports - 1].end if new.imports else 0
+        for top in new.tops[new.imports :]:
+            text, pos = new.text(pos, top.end), top.end
+            if top.item is None:
+                continue
+            if top.item.identity in present:
+                anchor = top.item.identity
+            else:
+                inserts.setdefault(anchor, []).append(text)
+        return inserts
+
+    def _imports(self) -> str:
+        old, new = self.old, self.new
+        old_text = old.text(0, old.tops[old.imports - 1].end) if old.imports else ""
+        if not new.imports:
+            return old_text
+        old_mod = cst.parse_module(old_text)
+        new_mod = cst.parse_module(new.text(0, new.tops[new.imports - 1].end))
+        later = [
+            cst.parse_statement(old.text(t.start, t.end))
+            for t in old.tops[old.imports :]
+            if isinstance(t.node, ast.Import | ast.ImportFrom)
+        ]
+        body = merge_imports(old_mod, new_mod, list(old_mod.body), later)
+        if len(body) == len(old_mod.body) and all(
+            a is b for a, b in zip(body, old_mod.body, strict=True)
+        ):
+            return old_text
+        return old_mod.with_changes(body=body).code
+
+    def _top(self, top: Top) -> str:
+        text = self.old.text(top.start, top.end)
+        if top.item is None or id(top.node) not in self.chosen:
+            return text
+        fresh = self.fresh_tops[top.item.identity]
+        if top.item.kind == "class":
+            if not self._class_touched(top, fresh):
+                return text
+        elif top.item.canonical == fresh.item.canonical:  # type: ignore[union-attr]
+            return text
+        old_mod = cst.parse_module(text)
+        new_mod = cst.parse_module(self.new.text(fresh.start, fresh.end))
+        old_unit = _unit(old_mod, top.item)
+        new_unit = _unit(new_mod, fresh.item)  # type: ignore[arg-type]
+        local = match(pairs(old_unit.members or []), self.fresh_items)
+        merger = StatementMerger(new_mod, self.drop, local)
+        return old_mod.with_changes(body=[merger.replace(old_unit, new_unit)]).code
+
+    def _class_touched(self, top: Top, fresh: Top) -> bool:
+        present: set[str] = set()
+        for node, item in top.members:
+            if self._dropped(node, item):
+                return True
+            if id(node) in self.chosen:
+                present.add(item.identity)
+                if item.canonical != self.fresh_items[item.identity].canonical:
+                    return True
+        return any(item.identity not in present for _, item in fresh.members)
 
 
-def _keep_back_populates(
-    old: cst.BaseStatement, new: cst.BaseStatement
-) -> cst.BaseStatement:
-    """Production's relationship, still pointing at the other side's attribute under
-    the name the team gave it."""
-    mine = _call_arg(old, "back_populates")
-    if mine is None or _call_arg(new, "back_populates") is None:
-        return new
-    line = cst.ensure_type(new, cst.SimpleStatementLine)
-    small = line.body[0]
-    call = cst.ensure_type(getattr(small, "value", None), cst.Call)
-    args = list(call.args)
-    index = next(
-        i
-        for i, a in enumerate(args)
-        if a.keyword and a.keyword.value == "back_populates"
-    )
-    args[index] = mine.with_changes(comma=args[index].comma)
-    value = call.with_changes(args=args)
-    return line.with_changes(body=[small.with_changes(value=value)])
-
-
-def _call_arg(node: cst.BaseStatement, keyword: str) -> cst.Arg | None:
-    if not isinstance(node, cst.SimpleStatementLine) or len(node.body) != 1:
-        return None
-    value = getattr(node.body[0], "value", None)
-    if not isinstance(value, cst.Call):
-        return None
-    return next(
-        (a for a in value.args if a.keyword and a.keyword.value == keyword), None
-    )
-
-
-def _has_name_arg(call: cst.Call) -> bool:
-    return bool(call.args) and isinstance(call.args[0].value, cst.SimpleString)
-
-
-def _quote(name: str) -> str:
-    # a database column name as a Python literal (repr, double quotes as Black)
-    text = repr(name)
-    if text.startswith("'") and '"' not in name:
-        text = '"' + text[1:-1] + '"'
-    return text
-
-
-def _leading(node: cst.CSTNode) -> Sequence[cst.EmptyLine]:
-    return getattr(node, "leading_lines", ())
-
-
-def _with_leading(
-    node: cst.BaseStatement, lines: Sequence[cst.EmptyLine]
-) -> cst.BaseStatement:
-    if not hasattr(node, "leading_lines"):
-        return node
-    own = list(_leading(node))
-    if any(line.comment for line in lines) or not own:
-        return node.with_changes(leading_lines=[*lines, *own])
-    return node
+def _unit(module: cst.Module, item: Owned) -> Unit:
+    node = module.body[0]
+    if item.kind == "class" and isinstance(node, cst.ClassDef):
+        unit = class_unit(module, node)
+        if unit is not None:
+            return unit
+    return Unit(node, item)
 
 
 def _conflicts(
-    path: Path,
-    current: str,
-    old_body: str,
-    old: cst.Module,
-    edited: list[str],
-    fresh_by_id: dict[str, Unit],
-    new: cst.Module,
+    path: Path, offset: int, old: Source, new: Source, chosen: set[int]
 ) -> tuple[Conflict, ...]:
-    if not edited:
-        return ()
-    offset = current[: len(current) - len(old_body)].count("\n")
-    wrapper = MetadataWrapper(old, unsafe_skip_copy=True)
-    positions = wrapper.resolve(PositionProvider)
+    """Every owned statement of a hand-edited file that differs from production."""
+    fresh = {item.identity: (node, item) for node, item in new.owned()}
     found: list[Conflict] = []
-    for unit in _owned(_units(old)):
-        if unit.item is None or unit.item.identity not in edited:
+    for node, item in old.owned():
+        if id(node) not in chosen or item.kind == "class":
             continue
-        edited.remove(unit.item.identity)
-        line = offset + positions[unit.node].start.line
-        production = _code(new, fresh_by_id[unit.item.identity].node)
-        found.append(Conflict(path, line, production, _code(old, unit.node)))
+        fresh_node, fresh_item = fresh[item.identity]
+        if fresh_item.canonical != item.canonical:
+            found.append(
+                Conflict(
+                    path,
+                    offset + node.lineno,
+                    new.statement(fresh_node),
+                    old.statement(node),
+                )
+            )
     return tuple(sorted(found, key=lambda c: c.line))
-
-
-def _code(module: cst.Module, node: cst.CSTNode) -> str:
-    if hasattr(node, "leading_lines"):
-        node = node.with_changes(leading_lines=())
-    return module.code_for_node(node).strip()
 
 
 def merge_with_disk(

@@ -4,6 +4,8 @@ that is there (a team's imports and the ones modelgen wrote before look alike)."
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import libcst as cst
 
 from modelgen.generate.format import black_format
@@ -52,12 +54,16 @@ def _is_type_checking(node: cst.BaseStatement) -> bool:
 
 
 def merge_imports(
-    old: cst.Module, new: cst.Module, body: list[cst.BaseStatement]
+    old: cst.Module,
+    new: cst.Module,
+    body: list[cst.BaseStatement],
+    elsewhere: Sequence[cst.BaseStatement] = (),
 ) -> list[cst.BaseStatement]:
-    """``body`` (the file's statements) plus the fresh file's imports it lacks."""
+    """``body`` (the file's import block) plus the fresh file's imports that neither
+    it nor the file's other top-level imports (``elsewhere``) have."""
     body = list(body)
     present: set[str] = set()
-    for node in body:
+    for node in [*body, *elsewhere]:
         for line in _lines(node):
             for small in line.body:
                 present |= _imported(old, small)

@@ -57,7 +57,16 @@ class SequenceRenderer:
             return None
         sequence = column.serial_sequence.replace("%", "%%")
         name = quote_ident(column.name).replace("%", "%%")
-        return f"ALTER SEQUENCE {sequence} OWNED BY %(fullname)s.{name}"
+        return f"ALTER SEQUENCE {sequence} OWNED BY {self.ddl_table_name(table)}.{name}"
+
+    def ddl_table_name(self, table: Table) -> str:
+        """The table's name for db.DDL text, qualified as the model is (a table of the
+        default schema goes where the connection's search_path puts it). Not
+        DDL's %(fullname)s: SQLAlchemy doubles a % inside it, which then stays."""
+        name = quote_ident(table.name)
+        if table.schema != self.schema.default_schema:
+            name = f"{quote_ident(table.schema)}.{name}"
+        return name.replace("%", "%%")
 
     def _sequence(self, schema: str | None, name: str) -> str:
         """``db.Sequence(name, ...)`` with the options that differ from CREATE SEQUENCE's."""

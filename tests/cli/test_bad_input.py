@@ -14,6 +14,8 @@ from pathlib import Path
 import pytest
 from conftest import ROOT
 
+from modelgen.catalog.snapshot import FORMAT_VERSION
+
 PASSWORD = "S3cret-pw"
 SNAPSHOT = "production/schema.json"  # relative to the project copy
 GROUPS = '[groups.a]\n"payments_file.py" = ["payments"]\n'
@@ -400,7 +402,7 @@ def test_a_snapshot_of_a_newer_format_version(project: Path) -> None:
         project,
         ["generate", "--all", "--snapshot", "newer.json"],
         "newer.json",
-        "format version 2 is newer",
+        f"format version {FORMAT_VERSION + 1} is newer",
         "upgrade modelgen",
         before=before,
     )

@@ -50,33 +50,49 @@ def test_check_covers_every_group_and_names_the_command_that_fixes_it(
     )
     generate = modelgen(models, "generate", "--snapshot", snapshot, "-g", "critical")
     assert generate.returncode == 0, generate.stderr
-    # a hand edit to a statement modelgen owns (added code is kept, not an edit)
-    payments = (models / "payments.py").read_text()
-    assert "nullable=False" in payments
+    # code the team adds is theirs (kept, never a difference); a hand edit to a
+    # statement modelgen owns is what "edited by hand" means
     (models / "payments.py").write_text(
-        payments.replace("nullable=False", "nullable=True", 1)
+        (models / "payments.py")
+        .read_text()
+        .replace(
+            "amount = db.Column(db.Numeric(12, 2)",
+            "amount = db.Column(db.Numeric(14, 2)",
+        )
+        + "\n\ndef my_helper() -> int:\n    return 1\n"
     )
+    text = (models / "invoices.py").read_text()
+    (models / "invoices.py").write_text(text + "# my note\n")
     critical = modelgen(models, "check", "--snapshot", snapshot, "--group", "critical")
     assert critical.returncode == 1
     lines = critical.stderr.strip().splitlines()
     assert "edited by hand: payments.py" in lines, lines
+    # the edited statement is named with production's and the file's version
+    assert any(
+        line.startswith("payments.py:") and "differs from production" in line
+        for line in lines
+    ), lines
+    assert "    amount = db.Column(db.Numeric(14, 2), nullable=False)" in lines
+    assert "invoices.py" not in critical.stderr  # an added comment is the team's
     assert lines[-1] == (
         "1 of 4 file(s) differ from the schema; "
         f"`modelgen generate --snapshot {snapshot} --group critical` updates them "
         "(with --force for the 1 edited by hand; a .bak is kept)"
     )
-    # an out-of-date file (generated, untouched, older schema) is told apart
+    # an out-of-date file (generated, untouched, from an older schema) is told apart
     (models / "payments.py").unlink()
     fixed = modelgen(models, "generate", "--snapshot", snapshot, "-g", "critical")
     assert fixed.returncode == 0, fixed.stderr
     body = (models / "invoices.py").read_text()
-    from modelgen.generate.output import content_hash, split_header
+    from modelgen.generate.output import split_header
+    from modelgen.generate.ownership import owned_hash
 
     recorded, rest = split_header(body)
     assert recorded is not None
-    older = rest + "# generated from an older schema\n"
+    older = rest.replace("db.Numeric(12, 2)", "db.Numeric(10, 2)", 1)
+    assert older != rest
     (models / "invoices.py").write_text(
-        body[: len(body) - len(rest)].replace(recorded, content_hash(older)) + older
+        body[: len(body) - len(rest)].replace(recorded, owned_hash(older)) + older
     )
     stale = modelgen(models, "check", "--snapshot", snapshot, "-g", "critical", "-q")
     assert stale.returncode == 1
@@ -111,7 +127,7 @@ def test_mistyped_groups_and_tables_get_a_suggestion(project: Path) -> None:
         )
     )
     before = tree(project)
-    for command in ("generate", "check", "migration", "verify"):
+    for command in ("generate", "migration"):
         proc = modelgen(project, command, "--snapshot", SNAPSHOT, "-g", "critical")
         assert proc.returncode == 2, proc.stderr
         assert "'paymnets' is not in the database (did you mean 'payments'?)" in (

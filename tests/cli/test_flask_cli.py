@@ -87,7 +87,9 @@ def test_production_comes_from_the_apps_database_uri(
     assert "hunter2" not in result.stdout + result.stderr
     report = json.loads(result.stdout)
     assert report["models"]["method"] == "import"
-    assert len(report["tables_without_model"]) == 19
+    # 23 without a model, less the critical four and user_devices, written along
+    # because user_sessions.device_id references it
+    assert len(report["tables_without_model"]) == 18
     assert not {"applications", "payments"} & {
         t["table"] for t in report["tables_without_model"]
     }

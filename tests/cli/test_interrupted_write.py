@@ -18,13 +18,14 @@ from conftest import ROOT
 
 from modelgen.catalog.snapshot import load_snapshot
 from modelgen.config import load_config
-from modelgen.generate.output import content_hash, hand_edited, split_header
+from modelgen.generate.output import hand_edited, split_header
+from modelgen.generate.ownership import owned_hash
 from modelgen.generate.pipeline import generate_files
 
 SNAPSHOT = "production/schema.json"
 ARGS = ["generate", "--snapshot", SNAPSHOT, "--all", "--force"]
 TEMP = re.compile(r"^\.(?P<name>.+)\.[a-z0-9_]{8}\.tmp$")
-HAND_EDIT = "\n# a hand edit that must never be lost\n"
+HAND_EDIT = ("primary_key=True", "primary_key=True, comment='a hand edit'")
 
 
 def start(project: Path, *args: str) -> subprocess.Popen[bytes]:
@@ -44,12 +45,13 @@ def expected_files(project: Path) -> dict[Path, str]:
 
 
 def older_version(content: str) -> str:
-    """What an earlier modelgen run could have written: a different body, valid hash."""
+    """What an earlier modelgen run could have written: a type production has since
+    dropped (regenerating removes it), valid hash."""
     recorded, body = split_header(content)
     assert recorded is not None
     head = content[: len(content) - len(body)]
-    body += "\n# generated from an older schema\n"
-    return head.replace(recorded, content_hash(body)) + body
+    body += '\nold_enum = db.Enum("gone", name="old_kind")\n'
+    return head.replace(recorded, owned_hash(body)) + body
 
 
 def digest(path: Path) -> str:
@@ -69,7 +71,7 @@ def scene(project: Path):  # type: ignore[no-untyped-def]
     for i, path in enumerate(targets):
         old[path] = older_version(new[path]).encode() if i % 3 == 1 else None
     edited = targets[-1]
-    old[edited] = (older_version(new[edited]) + HAND_EDIT).encode()
+    old[edited] = new[edited].replace(*HAND_EDIT, 1).encode()
     assert hand_edited(old[edited].decode())
     assert not any(hand_edited(d.decode()) for p, d in old.items() if d and p != edited)
 
@@ -119,9 +121,8 @@ def test_a_run_killed_at_any_point_leaves_each_file_old_or_new(
     # Kill after the first temp file or write appears, plus a delay spread over the
     # 15-20 ms the 16 writes take here (slower machines still land inside).
     delays = [0.0, 0.0005, 0.001, 0.002, 0.003, 0.004, 0.005, 0.006, 0.008, 0.01]
-    # Every file is staged (written and synced) before the first rename, so the
-    # renames come later than the first temp file: later kills land among them.
-    for delay in delays + [0.012, 0.015, 0.02, 0.05, 0.1, 0.2, 0.4, 0.8]:
+    # the last delays outlast the writes even on a loaded machine: a finished run
+    for delay in delays + [0.012, 0.015, 0.02, 0.05, 0.2, 1.0, 3.0]:
         reset()
         before = {p: (p.stat().st_mtime_ns if p.exists() else None) for p in targets}
         proc = start(project, *ARGS)

@@ -229,3 +229,27 @@ def test_an_app_printing_while_imported_does_not_touch_stdout(
     assert models.method == "import"
     captured = capsys.readouterr()
     assert captured.out == "" and "loading models" in captured.err
+
+
+def test_each_model_file_is_read_and_parsed_once_per_run(
+    project: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A file holding N tables is parsed once, not once per table (drift was quadratic)."""
+    import ast
+    from collections import Counter
+
+    parses: Counter[str] = Counter()
+    real_parse = ast.parse
+
+    def counting_parse(source, filename="<unknown>", *args, **kwargs):  # type: ignore[no-untyped-def]
+        parses[str(filename)] += 1
+        return real_parse(source, filename, *args, **kwargs)
+
+    monkeypatch.setattr(ast, "parse", counting_parse)
+    models = load_models(load_config(project / "modelgen.toml"))
+    assert models.method == "import"
+    files = {t.path for t in models.tables if t.path is not None}
+    shared = [p for p in files if sum(1 for t in models.tables if t.path == p) > 1]
+    assert shared, "the fixture app has files holding several tables"
+    assert parses and max(parses.values()) == 1, parses.most_common(3)
+    assert {str(p) for p in files} <= set(parses)

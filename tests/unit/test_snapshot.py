@@ -5,7 +5,12 @@ from pathlib import Path
 import pytest
 
 from modelgen.catalog.compare import compare_schemas
-from modelgen.catalog.snapshot import dump_schema, load_snapshot, write_snapshot
+from modelgen.catalog.snapshot import (
+    FORMAT_VERSION,
+    dump_schema,
+    load_snapshot,
+    write_snapshot,
+)
 from modelgen.errors import SnapshotError
 
 FIXTURE = Path(__file__).parents[2] / "fixtures" / "production" / "schema.json"
@@ -72,4 +77,55 @@ def test_compare_finds_each_kind_of_difference() -> None:
     assert f"index {payments.indexes[0].name}:" in text
     assert "comment" in text
     assert compare_schemas(schema, schema) == []
-    assert json.loads(dump_schema(schema))["format_version"] == 1
+    assert json.loads(dump_schema(schema))["format_version"] == FORMAT_VERSION
+
+
+V1 = (
+    Path(__file__).parent / "data" / "snapshot_v1.json"
+)  # fixtures/cases/views, format 1
+
+
+def test_a_format_1_snapshot_still_loads_to_the_same_schema() -> None:
+    assert json.loads(V1.read_text())["format_version"] == 1
+    current = V1.parents[2].parent / "fixtures" / "cases" / "views" / "schema.json"
+    assert load_snapshot(V1) == load_snapshot(current)
+
+
+def test_fields_at_their_default_are_not_written() -> None:
+    schema = load_snapshot(FIXTURE)
+    text = dump_schema(schema)
+    for null_field in ('"comment":null', '"identity":null', '"predicate":null'):
+        assert null_field not in text
+    assert '"nullable":true' not in text  # True is Column.nullable's default
+    # where it was read from is not a fact about the database
+    assert "source" not in json.loads(text)["schema"]
+
+
+def test_one_changed_fact_is_one_changed_line() -> None:
+    schema = load_snapshot(FIXTURE)
+    payments = schema.table("public", "payments")
+    status = payments.column("status")
+    changed = replace(
+        payments,
+        columns=tuple(
+            replace(c, default=None) if c is status else c for c in payments.columns
+        ),
+    )
+    other = replace(
+        schema, tables=tuple(changed if t is payments else t for t in schema.tables)
+    )
+    before = dump_schema(schema).splitlines()
+    after = dump_schema(other).splitlines()
+    assert len(before) == len(after)
+    changed_lines = [(a, b) for a, b in zip(before, after, strict=True) if a != b]
+    assert len(changed_lines) == 1
+    assert '"name":"status"' in changed_lines[0][0]
+
+
+def test_an_unknown_field_is_named(tmp_path: Path) -> None:
+    text = FIXTURE.read_text().replace('"nullable":false', '"nulable":false', 1)
+    path = tmp_path / "schema.json"
+    path.write_text(text)
+    with pytest.raises(SnapshotError) as info:
+        load_snapshot(path)
+    assert "unknown field 'nulable'" in str(info.value) and str(path) in str(info.value)

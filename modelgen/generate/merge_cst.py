@@ -1,0 +1,217 @@
+"""The statement-level part of the merge, on libcst: inside one class (or one
+statement), production's owned statements replace the file's, new ones go in
+after the statement they follow in the fresh file, and every other byte stays."""
+
+from __future__ import annotations
+
+import ast
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import libcst as cst
+
+from modelgen.generate.format import black_format
+from modelgen.generate.ownership import Owned, member_item, table_of
+
+
+@dataclass
+class Unit:
+    """A statement of a body (module or class) and the owned statement it is, if any."""
+
+    node: cst.BaseStatement
+    item: Owned | None
+    members: list[Unit] | None = None  # a mapped class's body
+
+
+def ast_of(module: cst.Module, node: cst.CSTNode) -> list[ast.stmt]:
+    try:
+        return ast.parse(module.code_for_node(node)).body
+    except (SyntaxError, ValueError):
+        return []
+
+
+def class_unit(module: cst.Module, node: cst.ClassDef) -> Unit | None:
+    assert isinstance(node.body, cst.IndentedBlock)
+    parsed = [ast_of(module, member) for member in node.body.body]
+    table = table_of([p[0] for p in parsed if len(p) == 1])
+    if table is None:
+        return None
+    members = [
+        Unit(member, member_item(p[0], table) if len(p) == 1 else None)
+        for member, p in zip(node.body.body, parsed, strict=True)
+    ]
+    return Unit(node, Owned(f"class:{table}", "", "class", node.name.value), members)
+
+
+class StatementMerger:
+    """Places the fresh owned statements among the file's statements."""
+
+    def __init__(self, fresh: cst.Module, drop: set[str], matched: set[int]) -> None:
+        self.fresh = fresh
+        self.drop = drop
+        self.matched = matched  # id() of the file's units that production's replace
+
+    def sequence(
+        self, old: list[Unit], fresh: list[Unit], start: int
+    ) -> list[cst.BaseStatement]:
+        """Old statements in place (owned ones replaced, dropped ones removed), then each
+        new fresh statement right after the one it follows in the fresh file."""
+        fresh_by_id = {u.item.identity: u for u in fresh if u.item}
+        kept: list[cst.BaseStatement] = []
+        position: dict[str, int] = {}
+        carry: Sequence[cst.EmptyLine] = ()
+        for unit in old:
+            ident = unit.item.identity if unit.item else None
+            if id(unit) not in self.matched and ident in self.drop:
+                carry = list(carry) + list(_leading(unit.node))
+                continue
+            node = unit.node
+            if id(unit) in self.matched and ident in fresh_by_id:
+                node = self.replace(unit, fresh_by_id[ident])
+                position[ident] = len(kept)
+            if carry:
+                node = _with_leading(node, carry)
+                carry = ()
+            kept.append(node)
+        inserts: dict[int, list[cst.BaseStatement]] = {}
+        anchor = min(start, len(kept) - 1)
+        for unit in fresh:
+            ident = unit.item.identity if unit.item else None
+            if ident is None:
+                continue
+            if ident in position:
+                anchor = position[ident]
+            else:
+                inserts.setdefault(anchor, []).append(unit.node)
+        result = list(inserts.get(-1, []))
+        for index, node in enumerate(kept):
+            result.append(node)
+            result += inserts.get(index, [])
+        return result
+
+    def replace(self, old: Unit, fresh: Unit) -> cst.BaseStatement:
+        assert old.item is not None and fresh.item is not None
+        if old.members is not None and fresh.members is not None:
+            node = cst.ensure_type(old.node, cst.ClassDef)
+            block = cst.ensure_type(node.body, cst.IndentedBlock)
+            members = self.sequence(old.members, fresh.members, 0)
+            return node.with_changes(body=block.with_changes(body=members))
+        if old.item.canonical == fresh.item.canonical:
+            return old.node
+        new = fresh.node
+        if old.item.name and old.item.name != fresh.item.name:
+            new = self.renamed(fresh, old.item)
+        if old.item.kind == "relationship":
+            new = _keep_back_populates(old.node, new)
+        if isinstance(old.node, cst.SimpleStatementLine) and isinstance(
+            new, cst.SimpleStatementLine
+        ):
+            return old.node.with_changes(body=new.body)
+        return _with_leading(new, _leading(old.node))
+
+    def renamed(self, fresh: Unit, old: Owned) -> cst.BaseStatement:
+        """Production's statement under the team's attribute name, laid out as Black."""
+        line = cst.ensure_type(fresh.node, cst.SimpleStatementLine)
+        small = line.body[0]
+        if isinstance(small, cst.Assign):
+            small = small.with_changes(
+                targets=[cst.AssignTarget(target=cst.Name(old.name))]
+            )
+        elif isinstance(small, cst.AnnAssign):
+            small = small.with_changes(target=cst.Name(old.name))
+        value = getattr(small, "value", None)
+        if (
+            fresh.item is not None
+            and fresh.item.kind == "column"
+            and isinstance(value, cst.Call)
+        ):
+            column = fresh.item.identity.rsplit(":column:", 1)[1]
+            if not _has_name_arg(value):
+                arg = cst.Arg(cst.SimpleString(_quote(column)))
+                small = small.with_changes(
+                    value=value.with_changes(args=[arg, *value.args])
+                )
+        code = self.fresh.code_for_node(
+            line.with_changes(body=[small], leading_lines=())
+        )
+        laid = black_format("class _:\n    " + code.strip() + "\n", "merge")
+        klass = cst.ensure_type(cst.parse_module(laid).body[0], cst.ClassDef)
+        return cst.ensure_type(klass.body, cst.IndentedBlock).body[0]
+
+
+def _keep_back_populates(
+    old: cst.BaseStatement, new: cst.BaseStatement
+) -> cst.BaseStatement:
+    """Production's relationship, still pointing at the other side's attribute under
+    the name the team gave it."""
+    mine = _call_arg(old, "back_populates")
+    if mine is None or _call_arg(new, "back_populates") is None:
+        return new
+    line = cst.ensure_type(new, cst.SimpleStatementLine)
+    small = line.body[0]
+    call = cst.ensure_type(getattr(small, "value", None), cst.Call)
+    args = list(call.args)
+    index = next(
+        i
+        for i, a in enumerate(args)
+        if a.keyword and a.keyword.value == "back_populates"
+    )
+    args[index] = mine.with_changes(comma=args[index].comma)
+    value = call.with_changes(args=args)
+    return line.with_changes(body=[small.with_changes(value=value)])
+
+
+def _call_arg(node: cst.BaseStatement, keyword: str) -> cst.Arg | None:
+    if not isinstance(node, cst.SimpleStatementLine) or len(node.body) != 1:
+        return None
+    value = getattr(node.body[0], "value", None)
+    if not isinstance(value, cst.Call):
+        return None
+    return next(
+        (a for a in value.args if a.keyword and a.keyword.value == keyword), None
+    )
+
+
+def _has_name_arg(call: cst.Call) -> bool:
+    return bool(call.args) and isinstance(call.args[0].value, cst.SimpleString)
+
+
+def _quote(name: str) -> str:
+    # a database column name as a Python literal (repr, double quotes as Black)
+    text = repr(name)
+    if text.startswith("'") and '"' not in name:
+        text = '"' + text[1:-1] + '"'
+    return text
+
+
+def _leading(node: cst.CSTNode) -> Sequence[cst.EmptyLine]:
+    return getattr(node, "leading_lines", ())
+
+
+def _with_leading(
+    node: cst.BaseStatement, lines: Sequence[cst.EmptyLine]
+) -> cst.BaseStatement:
+    if not hasattr(node, "leading_lines"):
+        return node
+    own = list(_leading(node))
+    if any(line.comment for line in lines) or not own:
+        return node.with_changes(leading_lines=[*lines, *own])
+    return node
+
+
+def match(old: list[tuple[int, Owned | None]], fresh: dict[str, Owned]) -> set[int]:
+    """Keys of the file's owned statements that production's replace: per identity,
+    one equal to production's first, else the first with that identity."""
+    matched: dict[str, int] = {}
+    for exact in (True, False):
+        for key, item in old:
+            if item is None or item.identity in matched:
+                continue
+            other = fresh.get(item.identity)
+            if other is not None and (not exact or other.canonical == item.canonical):
+                matched[item.identity] = key
+    return set(matched.values())
+
+
+def pairs(units: list[Unit]) -> list[tuple[int, Owned | None]]:
+    return [(id(unit), unit.item) for unit in units]

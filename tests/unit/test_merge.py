@@ -1,0 +1,70 @@
+"""The merge stage on small, focused changes (no database)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from conftest import FIXTURES
+
+from modelgen.catalog.schema import Schema
+from modelgen.catalog.snapshot import load_snapshot
+from modelgen.config import load_config
+from modelgen.errors import ModelgenError
+from modelgen.generate.merge import merge_file
+from modelgen.generate.pipeline import generate_files
+
+CASE = FIXTURES / "living" / "hand_code"
+BEFORE = load_snapshot(CASE / "before.json")
+
+
+def shop(schema: Schema, config_file: Path = CASE / "modelgen.toml") -> str:
+    config = load_config(config_file)
+    files = generate_files(schema, config, [], True, out=Path("/nonexistent")).files
+    return next(f.content for f in files if f.path.name == "shop.py")
+
+
+METHOD = "\n    def label(self) -> str:\n        return self.key\n"
+
+
+def test_a_class_whose_table_left_the_file_goes_unless_the_team_added_code(
+    tmp_path: Path,
+) -> None:
+    config = tmp_path / "modelgen.toml"
+    config.write_text(
+        (CASE / "modelgen.toml").read_text().replace(', "settings"]', "]")
+    )
+    pristine, fresh = shop(BEFORE), shop(BEFORE, config)
+    merged = merge_file(Path("shop.py"), pristine, fresh)
+    assert merged.conflicts == () and "class Setting" not in merged.content
+    # imports are never removed (a team's and modelgen's look alike): JSONB's stays
+    stale = "from sqlalchemy.dialects import postgresql\n\n"
+    assert merged.content.replace(stale, "", 1) == fresh
+
+    edited = pristine + METHOD
+    kept = merge_file(Path("shop.py"), edited, fresh)
+    assert kept.conflicts == ()
+    assert "class Setting(db.Model):" in kept.content and METHOD in kept.content
+
+
+def test_an_edited_owned_statement_is_a_conflict_with_its_line() -> None:
+    pristine = shop(BEFORE)
+    edited = pristine.replace("db.String(100)", "db.String(120)")
+    line = edited.splitlines().index("    note = db.Column(db.String(120))") + 1
+    merged = merge_file(Path("shop.py"), edited, pristine)
+    assert [(c.line, c.production, c.file) for c in merged.conflicts] == [
+        (
+            line,
+            "note = db.Column(db.String(100))",
+            "note = db.Column(db.String(120))",
+        )
+    ]
+    assert merged.content == pristine  # what --force writes
+
+
+def test_a_file_that_does_not_parse_is_one_error_naming_it() -> None:
+    broken = shop(BEFORE) + "\n    def half(self:\n"
+    with pytest.raises(ModelgenError) as info:
+        merge_file(Path("models/shop.py"), broken, shop(BEFORE))
+    assert str(info.value).startswith("models/shop.py:")
+    assert "\n" not in str(info.value)
