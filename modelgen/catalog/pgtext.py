@@ -51,16 +51,18 @@ def unwrap(expression: str) -> str:
     ``(a > 0) AND (b > 0)``. Only where the caller adds its own, e.g. ``CHECK (...)``.
     """
     text = expression.strip()
-    while text.startswith("(") and _closing(text) == len(text) - 1:
+    while text.startswith("(") and closing_paren(text) == len(text) - 1:
         text = text[1:-1].strip()
     return text
 
 
-def _closing(text: str) -> int:
-    """Index of the parenthesis closing the one at position 0 (-1 if unbalanced)."""
+def closing_paren(text: str, start: int = 0) -> int:
+    """Index of the parenthesis closing the one at ``start`` (-1 if unbalanced);
+    parentheses inside quoted literals or identifiers do not count."""
     depth = 0
     quote: str | None = None
-    for i, ch in enumerate(text):
+    for i in range(start, len(text)):
+        ch = text[i]
         if quote:
             if ch == quote:
                 quote = None  # a doubled quote reopens at once: same effect

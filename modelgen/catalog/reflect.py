@@ -14,7 +14,7 @@ from collections import defaultdict
 from collections.abc import Iterator, Sequence
 from typing import Any
 
-from modelgen.catalog.pgtext import sequence_name, unwrap
+from modelgen.catalog.pgtext import closing_paren, sequence_name, unwrap
 from modelgen.catalog.schema import (
     Column,
     Constraint,
@@ -732,23 +732,10 @@ def split_top_level(text: str, sep: str = ",") -> list[str]:
 
 def _paren_body(text: str, start: int) -> tuple[str, int]:
     """The text inside the parenthesis opening at ``start`` and the index after it."""
-    depth = 0
-    quote: str | None = None
-    for i in range(start, len(text)):
-        ch = text[i]
-        if quote:
-            if ch == quote:
-                quote = None
-            continue
-        if ch in "'\"":
-            quote = ch
-        elif ch == "(":
-            depth += 1
-        elif ch == ")":
-            depth -= 1
-            if depth == 0:
-                return text[start + 1 : i], i + 1
-    raise ValueError(f"unbalanced parentheses in {text!r}")
+    end = closing_paren(text, start)
+    if end < 0:
+        raise ValueError(f"unbalanced parentheses in {text!r}")
+    return text[start + 1 : end], end + 1
 
 
 def quote_ident(name: str) -> str:
