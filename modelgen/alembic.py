@@ -217,4 +217,37 @@ def _register_comparator() -> None:
     )(_compare_nextval_default)
 
 
+_PARENTHESISED_NAME = re.compile(r"\((\w+)\)")
+
+
+def _register_index_cleanup() -> None:
+    """Expression indexes compare without the parentheses PostgreSQL's exact
+    deparse puts around a cast operand.
+
+    The models carry the exact form (``lower((email)::text)``: it recreates the
+    stored expression whatever its grouping); Alembic reflects the pretty form
+    (``lower(email::text)``) and, after stripping casts, compares
+    ``lower((email))`` with ``lower(email)``: a false remove/add of the index.
+    An implementation registered for the dialect (Alembic's ``__dialect__``
+    mechanism) drops parentheses around a bare name after Alembic's own cleanup,
+    on both sides, so real expression changes still show.
+    """
+    try:
+        from alembic.ddl.postgresql import PostgresqlImpl
+    except ImportError:
+        return
+
+    class ModelgenPostgresqlImpl(PostgresqlImpl):
+        __dialect__ = "postgresql"
+
+        def _cleanup_index_expr(self, index: Any, expr: str) -> str:
+            cleaned = super()._cleanup_index_expr(index, expr)
+            while True:
+                simpler = _PARENTHESISED_NAME.sub(r"\1", cleaned)
+                if simpler == cleaned:
+                    return cleaned
+                cleaned = simpler
+
+
 _register_comparator()
+_register_index_cleanup()

@@ -137,3 +137,23 @@ def test_the_comparator_is_registered_with_alembic() -> None:
 
     registered = [fn for fns in comparators._registry.values() for fn, _ in fns]
     assert hooks._compare_nextval_default in registered
+
+
+def test_expression_indexes_compare_without_the_exact_forms_parentheses() -> None:
+    """The models' exact `lower((email)::text)` is Alembic's reflected
+    `lower(email::text)`; a different expression still differs."""
+    from types import SimpleNamespace
+
+    from alembic.ddl.impl import _impls
+
+    import modelgen.alembic  # noqa: F401  (registers the implementation)
+
+    impl = object.__new__(_impls["postgresql"])
+    index = SimpleNamespace(table=None)
+
+    def clean(expr: str) -> str:
+        return impl._cleanup_index_expr(index, expr)  # type: ignore[arg-type]
+
+    assert clean("lower((email)::text)") == clean("lower(email::text)")
+    assert clean("lower((email)::text)") != clean("upper(email::text)")
+    assert clean("(a + b)") != clean("a + (b * c)")
