@@ -15,20 +15,25 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from itertools import combinations
 from pathlib import Path
-
-import libcst as cst
+from typing import TYPE_CHECKING
 
 from modelgen.errors import ModelgenError
-from modelgen.generate.merge_cst import (
-    StatementMerger,
-    Unit,
-    class_unit,
-    match,
-    pairs,
-)
-from modelgen.generate.merge_imports import merge_imports
 from modelgen.generate.output import GeneratedFile, content_hash, split_header
-from modelgen.generate.ownership import Owned, items_hash, member_item, module_item
+from modelgen.generate.ownership import (
+    Owned,
+    items_hash,
+    match,
+    member_item,
+    module_item,
+)
+
+if TYPE_CHECKING:
+    import libcst as cst
+
+    from modelgen.generate.merge_cst import Unit
+
+# libcst (0.3 s to import) and the CST modules are imported only when a file
+# actually needs an edit: a run where production did not change never pays it.
 
 # Above this many look-alike statements the hash test tries "all" and "none" only.
 MAX_SUBSET_SEARCH = 8
@@ -242,6 +247,17 @@ class _Assembly:
         old_text = old.text(0, old.tops[old.imports - 1].end) if old.imports else ""
         if not new.imports:
             return old_text
+        present = {
+            ast.dump(t.node)
+            for t in old.tops
+            if isinstance(t.node, ast.Import | ast.ImportFrom)
+        }
+        if all(ast.dump(t.node) in present for t in new.tops[: new.imports]):
+            return old_text  # every import modelgen needs is there as it writes it
+        import libcst as cst
+
+        from modelgen.generate.merge_imports import merge_imports
+
         old_mod = cst.parse_module(old_text)
         new_mod = cst.parse_module(new.text(0, new.tops[new.imports - 1].end))
         later = [
@@ -266,6 +282,10 @@ class _Assembly:
                 return text
         elif top.item.canonical == fresh.item.canonical:  # type: ignore[union-attr]
             return text
+        import libcst as cst
+
+        from modelgen.generate.merge_cst import StatementMerger, pairs
+
         old_mod = cst.parse_module(text)
         new_mod = cst.parse_module(self.new.text(fresh.start, fresh.end))
         old_unit = _unit(old_mod, top.item)
@@ -287,6 +307,10 @@ class _Assembly:
 
 
 def _unit(module: cst.Module, item: Owned) -> Unit:
+    import libcst as cst
+
+    from modelgen.generate.merge_cst import Unit, class_unit
+
     node = module.body[0]
     if item.kind == "class" and isinstance(node, cst.ClassDef):
         unit = class_unit(module, node)

@@ -194,3 +194,17 @@ def owned_hash(body: str) -> str:
     except (SyntaxError, ValueError):
         return hashlib.sha256(body.encode("utf-8")).hexdigest()
     return items_hash(owned_items(tree))
+
+
+def match(old: list[tuple[int, Owned | None]], fresh: dict[str, Owned]) -> set[int]:
+    """Keys of the file's owned statements that production's replace: per identity,
+    one equal to production's first, else the first with that identity."""
+    matched: dict[str, int] = {}
+    for exact in (True, False):
+        for key, item in old:
+            if item is None or item.identity in matched:
+                continue
+            other = fresh.get(item.identity)
+            if other is not None and (not exact or other.canonical == item.canonical):
+                matched[item.identity] = key
+    return set(matched.values())
