@@ -70,7 +70,7 @@ def verify_schema(
     config = Config(path=None, root=Path.cwd(), style=style, views=views)
     with tempfile.TemporaryDirectory(prefix="modelgen-verify-") as tmp:
         out = Path(tmp) / package
-        generation = generate_files(schema, config, out=out)
+        generation = generate_files(schema, config, out=out, hashes=False)
         for item in generation.files:
             item.path.parent.mkdir(parents=True, exist_ok=True)
             item.path.write_text(item.content, encoding="utf-8")

@@ -78,3 +78,57 @@ def test_compare_reports_missing_and_changed(tmp_path: Path) -> None:
     )
     assert [d.status for d in diffs] == ["changed", "missing"]
     assert "+x = 2" in diffs[0].diff and "-x = 1" in diffs[0].diff
+
+
+def test_regenerating_an_up_to_date_package_does_not_rehash_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`check` and reruns on an unchanged package reuse the recorded hash (no
+    re-parse of a 2,000-table module); a changed body is hashed anew, and a
+    tampered hash line still makes the file count as hand-edited."""
+    from dataclasses import replace
+
+    from modelgen.catalog.snapshot import load_snapshot
+    from modelgen.config import load_config
+    from modelgen.generate import pipeline
+    from modelgen.generate.ownership import owned_hash
+
+    schema = load_snapshot(
+        Path(__file__).parents[2] / "fixtures" / "production" / "schema.json"
+    )
+    config = replace(load_config(None, tmp_path), split=10)
+    first = pipeline.generate_files(schema, config, out=tmp_path / "models")
+    write_files(list(first.files))
+    hashed: list[int] = []
+
+    def counting(body: str) -> str:
+        hashed.append(len(body))
+        return owned_hash(body)
+
+    monkeypatch.setattr(pipeline, "owned_hash", counting)
+    again = pipeline.generate_files(schema, config, out=tmp_path / "models")
+    assert [f.content for f in again.files] == [f.content for f in first.files]
+    assert hashed == []
+    assert all(c.status == "unchanged" for c in compare_files(list(again.files)))
+
+    # one module edited below its header: only that module is hashed again,
+    # and the hash written for it is the real one
+    module = next(f.path for f in first.files if f.tables)
+    module.write_text(module.read_text() + "\n\ndef helper():\n    return 1\n")
+    third = pipeline.generate_files(schema, config, out=tmp_path / "models")
+    assert len(hashed) == 1
+    fresh = next(f for f in third.files if f.path == module)
+    assert not hand_edited(fresh.content)
+
+    # a hash line changed by hand is trusted while the body is current (the
+    # file says nothing production does not); it is only a conflict once the
+    # body must change, and then nothing is overwritten without --force
+    original = next(f for f in first.files if f.path == module).content
+    tampered = original.replace(HASH_PREFIX, HASH_PREFIX + "0", 1)
+    module.write_text(tampered)
+    assert hand_edited(tampered)
+    fourth = pipeline.generate_files(schema, config, out=tmp_path / "models")
+    assert next(f for f in fourth.files if f.path == module).content == tampered
+    module.write_text(tampered + "\nx = db.Column(db.Integer)\n")
+    with pytest.raises(RefusedError):
+        write_files(list(first.files))
