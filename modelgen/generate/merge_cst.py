@@ -194,9 +194,27 @@ def _with_leading(
     if not hasattr(node, "leading_lines"):
         return node
     own = list(_leading(node))
-    if any(line.comment for line in lines) or not own:
-        return node.with_changes(leading_lines=[*lines, *own])
-    return node
+    # a removed statement's blank lines and comments go to the next statement
+    # (they are the team's spacing, not modelgen's); where blank lines meet,
+    # the run is as long as the longer of the two, so a removal never adds one
+    longest = max(_blank_runs(lines) + _blank_runs(own), default=0)
+    merged: list[cst.EmptyLine] = []
+    run = 0
+    for line in [*lines, *own]:
+        run = run + 1 if line.comment is None else 0
+        if run <= longest:
+            merged.append(line)
+    return node.with_changes(leading_lines=merged)
+
+
+def _blank_runs(lines: Sequence[cst.EmptyLine]) -> list[int]:
+    runs = [0]
+    for line in lines:
+        if line.comment is None:
+            runs[-1] += 1
+        else:
+            runs.append(0)
+    return runs
 
 
 def pairs(units: list[Unit]) -> list[tuple[int, Owned | None]]:
