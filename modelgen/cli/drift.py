@@ -110,7 +110,7 @@ def drift(
     Exit codes: 0 they agree, 1 drift (the report says where), 2 error.
     """
     from modelgen.cli.app import _load
-    from modelgen.drift.engine import compute_drift
+    from modelgen.drift.engine import compute_drift, with_file_lines
     from modelgen.drift.ignore import load_ignore_rules
     from modelgen.drift.models import load_models
     from modelgen.drift.report import render_report, summary_line
@@ -125,11 +125,12 @@ def drift(
     _progress(quiet, "reading production ...")
     schema = load_schema(cfg, url, snapshot)
     _progress(quiet, f"reading models from {cfg.models or cfg.output} ...")
-    models = load_models(cfg)
+    # lines only for what is reported; tables without mappers (drift/models.py)
+    models = load_models(cfg, lines=False, mapped=False)
     _progress(quiet, f"models: {models.detail}")
-    report = compute_drift(
-        schema, cfg, models, rules, _source_label(cfg, url, snapshot)
-    )
+    label = _source_label(cfg, url, snapshot)
+    report = compute_drift(schema, cfg, models, rules, label)
+    report = with_file_lines(report, schema, cfg, rules, label)
     if fix or diff:
         from modelgen.cli.fix import run_fix
 

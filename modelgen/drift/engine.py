@@ -30,7 +30,7 @@ from modelgen.drift.findings import (
 )
 from modelgen.drift.ignore import IgnoreRule, apply_rules
 from modelgen.drift.keys import compare_keys
-from modelgen.drift.models import ModelColumn, ModelSet, ModelTable
+from modelgen.drift.models import ModelColumn, ModelSet, ModelTable, with_lines
 from modelgen.drift.normalize import normalize_expr, normalize_type
 from modelgen.drift.owned import compare_owned
 
@@ -66,6 +66,32 @@ def compute_drift(
     return apply_rules(
         findings, tuple(rules), by_config, models, production, len(schema.tables)
     )
+
+
+def with_file_lines(
+    report: DriftReport,
+    schema: Schema,
+    config: Config,
+    rules: Iterable[IgnoreRule] = (),
+    production: str = "production",
+) -> DriftReport:
+    """``report`` (of models loaded with ``lines=False``) with file lines: the model
+    files its findings point at are parsed, once each, and compared again.
+
+    An in-sync run parses nothing; a run with findings parses only the files
+    they name, however many other model files the app has.
+    """
+    shown = [*report.findings, *(f for f, _ in report.ignored)]
+    homes = {t.path.resolve() for t in report.models.tables if t.path is not None}
+    paths = {
+        f.path.resolve()
+        for f in shown
+        if f.path is not None and f.line is None and f.path.resolve() in homes
+    }
+    if not paths:
+        return report
+    models = with_lines(report.models, paths)
+    return compute_drift(schema, config, models, rules, production)
 
 
 def _models_by_key(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 
 _LITERAL = re.compile(r"'(?:[^']|'')*'")
@@ -61,6 +62,7 @@ _TYPE_ALIASES = {
 }
 
 
+@functools.lru_cache(maxsize=4096)  # a schema repeats a few dozen types
 def normalize_type(text: str | None) -> str:
     """``VARCHAR(255)`` and ``character varying(255)``, ``FLOAT`` and ``double precision``
     (a FLOAT without precision is double precision), ``TIMESTAMP`` and ``timestamp

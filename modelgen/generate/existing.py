@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -29,7 +30,25 @@ class ParsedSources:
 
     def __init__(self) -> None:
         self._trees: dict[Path, tuple[str, ast.Module] | None] = {}
+        self._texts: dict[Path, str] = {}
+        self._generated: dict[Path, bool] = {}
         self.parses = 0
+
+    def text(self, path: Path) -> str:
+        """The text of ``path`` ("" when unreadable), read once and never parsed."""
+        key = path.resolve()
+        if key not in self._texts:
+            try:
+                self._texts[key] = key.read_text(encoding="utf-8")
+            except (OSError, UnicodeDecodeError):
+                self._texts[key] = ""
+        return self._texts[key]
+
+    def generated(self, path: Path) -> bool:
+        """Whether ``path`` carries modelgen's header (asked once per file)."""
+        if path not in self._generated:
+            self._generated[path] = is_generated(self.text(path))
+        return self._generated[path]
 
     def get(self, path: Path) -> tuple[str, ast.Module] | None:
         """(text, tree) of ``path``, or None when it cannot be read or parsed."""
@@ -45,20 +64,28 @@ class ParsedSources:
 
 
 def scan_models(
-    directory: Path | None, sources: ParsedSources | None = None
+    directory: Path | None,
+    sources: ParsedSources | None = None,
+    only: Path | None = None,
 ) -> tuple[ExistingModel, ...]:
-    """Every ``__tablename__`` and ``db.Table("name", ...)`` under ``directory`` (no import)."""
+    """Every ``__tablename__`` and ``db.Table("name", ...)`` under ``directory`` (no import).
+
+    ``only``: that one file of ``directory``.  Statements are walked (classes at
+    any depth, ``Table(...)`` bound or called as a statement), not every
+    expression node: that is what keeps a 2,000-table module cheap to scan.
+    """
     if directory is None or not directory.is_dir():
         return ()
     sources = sources or ParsedSources()
     found: list[ExistingModel] = []
-    for path in sorted(directory.rglob("*.py")):
+    paths = [only] if only is not None else sorted(directory.rglob("*.py"))
+    for path in paths:
         parsed = sources.get(path)
         if parsed is None:
             continue
         text, tree = parsed
         generated = is_generated(text)
-        for node in ast.walk(tree):
+        for node in statements(tree.body):
             if isinstance(node, ast.ClassDef):
                 table, schema = _class_table(node)
                 if table is not None:
@@ -67,18 +94,39 @@ def scan_models(
                             table, node.name, path, node.lineno, generated, schema
                         )
                     )
-            elif (
-                isinstance(node, ast.Call) and call_name(node) == "Table" and node.args
-            ):
-                first = node.args[0]
+                continue
+            call = statement_call(node)
+            if call is not None and call_name(call) == "Table" and call.args:
+                first = call.args[0]
                 if isinstance(first, ast.Constant) and isinstance(first.value, str):
-                    schema = _schema_kw(node.keywords)
+                    schema = _schema_kw(call.keywords)
                     found.append(
                         ExistingModel(
-                            first.value, None, path, node.lineno, generated, schema
+                            first.value, None, path, call.lineno, generated, schema
                         )
                     )
     return tuple(found)
+
+
+def statements(body: list[ast.stmt]) -> Iterator[ast.stmt]:
+    """Every statement of ``body`` and of the blocks inside it (classes, functions,
+    if/try/with/for), in source order; expressions are not entered."""
+    for stmt in body:
+        yield stmt
+        for field in ("body", "orelse", "finalbody"):
+            inner = getattr(stmt, field, None)
+            if isinstance(inner, list):
+                yield from statements(inner)
+        for handler in getattr(stmt, "handlers", ()):
+            yield from statements(handler.body)
+        for case in getattr(stmt, "cases", ()):
+            yield from statements(case.body)
+
+
+def statement_call(stmt: ast.stmt) -> ast.Call | None:
+    """The call a statement makes or binds: ``x = f(...)``, ``x: T = f(...)``, ``f(...)``."""
+    value = getattr(stmt, "value", None)
+    return value if isinstance(value, ast.Call) else None
 
 
 def _class_table(node: ast.ClassDef) -> tuple[str | None, str | None]:

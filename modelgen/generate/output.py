@@ -43,7 +43,13 @@ def split_header(text: str) -> tuple[str | None, str]:
 
 
 def is_generated(text: str) -> bool:
-    return split_header(text)[0] is not None
+    """Whether ``text`` has modelgen's hash line (without copying the body)."""
+    start = text.find(HASH_PREFIX)
+    return (
+        start >= 0
+        and (start == 0 or text[start - 1] == "\n")
+        and text.find("\n", start) >= 0
+    )
 
 
 def hand_edited(text: str) -> bool:

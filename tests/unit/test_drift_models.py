@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -253,3 +254,73 @@ def test_each_model_file_is_read_and_parsed_once_per_run(
     assert shared, "the fixture app has files holding several tables"
     assert parses and max(parses.values()) == 1, parses.most_common(3)
     assert {str(p) for p in files} <= set(parses)
+
+
+def _record_imports(monkeypatch: pytest.MonkeyPatch) -> list[bool]:
+    """The ``mapped`` flag of every import attempt load_models makes."""
+    from modelgen.drift import models
+
+    attempts: list[bool] = []
+    real = models._import_once
+
+    def recording(*args, mapped):  # type: ignore[no-untyped-def]
+        attempts.append(mapped)
+        return real(*args, mapped=mapped)
+
+    monkeypatch.setattr(models, "_import_once", recording)
+    return attempts
+
+
+def test_the_fast_load_reads_the_same_tables_and_lines(
+    project: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """What `modelgen drift` runs: classes left unmapped and no file parsed, lines
+    added afterwards for the files a report names. The tables, columns, keys,
+    indexes and lines are those of a normal import."""
+    from modelgen.catalog.snapshot import load_snapshot
+    from modelgen.drift.models import with_lines
+    from modelgen.generate.output import write_files
+    from modelgen.generate.pipeline import generate_files
+
+    config = load_config(project / "modelgen.toml")
+    # generated models beside the hand-written ones (relationships, enums, listeners)
+    schema = load_snapshot(project / "production" / "schema.json")
+    write_files(list(generate_files(schema, config, all_groups=True).files))
+    normal = load_models(config)
+    assert normal.method == "import", normal.detail
+    assert any(t.generated for t in normal.tables)
+    assert any(not t.generated for t in normal.tables)
+
+    attempts = _record_imports(monkeypatch)
+    fast = load_models(config, lines=False, mapped=False)
+    assert fast.method == "import"
+    assert attempts == [False]  # no fallback: the unmapped import itself worked
+    assert all(t.line is None for t in fast.tables)
+    stripped = [
+        replace(
+            t,
+            line=None,
+            columns=tuple(replace(c, line=None) for c in t.columns or ()),
+        )
+        for t in normal.tables
+    ]
+    assert list(fast.tables) == stripped
+    paths = {t.path for t in fast.tables if t.path is not None}
+    assert with_lines(fast, paths).tables == normal.tables
+
+
+def test_the_fast_load_falls_back_to_mapping_when_the_app_needs_mappers(
+    project: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Module-level code that needs a mapped class (here ``inspect(User).mapper``)
+    fails on an unmapped class: the import is done again the usual way."""
+    init = project / "app" / "models" / "__init__.py"
+    init.write_text(
+        init.read_text()
+        + "\nimport sqlalchemy as _sa\n_USER_MAPPER = _sa.inspect(User).mapper\n"
+    )
+    attempts = _record_imports(monkeypatch)
+    fast = load_models(load_config(project / "modelgen.toml"), mapped=False)
+    assert fast.method == "import", fast.detail
+    assert attempts == [False, True]
+    assert fast.tables == load_models(load_config(project / "modelgen.toml")).tables
