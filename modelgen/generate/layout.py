@@ -15,6 +15,8 @@ tests compare this module with Black on every golden case and on random schemas.
 
 from __future__ import annotations
 
+import itertools
+import keyword
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -223,10 +225,23 @@ def layout_statement(line: str) -> list[str]:
     if not _MAYBE_MAGIC.search(stripped) and _width(line) <= LINE_LENGTH:
         return [line]  # fits, and no trailing comma that would force a split
     toks = tokenize(stripped)
+    if any(t.kind == "name" and t.text in _KEYWORDS for t in toks) or any(
+        b.kind == "str" and a.kind in ("str", "name")
+        for a, b in itertools.pairwise(toks)
+    ):
+        # comprehensions, conditionals, lambdas, implicitly joined strings and
+        # f-strings: shapes this module does not know
+        raise Unsupported("keyword or string shape")
     if not _magic_comma(toks) and _fits(toks, depth):
         return [render(toks, depth)]
     top = _top_level(toks)
     assign = next((i for i in top if toks[i].kind == "op" and toks[i].text == "="), -1)
+    if assign < 0 and _is_call_statement(toks):
+        # ``op.create_table(...)``: no invisible parentheses around an expression
+        # statement; Black's rhs splits at its one bracket pair
+        if not _fits(toks[:2], depth):
+            raise Unsupported("head too long")
+        return _rhs(toks, depth)
     if assign < 0 or assign == len(toks) - 1:
         raise Unsupported("not an assignment")
     if any(toks[i].kind in ("comma",) for i in top):
@@ -261,6 +276,21 @@ def layout_statement(line: str) -> list[str]:
         ):
             raise Unsupported("long annotated target")
     return _rhs(toks, depth)
+
+
+_KEYWORDS = frozenset(keyword.kwlist) - {"True", "False", "None"}
+
+
+def _is_call_statement(toks: list[Tok]) -> bool:
+    """``name(...)`` / ``a.b.c(...)`` and nothing else: one call, one trailer."""
+    return (
+        len(toks) >= 3
+        and toks[0].kind == "name"
+        and toks[1].kind == "open"
+        and toks[1].text == "("
+        and not toks[1].space
+        and toks[1].match == len(toks) - 1
+    )
 
 
 def layout_source(
