@@ -257,13 +257,16 @@ def _dataclass_decoder(cls: Any) -> Callable[[Any], Any]:
     required = frozenset(f.name for f in fields) - defaults.keys() - factories.keys()
     count = len(fields)
     converters: list[tuple[str, Callable[[Any], Any]]] = []
+    built: list[bool] = []
 
     def decode(data: Any) -> Any:
-        if not converters:  # built on first use: the field types may refer back
+        if not built:  # built on first use: the field types may refer back
             hints = typing.get_type_hints(cls, vars(facts))
             for f in fields:
                 convert = _decoder(hints[f.name])
-                converters.append((f.name, convert or _same))
+                if convert is not None:  # plain JSON values are taken as they are
+                    converters.append((f.name, convert))
+            built.append(True)
         if not isinstance(data, dict):
             raise TypeError(f"{cls.__name__}: expected an object")
         if not required <= data.keys():
@@ -273,7 +276,7 @@ def _dataclass_decoder(cls: Any) -> Callable[[Any], Any]:
             unknown = sorted(values.keys() - {f.name for f in fields})
             raise ValueError(f"{cls.__name__}: unknown field {unknown[0]!r}")
         for key, convert in converters:
-            if key in data and convert is not _same:
+            if key in data:
                 values[key] = convert(data[key])
         for name, factory in factories.items():
             values.setdefault(name, factory())

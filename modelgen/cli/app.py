@@ -14,8 +14,11 @@ from typing import Annotated, Any, TypeVar
 
 import typer
 
+from modelgen.cli.coercion import install as _plain_option_values
 from modelgen.errors import ModelgenError
 from modelgen.interrupt import interrupted, result_decided, work_started
+
+_plain_option_values()  # option values without importing pydantic (cli/coercion.py)
 
 app = typer.Typer(
     add_completion=False,

@@ -20,10 +20,14 @@ import keyword
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import lru_cache
 
 LINE_LENGTH = 88
+# A token with the spaces before it (one match per token, not two).
 _TOKEN = re.compile(
     r"""
+    [ ]*
+    (?:
     (?P<str>[rRbBuU]?"(?:[^"\\\n]|\\.)*"|[rRbBuU]?'(?:[^'\\\n]|\\.)*')
   | (?P<name>[A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z_][A-Za-z0-9_]*)*)
   | (?P<num>[0-9]+(?:\.[0-9]+)?)
@@ -31,7 +35,7 @@ _TOKEN = re.compile(
   | (?P<close>[)\]}])
   | (?P<comma>,)
   | (?P<op>==|!=|->|[=:|\-*.])
-  | (?P<space>[ ]+)
+    )
     """,
     re.VERBOSE,
 )
@@ -63,19 +67,20 @@ def _width(text: str) -> int:
 def tokenize(content: str) -> list[Tok]:
     toks: list[Tok] = []
     pos = 0
-    space = False
     stack: list[int] = []
-    while pos < len(content):
-        m = _TOKEN.match(content, pos)
-        if m is None:
-            raise Unsupported(f"cannot tokenize at {content[pos:pos + 10]!r}")
+    content = content.rstrip(" ")  # trailing spaces come before no token
+    # finditer finds the next token from pos; one starting later means the text
+    # at pos is no token (every match holds a token, never only spaces)
+    for m in _TOKEN.finditer(content):
+        if m.start() != pos:
+            break
         pos = m.end()
         kind = m.lastgroup or ""
-        if kind == "space":
-            space = True
-            continue
-        tok = Tok(kind, m.group(), space)
-        space = False
+        text = m.group()
+        if text[0] == " ":
+            tok = Tok(kind, text.lstrip(" "), True)
+        else:
+            tok = Tok(kind, text, False)
         if kind == "open":
             stack.append(len(toks))
         elif kind == "close":
@@ -85,18 +90,31 @@ def tokenize(content: str) -> list[Tok]:
             toks[opening].match = len(toks)
             tok.match = opening
         toks.append(tok)
+    if pos < len(content):
+        raise Unsupported(f"cannot tokenize at {content[pos:pos + 10]!r}")
     if stack:
         raise Unsupported("unbalanced brackets")
     return toks
 
 
 def render(toks: list[Tok], depth: int) -> str:
-    parts = ["    " * depth]
-    for i, tok in enumerate(toks):
-        if i and tok.space:
-            parts.append(" ")
-        parts.append(tok.text)
-    return "".join(parts)
+    if not toks:
+        return "    " * depth
+    rest = "".join([" " + t.text if t.space else t.text for t in toks[1:]])
+    return "    " * depth + toks[0].text + rest
+
+
+def _fitting(toks: list[Tok], depth: int, matched: bool = True) -> str | None:
+    """``render(toks, depth)`` when Black keeps it on one line as it is (it fits
+    and has no magic trailing comma), else None.  The bracket matches of ``toks``
+    are only read when the text could hold a magic comma; ``matched=False``
+    (tokens sliced from a longer line, their matches not recomputed): None then."""
+    text = render(toks, depth)
+    if _width(text) > LINE_LENGTH:
+        return None
+    if _MAYBE_MAGIC.search(text) and (not matched or _magic_comma(toks)):
+        return None
+    return text
 
 
 def _fits(toks: list[Tok], depth: int) -> bool:
@@ -169,9 +187,10 @@ def _reindex(toks: list[Tok]) -> list[Tok]:
 def _inside(toks: list[Tok], depth: int, explode: bool = False) -> list[str]:
     """Black's transform_line for a line inside brackets (delimiter_split, then rhs);
     ``explode``: split at the commas even if the line fits."""
-    magic = explode or _magic_comma(toks)
-    if not magic and _fits(toks, depth):
-        return [render(toks, depth)]
+    if not explode:
+        text = _fitting(toks, depth)
+        if text is not None:
+            return [text]
     top = _top_level(toks)
     commas = [i for i in top if toks[i].kind == "comma" and i != len(toks) - 1]
     if any(toks[i].kind == "op" and toks[i].text in "|-*" for i in top):
@@ -183,7 +202,10 @@ def _inside(toks: list[Tok], depth: int, explode: bool = False) -> list[str]:
             element = toks[start : i + 1] if i < len(toks) else toks[start:]
             if element and element[-1].kind != "comma":
                 element = [*element, Tok("comma", ",", False)]
-            lines += _inside(_reindex(element), depth)
+            # most elements fit: rendered as they are, without a reindexed copy
+            # (render ignores the first token's space, as _reindex drops it)
+            text = _fitting(element, depth, matched=False)
+            lines += [text] if text is not None else _inside(_reindex(element), depth)
             start = i + 1
         return lines
     return _rhs(toks, depth)
@@ -206,17 +228,35 @@ def _rhs(toks: list[Tok], depth: int) -> list[str]:
     explode = atom and any(
         body[i].kind == "comma" and i != len(body) - 1 for i in _top_level(body)
     )
-    if not _fits(head, depth):
+    first = render(head, depth)
+    if _width(first) > LINE_LENGTH:
         raise Unsupported("head too long: Black would try other trailers")
+    # the body often fits on its own line: no reindexed copy for that
+    inner = None if explode else _fitting(body, depth + 1, matched=False)
     return [
-        render(head, depth),
-        *_inside(_reindex(body), depth + 1, explode),
+        first,
+        *(
+            [inner]
+            if inner is not None
+            else _inside(_reindex(body), depth + 1, explode)
+        ),
         render(_no_space_first(tail), depth),
     ]
 
 
 def layout_statement(line: str) -> list[str]:
     """Lay out one logical line (indentation included) the way Black would."""
+    return list(_layout_statement(line))
+
+
+@lru_cache(maxsize=1 << 14)
+def _layout_statement(line: str) -> tuple[str, ...]:
+    # a pure function of the line, and generated modules repeat long lines (the
+    # same foreign key or column in many tables): each distinct one is laid out once
+    return tuple(_layout(line))
+
+
+def _layout(line: str) -> list[str]:
     stripped = line.lstrip(" ")
     indent = len(line) - len(stripped)
     if indent % 4:
@@ -232,8 +272,9 @@ def layout_statement(line: str) -> list[str]:
         # comprehensions, conditionals, lambdas, implicitly joined strings and
         # f-strings: shapes this module does not know
         raise Unsupported("keyword or string shape")
-    if not _magic_comma(toks) and _fits(toks, depth):
-        return [render(toks, depth)]
+    text = _fitting(toks, depth)
+    if text is not None:
+        return [text]
     top = _top_level(toks)
     assign = next((i for i in top if toks[i].kind == "op" and toks[i].text == "="), -1)
     if assign < 0 and _is_call_statement(toks):

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from functools import lru_cache
 
 # text that needs no escape in a double-quoted literal (the common case, fast)
 _PLAIN = re.compile(r'[^"\\\x00-\x1f\x7f-\x9f\u2028\u2029\ufeff\ud800-\udfff]*\Z')
 
 
+@lru_cache(maxsize=1 << 16)  # pure; names and defaults repeat across tables
 def lit(value: str) -> str:
     """A Python string literal for any text: quotes, backslashes, newlines and all.
 

@@ -6,6 +6,12 @@ import builtins
 import keyword
 import re
 import unicodedata
+from functools import lru_cache
+
+# The naming functions are pure and called per column, per key and per table,
+# with the same few names again and again (every table has an ``id``, every key
+# is named from its columns): each is memoised.  Bounded, for long-lived processes.
+_MEMO = 1 << 16
 
 # Names generated code must never shadow, whatever a given file imports, so that
 # a name never depends on which imports a file happens to have.
@@ -56,6 +62,7 @@ _IRREGULAR = {
 _UNCHANGED_SUFFIXES = ("ss", "us", "is", "ous", "ics", "sis")
 
 
+@lru_cache(maxsize=_MEMO)
 def singular(word: str) -> str:
     """English singular of the last word of a table name (``user_sessions`` -> ``user_session``)."""
     lower = word.lower()
@@ -72,6 +79,7 @@ def singular(word: str) -> str:
     return word
 
 
+@lru_cache(maxsize=_MEMO)
 def plural(word: str) -> str:
     lower = word.lower()
     for plural_form, singular_form in _IRREGULAR.items():
@@ -84,26 +92,31 @@ def plural(word: str) -> str:
     return word + "s"
 
 
-def _ascii_words(name: str) -> list[str]:
-    normal = "".join(
-        ch
-        for ch in unicodedata.normalize("NFKD", name)
-        if not unicodedata.combining(ch)
-    )
+_WORD = re.compile(r"[A-Z]+[0-9]*(?![a-z])|[A-Z]?[a-z]+[0-9]*|[0-9]+[a-z]*")
+
+
+@lru_cache(maxsize=_MEMO)
+def _ascii_words(name: str) -> tuple[str, ...]:
+    if name.isascii():  # NFKD changes nothing, and nothing is combining
+        normal = name
+    else:
+        normal = "".join(
+            ch
+            for ch in unicodedata.normalize("NFKD", name)
+            if not unicodedata.combining(ch)
+        )
     cleaned = "".join(ch if (ch.isalnum() and ch.isascii()) else " " for ch in normal)
     words: list[str] = []
     for chunk in cleaned.split():
         # split camelCase / PascalCase chunks into words
-        words.extend(
-            re.findall(r"[A-Z]+[0-9]*(?![a-z])|[A-Z]?[a-z]+[0-9]*|[0-9]+[a-z]*", chunk)
-            or [chunk]
-        )
-    return words
+        words.extend(_WORD.findall(chunk) or [chunk])
+    return tuple(words)
 
 
+@lru_cache(maxsize=_MEMO)
 def class_name(table: str) -> str:
     """``user_sessions`` -> ``UserSession``; ``email_queue`` -> ``EmailQueue``."""
-    words = _ascii_words(table) or ["Table"]
+    words = list(_ascii_words(table)) or ["Table"]
     words[-1] = singular(words[-1])
     name = "".join(
         w.capitalize() if (w.isupper() or w.islower()) else w[:1].upper() + w[1:]
@@ -116,11 +129,13 @@ def class_name(table: str) -> str:
     return name
 
 
+@lru_cache(maxsize=_MEMO)
 def snake(name: str) -> str:
     words = _ascii_words(name)
     return "_".join(w.lower() for w in words) or "x"
 
 
+@lru_cache(maxsize=_MEMO)
 def attribute_name(column: str) -> str:
     """A safe Python attribute for a column; the real name is kept in db.Column("...")."""
     if _IDENT.fullmatch(column) and column.isascii():
@@ -145,6 +160,7 @@ def attribute_name(column: str) -> str:
     return name
 
 
+@lru_cache(maxsize=_MEMO)
 def module_name(name: str) -> str:
     mod = snake(name)
     if mod[:1].isdigit():

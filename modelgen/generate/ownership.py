@@ -14,6 +14,7 @@ its own, and modelgen only ever adds the ones its statements need.
 from __future__ import annotations
 
 import ast
+import gc
 import hashlib
 from dataclasses import dataclass
 
@@ -188,12 +189,66 @@ def items_hash(items: list[Owned]) -> str:
 
 
 def owned_hash(body: str) -> str:
-    """The hash of a file body's owned statements (what the header records)."""
+    """The hash of a file body's owned statements (what the header records).
+
+    Its value is recorded in every generated file's header: it must never change
+    for a given body (tests/unit/test_owned_hash.py keeps the plain definition,
+    ``items_hash(owned_items(ast.parse(body)))``, and compares).  Two things make
+    it fast at thousands of tables: the cyclic garbage collector is off while the
+    module's million AST nodes are built (none is cyclic garbage), and a
+    statement's canonical text is computed once per distinct statement text
+    (generated modules repeat the same columns and keys across tables).
+    """
+    collecting = gc.isenabled()
+    gc.disable()
     try:
-        tree = ast.parse(body)
-    except (SyntaxError, ValueError):
-        return hashlib.sha256(body.encode("utf-8")).hexdigest()
-    return items_hash(owned_items(tree))
+        try:
+            tree = ast.parse(body)
+        except (SyntaxError, ValueError):
+            return hashlib.sha256(body.encode("utf-8")).hexdigest()
+        return _hash_lines(tree, body)
+    finally:
+        if collecting:
+            gc.enable()
+
+
+def _hash_lines(tree: ast.Module, body: str) -> str:
+    """``items_hash(owned_items(tree))``, each distinct class member statement's
+    owned item computed once."""
+    if "\r" in body:  # lines are not simply split at "\n": no reuse by text
+        return items_hash(owned_items(tree))
+    lines = body.split("\n")  # the parser's line numbers, when there is no \r
+    members: dict[tuple[str, int, int], Owned | None] = {}
+    out: list[str] = []
+    for stmt in tree.body:
+        item = module_item(stmt)
+        if item is None:
+            continue
+        out.append(f"{item.identity}\t{item.canonical}")
+        if item.kind != "class":
+            continue
+        table = item.identity.removeprefix("class:")
+        assert isinstance(stmt, ast.ClassDef)
+        for member in stmt.body:
+            end = member.end_lineno
+            if end is None or member.end_col_offset is None:
+                owned = member_item(member, table)
+                if owned is not None:
+                    out.append(f"{owned.identity}\t{owned.canonical}")
+                continue
+            # the statement's lines and its (byte) offsets in them fix its text,
+            # and its text fixes its tree: the same key, the same owned item
+            key = (
+                "\n".join(lines[member.lineno - 1 : end]),
+                member.col_offset,
+                member.end_col_offset,
+            )
+            if key not in members:
+                members[key] = member_item(member, "")
+            relative = members[key]
+            if relative is not None:  # identity "<table>:...", computed with ""
+                out.append(f"{table}{relative.identity}\t{relative.canonical}")
+    return hashlib.sha256("\n".join(sorted(out)).encode("utf-8")).hexdigest()
 
 
 def match(old: list[tuple[int, Owned | None]], fresh: dict[str, Owned]) -> set[int]:

@@ -176,8 +176,8 @@ def generate_files(
         digest = header_hash(file_plan.path, body) if hashes else "-"
         header = render_header(env, file_plan, f"{HASH_PREFIX}{digest}")
         files.append(GeneratedFile(file_plan.path, header + body, file_plan.tables))
-    for path, content in plan.extras:  # small: Black itself formats them
-        formatted = black_format(content, str(path))
+    for path, content in plan.extras:  # one statement a line, as the models: no Black
+        formatted = format_source(content, str(path))  # import unless a line is long
         files.append(GeneratedFile(path, formatted, overwrite_if_present=False))
     return Generation(tuple(files), plan, out_dir)
 

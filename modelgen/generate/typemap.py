@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from modelgen.catalog.schema import Domain, Enum, Schema, TypeRef
 from modelgen.generate.literals import lit
@@ -137,6 +138,7 @@ def _render_element(ref: TypeRef, schema: Schema, default_schema: str) -> TypeRe
     )
 
 
+@lru_cache(maxsize=4096)  # pure, and called per column with a few distinct types
 def _render_catalog(
     name: str, mods: tuple[str, ...], display: str
 ) -> TypeRender | None:
