@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import ast
 import contextlib
+import gc
 import importlib
 import sys
 import warnings
@@ -243,6 +244,20 @@ def _unmapped(active: bool) -> Iterator[None]:
         del model._sa_decl_prepare
 
 
+@contextlib.contextmanager
+def _collector_paused() -> Iterator[None]:
+    """Python's cyclic collector off while the app's classes are built: thousands of
+    long-lived objects in a row make it scan again and again for nothing (as in
+    verify); restored, whatever happens."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
 def _import_once(
     app_path: Path,
     packages: list[tuple[str, Path]],
@@ -265,6 +280,7 @@ def _import_once(
             warnings.catch_warnings(),
             contextlib.redirect_stdout(sys.stderr),
             _unmapped(not mapped),
+            _collector_paused(),
         ):
             warnings.simplefilter("ignore")
             for package, folder in packages:
