@@ -153,13 +153,48 @@ def _create_all(url: str, db: object, schema: Schema) -> None:
 
     engine = sa.create_engine(url)
     try:
-        if not _create_pipelined(engine, db, schema):
-            _configure(db)  # the models' own failure is reported first
-            with engine.begin() as conn:
-                create_prerequisites(conn, find_prerequisites(schema))
-                db.metadata.create_all(conn)  # type: ignore[attr-defined]
+        with _commit_every(COMMIT_EVERY):
+            _create(engine, db, schema)
     finally:
         engine.dispose()
+
+
+# Tables created per transaction.  Each CREATE holds its locks (the table, its
+# indexes, sequences and types) until commit, and PostgreSQL's shared lock table
+# holds max_locks_per_transaction (64) x max_connections (100) = 6,400 by
+# default: one transaction for 5,000 tables ran out ("out of shared memory").
+# The scratch database is thrown away, so nothing needs it to be atomic.
+COMMIT_EVERY = 500
+
+
+@contextlib.contextmanager
+def _commit_every(count: int) -> Iterator[None]:
+    """While active, the transaction creating tables is committed and a new one
+    begun after every ``count`` tables (an ``after_create`` listener on Table)."""
+    import sqlalchemy as sa
+
+    created = 0
+
+    def after_create(target: object, connection: object, **_: object) -> None:
+        nonlocal created
+        created += 1
+        if created % count == 0:
+            connection.exec_driver_sql("COMMIT")  # type: ignore[attr-defined]
+            connection.exec_driver_sql("BEGIN")  # type: ignore[attr-defined]
+
+    sa.event.listen(sa.Table, "after_create", after_create)
+    try:
+        yield
+    finally:
+        sa.event.remove(sa.Table, "after_create", after_create)
+
+
+def _create(engine: object, db: object, schema: Schema) -> None:
+    if not _create_pipelined(engine, db, schema):
+        _configure(db)  # the models' own failure is reported first
+        with engine.begin() as conn:  # type: ignore[attr-defined]
+            create_prerequisites(conn, find_prerequisites(schema))
+            db.metadata.create_all(conn)  # type: ignore[attr-defined]
 
 
 def _create_pipelined(engine: object, db: object, schema: Schema) -> bool:

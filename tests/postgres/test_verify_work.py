@@ -101,3 +101,33 @@ def test_a_failure_is_reported_as_the_plain_way_reports_it(
     assert piped == plain != "created"
     expected = "InvalidRequestError" if broken_relationship else "UndefinedTable"
     assert expected in piped
+
+
+def test_verify_commits_every_few_hundred_tables(
+    production_schema,
+    pg_admin: str,
+    sent: list[tuple[str, bool]],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """One transaction holding every CREATE ran out of PostgreSQL's lock table at
+    5,000 tables ("out of shared memory"): the scratch database is committed
+    every COMMIT_EVERY tables, and the result is the same."""
+    from modelgen import verify
+
+    monkeypatch.setattr(verify, "COMMIT_EVERY", 10)
+    result = verify_schema(production_schema, pg_admin)
+    assert result.differences == () and result.tables == 47
+    commits = [s for s, _ in sent if s.strip() == "COMMIT"]
+    assert len(commits) == 47 // 10
+    # the listener is gone afterwards: nothing else commits behind a caller's back
+    sent.clear()
+    metadata = sa.MetaData()
+    for number in range(12):
+        sa.Table(f"t{number}", metadata, sa.Column("id", sa.Integer))
+    with scratch_database(pg_admin) as url:
+        engine = sa.create_engine(url)
+        with engine.begin() as conn:
+            metadata.create_all(conn)
+        engine.dispose()
+    assert len([s for s, _ in sent if s.lstrip().startswith("CREATE TABLE")]) == 12
+    assert not [s for s, _ in sent if s.strip() == "COMMIT"]
