@@ -9,7 +9,6 @@ two Schemas are compared fact by fact (modelgen.catalog.compare).
 from __future__ import annotations
 
 import contextlib
-import gc
 import importlib
 import secrets
 import sys
@@ -26,6 +25,7 @@ from modelgen.catalog.schema import Schema
 from modelgen.catalog.scratch import find_server, scratch_database
 from modelgen.config import Config
 from modelgen.errors import ModelgenError, first_line
+from modelgen.gcpause import collector_paused
 from modelgen.generate.pipeline import generate_files
 
 
@@ -63,26 +63,8 @@ def verify_schema(
     The columns, constraints and indexes are rendered by the same code in
     bootstrap and config mode, so this proves both.
     """
-    with _collector_paused():
+    with collector_paused():
         return _verify_schema(schema, scratch_admin_url, tables, style, views)
-
-
-@contextlib.contextmanager
-def _collector_paused() -> Iterator[None]:
-    """Python's cyclic garbage collector off for the run, as it was after.
-
-    Importing and configuring thousands of mapped classes allocates millions of
-    long-lived objects, and each full collection walks all of them again: a
-    third of the import and configure time at 1,000 tables.  verify makes
-    little cyclic garbage; what there is goes at the next collection after.
-    """
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
 
 
 def _verify_schema(

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import contextvars
 import dataclasses
-import gc
 import json
 import types
 import typing
@@ -27,6 +26,7 @@ from modelgen.catalog import schema as facts
 from modelgen.catalog.schema import Schema, TypeRef
 from modelgen.errors import SnapshotError
 from modelgen.files import atomic_write
+from modelgen.gcpause import collector_paused
 
 FORMAT = "modelgen-snapshot"
 FORMAT_VERSION = 2
@@ -127,13 +127,8 @@ def write_snapshot(schema: Schema, path: Path) -> None:
 def load_snapshot(path: Path) -> Schema:
     # the cyclic garbage collector would walk the growing heap again and again
     # while hundreds of thousands of objects are built (none of them cyclic)
-    collecting = gc.isenabled()
-    gc.disable()
-    try:
+    with collector_paused():
         return _load(path)
-    finally:
-        if collecting:
-            gc.enable()
 
 
 def _load(path: Path) -> Schema:

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import ast
 import contextlib
-import gc
 import importlib
 import sys
 import warnings
@@ -26,6 +25,7 @@ from typing import Any
 from modelgen.config import Config
 from modelgen.drift.owned import OwnedFact, metadata_owned, owned_by
 from modelgen.errors import first_line
+from modelgen.gcpause import collector_paused
 from modelgen.generate.existing import (
     ExistingModel,
     ParsedSources,
@@ -244,20 +244,6 @@ def _unmapped(active: bool) -> Iterator[None]:
         del model._sa_decl_prepare
 
 
-@contextlib.contextmanager
-def _collector_paused() -> Iterator[None]:
-    """Python's cyclic collector off while the app's classes are built: thousands of
-    long-lived objects in a row make it scan again and again for nothing (as in
-    verify); restored, whatever happens."""
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
-
-
 def _import_once(
     app_path: Path,
     packages: list[tuple[str, Path]],
@@ -280,7 +266,7 @@ def _import_once(
             warnings.catch_warnings(),
             contextlib.redirect_stdout(sys.stderr),
             _unmapped(not mapped),
-            _collector_paused(),
+            collector_paused(),
         ):
             warnings.simplefilter("ignore")
             for package, folder in packages:

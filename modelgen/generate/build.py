@@ -163,19 +163,24 @@ def build_plan(
     db_import = ".extensions" if bootstrap else config.db_import
     files = []
     wanted = {spec.filename for spec in selected}
+    # once for all files: per file, these walked every table (quadratic in a
+    # config of hundreds of files)
+    by_file: dict[str, list[Unit]] = {}
+    for unit in units:
+        by_file.setdefault(unit.spec.filename, []).append(unit)
+    modules = _class_modules(units, existing, (out_dir, config.output), config.root)
     for spec in universe:
         if spec.filename not in wanted:
             continue
-        members = [u for u in units if u.spec.filename == spec.filename]
         files.append(
             _file_plan(
                 spec,
-                members,
+                by_file.get(spec.filename, []),
                 renderer,
                 out_dir,
                 db_import,
                 config.style,
-                _class_modules(units, existing, (out_dir, config.output), config.root),
+                modules,
                 lit(config.bind) if config.bind else "",
             )
         )

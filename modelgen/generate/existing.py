@@ -7,6 +7,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+from modelgen.gcpause import collector_paused
 from modelgen.generate.output import is_generated
 
 
@@ -57,7 +58,8 @@ class ParsedSources:
             self.parses += 1
             try:
                 text = key.read_text(encoding="utf-8")
-                self._trees[key] = (text, ast.parse(text, filename=str(path)))
+                with collector_paused():  # half of a large module's parse
+                    self._trees[key] = (text, ast.parse(text, filename=str(path)))
             except (OSError, SyntaxError, UnicodeDecodeError, ValueError):
                 self._trees[key] = None
         return self._trees[key]

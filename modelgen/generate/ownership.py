@@ -14,9 +14,10 @@ its own, and modelgen only ever adds the ones its statements need.
 from __future__ import annotations
 
 import ast
-import gc
 import hashlib
 from dataclasses import dataclass
+
+from modelgen.gcpause import collector_paused
 
 # __bind_key__ is the config's `bind`: set, changed or removed with it
 TABLE_ATTRS = ("__tablename__", "__table_args__", "__bind_key__")
@@ -199,17 +200,12 @@ def owned_hash(body: str) -> str:
     statement's canonical text is computed once per distinct statement text
     (generated modules repeat the same columns and keys across tables).
     """
-    collecting = gc.isenabled()
-    gc.disable()
-    try:
+    with collector_paused():
         try:
             tree = ast.parse(body)
         except (SyntaxError, ValueError):
             return hashlib.sha256(body.encode("utf-8")).hexdigest()
         return _hash_lines(tree, body)
-    finally:
-        if collecting:
-            gc.enable()
 
 
 def _hash_lines(tree: ast.Module, body: str) -> str:

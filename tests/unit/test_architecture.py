@@ -89,6 +89,7 @@ LAYERS = (
         "modelgen.errors",
         "modelgen.interrupt",
         "modelgen.files",
+        "modelgen.gcpause",
         "modelgen.config",
         "modelgen.catalog",
     ),
