@@ -79,8 +79,12 @@ def scan_models(
     if directory is None or not directory.is_dir():
         return ()
     sources = sources or ParsedSources()
-    found: list[ExistingModel] = []
     paths = [only] if only is not None else sorted(directory.rglob("*.py"))
+    with collector_paused():  # once for all files: a pause per file just defers it
+        return tuple(_scan_files(paths, sources))
+
+
+def _scan_files(paths: list[Path], sources: ParsedSources) -> Iterator[ExistingModel]:
     for path in paths:
         parsed = sources.get(path)
         if parsed is None:
@@ -91,7 +95,7 @@ def scan_models(
             if isinstance(node, ast.ClassDef):
                 table, schema = _class_table(node)
                 if table is not None:
-                    found.append(
+                    yield (
                         ExistingModel(
                             table, node.name, path, node.lineno, generated, schema
                         )
@@ -102,12 +106,11 @@ def scan_models(
                 first = call.args[0]
                 if isinstance(first, ast.Constant) and isinstance(first.value, str):
                     schema = _schema_kw(call.keywords)
-                    found.append(
+                    yield (
                         ExistingModel(
                             first.value, None, path, call.lineno, generated, schema
                         )
                     )
-    return tuple(found)
 
 
 def statements(body: list[ast.stmt]) -> Iterator[ast.stmt]:
