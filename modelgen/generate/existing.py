@@ -95,10 +95,8 @@ def _scan_files(paths: list[Path], sources: ParsedSources) -> Iterator[ExistingM
             if isinstance(node, ast.ClassDef):
                 table, schema = _class_table(node)
                 if table is not None:
-                    yield (
-                        ExistingModel(
-                            table, node.name, path, node.lineno, generated, schema
-                        )
+                    yield ExistingModel(
+                        table, node.name, path, node.lineno, generated, schema
                     )
                 continue
             call = statement_call(node)
@@ -106,10 +104,8 @@ def _scan_files(paths: list[Path], sources: ParsedSources) -> Iterator[ExistingM
                 first = call.args[0]
                 if isinstance(first, ast.Constant) and isinstance(first.value, str):
                     schema = _schema_kw(call.keywords)
-                    yield (
-                        ExistingModel(
-                            first.value, None, path, call.lineno, generated, schema
-                        )
+                    yield ExistingModel(
+                        first.value, None, path, call.lineno, generated, schema
                     )
 
 
