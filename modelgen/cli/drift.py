@@ -114,6 +114,7 @@ def drift(
     from modelgen.drift.ignore import load_ignore_rules
     from modelgen.drift.models import load_models
     from modelgen.drift.report import render_report, summary_line
+    from modelgen.gcpause import collector_paused
     from modelgen.generate.pipeline import load_schema
 
     cfg = _load(config)
@@ -122,15 +123,18 @@ def drift(
             "no config found: pass --config FILE (or write one with `modelgen init`)"
         )
     rules = load_ignore_rules(cfg)  # a bad ignore file fails before any connection
-    _progress(quiet, "reading production ...")
-    schema = load_schema(cfg, url, snapshot)
-    _progress(quiet, f"reading models from {cfg.models or cfg.output} ...")
-    # lines only for what is reported; tables without mappers (drift/models.py)
-    models = load_models(cfg, lines=False, mapped=False)
-    _progress(quiet, f"models: {models.detail}")
-    label = _source_label(cfg, url, snapshot)
-    report = compute_drift(schema, cfg, models, rules, label)
-    report = with_file_lines(report, schema, cfg, rules, label)
+    # one pause for the whole comparison: the snapshot, the imported models and
+    # their facts all live to the end, and a full collection walks them all again
+    with collector_paused():
+        _progress(quiet, "reading production ...")
+        schema = load_schema(cfg, url, snapshot)
+        _progress(quiet, f"reading models from {cfg.models or cfg.output} ...")
+        # lines only for what is reported; tables without mappers (drift/models.py)
+        models = load_models(cfg, lines=False, mapped=False)
+        _progress(quiet, f"models: {models.detail}")
+        label = _source_label(cfg, url, snapshot)
+        report = compute_drift(schema, cfg, models, rules, label)
+        report = with_file_lines(report, schema, cfg, rules, label)
     if fix or diff:
         from modelgen.cli.fix import run_fix
 
