@@ -129,7 +129,11 @@ def commands(layout: str, root: Path, url: str, admin: str, split: int) -> dict:
         "snapshot": ([MG, "snapshot", "--url", url, "-o", snap], None),
         "check --snapshot": ([MG, "check", "--snapshot", snap, *sel, *split_opt], None),
         "drift": ([MG, "drift", *cfg, "--url", url], [*alembic, package, db_module]),
-        "drift --snapshot": ([MG, "drift", *cfg, "--snapshot", snap], None),
+        # its floor: importing the same models, nothing else (bench/import_models.py)
+        "drift --snapshot": (
+            [MG, "drift", *cfg, "--snapshot", snap],
+            [sys.executable, str(BENCH / "import_models.py"), str(root), package],
+        ),
         "snapshot diff": ([MG, "snapshot", "diff", snap, snap], None),
         "verify": (
             [

@@ -1,0 +1,31 @@
+"""The floor for `modelgen drift --snapshot`: Python importing the app's models.
+
+    python bench/import_models.py APP_DIR PACKAGE
+
+Imports PACKAGE and every module under it, as `modelgen drift` and
+`bench/alembic_check.py` do, and nothing else: no database, no comparison.
+Any tool that reads models by importing them pays at least this; drift
+--snapshot adds reading the snapshot and comparing (and saves mapping the
+classes, which it does not need).
+"""
+
+from __future__ import annotations
+
+import importlib
+import pkgutil
+import sys
+
+
+def main() -> None:
+    app_dir, package = sys.argv[1:3]
+    sys.path.insert(0, app_dir)
+    root = importlib.import_module(package)
+    count = 0
+    for info in pkgutil.walk_packages(root.__path__, package + "."):
+        importlib.import_module(info.name)
+        count += 1
+    print(count)
+
+
+if __name__ == "__main__":
+    main()
