@@ -261,3 +261,63 @@ def test_all_tables_on_an_empty_database_with_a_cycle_and_a_second_schema(
         scalar(target, "SELECT count(*) FROM pg_namespace WHERE nspname = 'billing'")
         == 0
     )
+
+
+def test_a_large_revision_commits_in_batches_and_an_interrupted_upgrade_carries_on(
+    tmp_path: Path, make_db: Callable[[], str]
+) -> None:
+    """Thousands of tables cannot be created in one transaction (PostgreSQL's
+    lock table runs out), so the revision commits every _TABLES_PER_COMMIT
+    tables, with the log so far.  Here the batch is 2 tables, in the order
+    a3 a4 | a5 a1 | a2 (the cycle a1 <-> a2 last): an upgrade that fails at a2
+    keeps the two batches, logged; run again, it creates a2 and the cycle's
+    foreign key on a1, a table of the interrupted run; the downgrade removes
+    everything."""
+    source = make_db()
+    execute(
+        source,
+        "CREATE TABLE a1 (id integer PRIMARY KEY, a2_id integer)",
+        "CREATE TABLE a2 (id integer PRIMARY KEY, a1_id integer REFERENCES a1)",
+        "ALTER TABLE a1 ADD CONSTRAINT a1_a2_id_fkey FOREIGN KEY (a2_id) REFERENCES a2",
+        "CREATE TABLE a3 (id integer PRIMARY KEY)",
+        "CREATE TABLE a4 (id integer PRIMARY KEY, a3_id integer REFERENCES a3)",
+        "CREATE TABLE a5 (id integer PRIMARY KEY)",
+    )
+    schema = reflect_url(source)
+    root = tmp_path / "alembic"
+    path = write_revision(
+        alembic_project(root), schema, Config(None, tmp_path), [], True
+    )
+    content = path.read_text()
+    assert "_TABLES_PER_COMMIT = 500" in content
+    path.write_text(
+        content.replace("_TABLES_PER_COMMIT = 500", "_TABLES_PER_COMMIT = 2")
+    )
+    target = make_db()
+    execute(target, "CREATE VIEW a2 AS SELECT 1 AS id")  # stops the third batch
+    config = alembic_config(root, target)
+
+    with pytest.raises(Exception, match="a2 exists and is not a table"):
+        command.upgrade(config, "head")
+    first = sorted(t.name for t in reflect_url(target).tables)
+    # alembic_version was committed with the first batch, without a row: Alembic
+    # records the revision only when upgrade() returns
+    assert first == ["a1", "a3", "a4", "a5", "alembic_version", LOG_TABLE]
+    assert scalar(target, "SELECT count(*) FROM alembic_version") == 0
+    logged = scalar(
+        target,
+        f"SELECT string_agg(kind || ' ' || name, ', ' ORDER BY id) FROM {LOG_TABLE}",
+    )
+    assert logged == "table a3, table a4, table a5, table a1"  # not complete
+
+    execute(target, "DROP VIEW a2")
+    command.upgrade(config, "head")
+    actual = reflect_url(target)
+    keys = [t.key for t in schema.tables]
+    assert compare_schemas(schema, actual, keys) == []  # a1 -> a2 included
+    # a finished run is marked complete: run again (stamped back), it finds
+    # everything present and adds nothing, the cycle's key included
+    command.stamp(config, "base")
+    command.upgrade(config, "head")
+    command.downgrade(config, "base")
+    assert [t.name for t in reflect_url(target).tables] == ["alembic_version"]
