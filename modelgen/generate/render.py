@@ -44,14 +44,22 @@ def render_file(env: jinja2.Environment, plan: FilePlan) -> str:
     return render_template(env, "model_file.py.j2", file=plan)
 
 
+HEADER_WIDTH = 88  # Black's line length
+
+
 def render_header(env: jinja2.Environment, plan: FilePlan, hash_line: str) -> str:
     from modelgen.generate.literals import lit
 
-    tables = ", ".join(lit(t)[1:-1] for t in plan.tables)
+    names = [lit(t)[1:-1] for t in plan.tables]
+    tables = ", ".join(names)
+    # a list that does not fit one line gets a line per table: readable, and a
+    # table added or removed is a one-line change in review
+    fits = len("# Tables: ") + len(tables) <= HEADER_WIDTH
     return render_template(
         env,
         "header.py.j2",
         tables=tables,
+        table_lines=() if fits else names,
         regenerate=plan.regenerate,
         hash_line=hash_line,
     )

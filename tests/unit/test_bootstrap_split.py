@@ -48,3 +48,28 @@ def test_split_bootstrap_keeps_every_table_once_and_modules_small(
     )
     assert proc.returncode == 0, proc.stderr[-2000:]
     assert proc.stdout.strip() == str(len(schema.tables))
+
+
+def test_header_lists_tables_on_one_line_when_it_fits_else_one_per_line(
+    tmp_path: Path,
+) -> None:
+    """A generated file is reviewed like any other: its header stays within
+    Black's 88 columns, and a table added to a long list is one new line."""
+    schema = load_snapshot(FIXTURE)
+    config = replace(load_config(None, tmp_path), split=3)
+    big = generate_files(schema, load_config(None, tmp_path), out=tmp_path / "one")
+    small = generate_files(schema, config, out=tmp_path / "split")
+    for result in (big, small):
+        for item in result.files:
+            if not item.tables:
+                continue
+            header = item.content.split("# modelgen-hash:")[0].splitlines()
+            assert max(len(line) for line in header) <= 88, item.path.name
+            start = header.index(next(h for h in header if h.startswith("# Tables:")))
+            if header[start] == "# Tables:":  # one per line, in the file's order
+                listed = [h.removeprefix("#   ") for h in header[start + 1 : -1]]
+            else:
+                listed = header[start].removeprefix("# Tables: ").split(", ")
+            assert listed == list(item.tables)
+    assert any("# Tables:\n#   public." in f.content for f in big.files)
+    assert any(f.tables and "# Tables: public." in f.content for f in small.files)
