@@ -193,6 +193,26 @@ def commands(layout: str, root: Path, url: str, admin: str, split: int) -> dict:
     }
 
 
+def reuse(admin: str, size: int) -> str:
+    """modelgen_bench_SIZE as a --keep run left it (loading 10,000 tables takes minutes)."""
+    url = parse_url(admin).with_database(f"modelgen_bench_{size}").render()
+    from modelgen.catalog.connect import connect
+
+    try:
+        with connect(url) as conn:
+            cur = conn.cursor()
+            cur.execute(
+                "SELECT count(*) FROM pg_class c JOIN pg_namespace n "
+                "ON n.oid = c.relnamespace WHERE n.nspname = 'public' AND c.relkind = 'r'"
+            )
+            found = cur.fetchone()[0]
+    except Exception as exc:  # noqa: BLE001 - a bench script: say what is missing
+        raise SystemExit(f"--reuse: {parse_url(url).safe()}: {exc}") from None
+    if found < min(size, 47):
+        raise SystemExit(f"--reuse: modelgen_bench_{size} has {found} tables")
+    return url
+
+
 def pg_dump_load(admin: str, dump: Path) -> tuple[float, float]:
     """The verify anchor: psql creating the dumped tables in a fresh database."""
     name = "modelgen_bench_dumpload"
@@ -299,6 +319,14 @@ def main() -> None:
         "--only", action="append", help="just this command (repeatable)"
     )
     parser.add_argument("--quick", action="store_true", help="47 and 200 tables, once")
+    parser.add_argument(
+        "--reuse",
+        action="store_true",
+        help="use modelgen_bench_N as an earlier run left it (--keep) instead of loading it",
+    )
+    parser.add_argument(
+        "--keep", action="store_true", help="leave modelgen_bench_N for --reuse"
+    )
     args = parser.parse_args()
     # users' Pythons write bytecode: so do the measured processes (this machine's
     # environment sets PYTHONDONTWRITEBYTECODE, which makes every import compile)
@@ -313,13 +341,14 @@ def main() -> None:
             print(
                 f"-- {size} tables, load average {os.getloadavg()[0]:.1f}", flush=True
             )
-            url = libpq(load(admin, size, work))
+            url = libpq(reuse(admin, size) if args.reuse else load(admin, size, work))
             for layout in args.layouts.split(","):
                 rows += run_layout(layout, size, url, admin, args, work)
-            execute(
-                admin,
-                f'DROP DATABASE IF EXISTS "{parse_url(url).database}" WITH (FORCE)',
-            )
+            if not args.keep:
+                execute(
+                    admin,
+                    f'DROP DATABASE IF EXISTS "{parse_url(url).database}" WITH (FORCE)',
+                )
     out = BENCH / "out"
     out.mkdir(exist_ok=True)
     (out / "commands.json").write_text(json.dumps(rows, indent=1) + "\n")
