@@ -1,0 +1,173 @@
+"""A file's header hash is computed from its plan's statements (planhash.py), not
+by parsing the rendered module; it must be exactly the hash the parse-based
+definition gives for the same body (tests/unit/test_owned_hash.py keeps that
+reference), since files on disk carry these hashes and later runs compare them.
+Checked on every golden case, the production fixture in every layout, random
+schemas (seeded and drawn by hypothesis); and a first bootstrap, at any size,
+parses no generated module."""
+
+from __future__ import annotations
+
+import ast
+import tomllib
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+from conftest import FIXTURES
+from helpers.randschema import random_schema
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from test_owned_hash import reference_hash
+
+from modelgen.catalog.schema import Schema
+from modelgen.catalog.snapshot import load_snapshot
+from modelgen.config import Config, load_config
+from modelgen.generate.output import HASH_PREFIX, split_header
+from modelgen.generate.pipeline import Generation, generate_files
+from modelgen.generate.planhash import plan_hash
+
+CASES = FIXTURES / "cases"
+NAMES = sorted(
+    p.name
+    for p in CASES.iterdir()
+    if (p / "case.toml").is_file() and not (p / "expected_error.txt").exists()
+)
+PRODUCTION = FIXTURES / "production" / "schema.json"
+
+
+def assert_same_hashes(result: Generation) -> int:
+    """Each modelled file: plan_hash == the parse-based hash of its body == the
+    header's. Returns how many files were compared."""
+    compared = 0
+    for file_plan, item in zip(result.plan.files, result.files, strict=False):
+        assert item.path == file_plan.path
+        recorded, body = split_header(item.content)
+        expected = reference_hash(body)
+        planned = plan_hash(file_plan)
+        if planned is None:  # a statement not valid alone: nor is the module
+            with pytest.raises(SyntaxError):
+                ast.parse(body)
+        else:
+            assert planned == expected, item.path
+        assert recorded == expected, item.path
+        compared += 1
+    assert compared == len(result.plan.files)
+    return compared
+
+
+def _case(name: str, out: Path) -> Generation:
+    case = CASES / name
+    spec = tomllib.loads((case / "case.toml").read_text())
+    schema = load_snapshot((case / spec["snapshot"]).resolve())
+    config = (
+        load_config((case / spec["config"]).resolve())
+        if "config" in spec
+        else Config(path=None, root=case, views=spec.get("views", False))
+    )
+    return generate_files(
+        schema, config, spec.get("groups", []), spec.get("all", False), out=out
+    )
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_equal_on_golden_cases(name: str, tmp_path: Path) -> None:
+    assert assert_same_hashes(_case(name, tmp_path / "models")) > 0
+
+
+@pytest.mark.parametrize("style", ["classic", "typed"])
+@pytest.mark.parametrize("split", [0, 7])
+def test_equal_on_the_production_fixture_bootstrapped(
+    style: str, split: int, tmp_path: Path
+) -> None:
+    config = Config(path=None, root=tmp_path, style=style, split=split, views=True)
+    result = generate_files(load_snapshot(PRODUCTION), config, out=tmp_path / "m")
+    assert assert_same_hashes(result) >= 1
+
+
+@pytest.mark.parametrize("style", ["classic", "typed"])
+def test_equal_on_the_production_fixture_in_groups(style: str, tmp_path: Path) -> None:
+    config = replace(load_config(FIXTURES / "modelgen.toml"), style=style)
+    result = generate_files(
+        load_snapshot(PRODUCTION), config, all_groups=True, out=tmp_path / "m"
+    )
+    assert assert_same_hashes(result) > 1
+
+
+@pytest.mark.parametrize("seed", range(40))
+def test_equal_on_random_schemas(seed: int, tmp_path: Path) -> None:
+    config = Config(
+        path=None,
+        root=tmp_path,
+        style="typed" if seed % 2 else "classic",
+        split=seed % 4,
+        views=bool(seed % 3),
+        bind="other" if seed % 5 == 0 else None,
+    )
+    result = generate_files(random_schema(seed, tables=12), config, out=tmp_path / "m")
+    assert_same_hashes(result)
+
+
+@settings(
+    max_examples=40,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture],
+)
+@given(
+    seed=st.integers(0, 2**32),
+    tables=st.integers(1, 20),
+    style=st.sampled_from(["classic", "typed"]),
+    split=st.integers(0, 5),
+)
+def test_equal_on_drawn_schemas(
+    seed: int, tables: int, style: str, split: int, tmp_path: Path
+) -> None:
+    config = Config(path=None, root=tmp_path, style=style, split=split)
+    schema: Schema = random_schema(seed, tables=tables)
+    assert_same_hashes(generate_files(schema, config, out=tmp_path / "m"))
+
+
+def test_a_first_bootstrap_parses_no_generated_module(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Into an empty folder every file is new: no module is parsed for its hash
+    (one statement at a time only), and the parse-based hash is never called."""
+    from modelgen.generate import pipeline
+
+    parsed: list[str] = []
+    real_parse = ast.parse
+
+    def counting_parse(source: str, *args: object, **kw: object) -> ast.AST:
+        parsed.append(source)
+        return real_parse(source, *args, **kw)  # type: ignore[arg-type]
+
+    def no_body_hash(body: str) -> str:
+        raise AssertionError("a fresh file's body was parsed for its hash")
+
+    monkeypatch.setattr(ast, "parse", counting_parse)
+    monkeypatch.setattr(pipeline, "owned_hash", no_body_hash)
+    config = Config(path=None, root=tmp_path)
+    result = generate_files(load_snapshot(PRODUCTION), config, out=tmp_path / "new")
+    bodies = [split_header(f.content)[1] for f in result.files if f.tables]
+    assert bodies and all(f.content.count(HASH_PREFIX) == 1 for f in result.files[:1])
+    longest = max(len(source) for source in parsed)
+    assert longest < min(len(body) for body in bodies) / 4
+
+
+def test_a_statement_invalid_alone_falls_back_to_the_body(tmp_path: Path) -> None:
+    """A plan whose statement does not parse alone (a naming bug, say) gets no
+    plan hash; the header then holds owned_hash of the body, as it always did."""
+    from modelgen.generate.ownership import owned_hash
+    from modelgen.generate.pipeline import header_hash
+
+    config = Config(path=None, root=tmp_path)
+    result = generate_files(load_snapshot(PRODUCTION), config, out=tmp_path / "m")
+    file_plan = result.plan.files[0]
+    cls = file_plan.classes[0]
+    broken = replace(cls.columns[0], name="6digits")
+    bad = replace(
+        file_plan, classes=(replace(cls, columns=(broken, *cls.columns[1:])),)
+    )
+    assert plan_hash(bad) is None
+    body = "6digits = db.Column(db.Integer)\n"
+    assert header_hash(tmp_path / "absent.py", body, bad) == owned_hash(body)
