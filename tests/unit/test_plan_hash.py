@@ -25,6 +25,7 @@ from modelgen.catalog.snapshot import load_snapshot
 from modelgen.config import Config, load_config
 from modelgen.generate.output import HASH_PREFIX, split_header
 from modelgen.generate.pipeline import Generation, generate_files
+from modelgen.generate.plan import AttrPlan, FilePlan
 from modelgen.generate.planhash import plan_hash
 
 CASES = FIXTURES / "cases"
@@ -171,3 +172,133 @@ def test_a_statement_invalid_alone_falls_back_to_the_body(tmp_path: Path) -> Non
     assert plan_hash(bad) is None
     body = "6digits = db.Column(db.Integer)\n"
     assert header_hash(tmp_path / "absent.py", body, bad) == owned_hash(body)
+
+
+# Literal texts build.py never writes (lit() escapes every control character and
+# never uses a prefix), each next to the statement shapes it does: the skeleton
+# shortcut must either give the parse's value or leave the statement to the parse.
+ODD_LITERALS = [
+    '"plain"',
+    "'single'",
+    '"schema"',
+    '"_modelgen_attribute_"',
+    '"with # hash"',
+    '"tab\there"',
+    '"form\x0cfeed"',
+    '"nul\x00"',
+    '"cr\rx"',
+    '"lone \ud800"',
+    '"\\x00"',
+    '"esc\\n"',
+    'r"raw\\d"',
+    'r"raw"',
+    'Rb"raw"',
+    'b"bytes"',
+    "u'u'",
+    'f"{1}"',
+    '"a" "b"',
+    '"a"  "b"',
+    '"""triple"""',
+    "'''triple'''",
+    '"a" + "b"',
+    '"\\x000\\x00"',
+    "'\\x000\\x00'",
+]
+ODD_NAMES = ["ok", "class", "match", "_", "ﬁle", "é", "__tablename__", "x_"]
+
+
+def _odd_plan(file_plan: FilePlan, literal: str, name: str) -> FilePlan:
+    cls = file_plan.classes[0]
+    columns = (
+        AttrPlan(name, f"db.Column({literal}, db.Text)"),
+        AttrPlan("b", f"db.Column(db.Text, comment={literal})"),
+        AttrPlan(name, "db.Column(db.Text)", "Mapped[str]"),
+        *cls.columns,
+    )
+    relationships = (
+        AttrPlan("r", f"db.relationship({literal}, foreign_keys={literal})"),
+        AttrPlan("s", f"db.relationship(_modelgen_attribute_, secondary={literal})"),
+        *cls.relationships,
+    )
+    odd = replace(
+        cls,
+        tablename=literal,
+        columns=columns,
+        relationships=relationships,
+        table_args=(*cls.table_args, f"db.Index({literal}, {literal})"),
+        table_kwargs=((literal, literal), ('"schema"', literal)),
+    )
+    return replace(file_plan, classes=(odd, *file_plan.classes[1:]))
+
+
+@pytest.mark.parametrize("literal", ODD_LITERALS)
+def test_equal_or_left_to_the_parse_on_odd_statements(
+    literal: str, tmp_path: Path
+) -> None:
+    from modelgen.generate.render import make_environment, render_file
+
+    config = Config(path=None, root=tmp_path)
+    result = generate_files(load_snapshot(PRODUCTION), config, out=tmp_path / "m")
+    env = make_environment()
+    for name in ODD_NAMES:
+        plan = _odd_plan(result.plan.files[0], literal, name)
+        planned = plan_hash(plan)
+        if planned is not None:
+            body = render_file(env, plan)
+            assert planned == reference_hash(body), (literal, name)
+
+
+def test_members_differing_in_names_only_are_parsed_once(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The reuse is real: 50 classes whose statements differ only in names and
+    strings cost one parse per statement shape, not one per table."""
+    from modelgen.generate.plan import ClassPlan
+    from modelgen.generate.render import make_environment, render_file
+
+    config = Config(path=None, root=tmp_path)
+    result = generate_files(load_snapshot(PRODUCTION), config, out=tmp_path / "m")
+    classes = tuple(
+        ClassPlan(
+            name=f"T{i}",
+            tablename=f'"t{i}"',
+            columns=(
+                AttrPlan("id", "db.Column(db.Integer, primary_key=True)"),
+                AttrPlan(
+                    f"t{i - 1}_id",
+                    f'db.Column(db.Integer, db.ForeignKey("t{i - 1}.id"))',
+                ),
+            ),
+            relationships=(
+                AttrPlan(
+                    f"t{i - 1}", f'db.relationship("T{i - 1}", back_populates="t")'
+                ),
+            ),
+            table_args=(f'db.Index("ix_{i}", "t{i - 1}_id")',),
+            table_kwargs=(('"schema"', f'"s{i % 3}"'), ('"comment"', f'"{i}"')),
+        )
+        for i in range(1, 51)
+    )
+    plan = replace(
+        result.plan.files[0],
+        classes=classes,
+        definitions=(),
+        custom_types=(),
+        table_vars=(),
+        views=(),
+        listeners=(),
+    )
+    expected = reference_hash(render_file(make_environment(), plan))
+    parsed: list[str] = []
+    real_parse = ast.parse
+
+    def counting_parse(source: str, *args: object, **kw: object) -> ast.AST:
+        parsed.append(source)
+        return real_parse(source, *args, **kw)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(ast, "parse", counting_parse)
+    assert plan_hash(plan) == expected
+    members = [s for s in parsed if not s.startswith(("from ", "import ", "if "))]
+    # the class's table-level statements, then __tablename__, __table_args__,
+    # id, the key column and the relationship: one skeleton each
+    assert len(members) == 6, members
