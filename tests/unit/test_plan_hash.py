@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 from conftest import FIXTURES
 from helpers.randschema import random_schema
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 from test_owned_hash import reference_hash
 
@@ -45,12 +45,8 @@ def assert_same_hashes(result: Generation) -> int:
         assert item.path == file_plan.path
         recorded, body = split_header(item.content)
         expected = reference_hash(body)
-        planned = plan_hash(file_plan)
-        if planned is None:  # a statement not valid alone: nor is the module
-            with pytest.raises(SyntaxError):
-                ast.parse(body)
-        else:
-            assert planned == expected, item.path
+        # None would mean a statement that is not valid Python: never generated
+        assert plan_hash(file_plan) == expected, item.path
         assert recorded == expected, item.path
         compared += 1
     assert compared == len(result.plan.files)
@@ -114,6 +110,7 @@ def test_equal_on_random_schemas(seed: int, tmp_path: Path) -> None:
     deadline=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture],
 )
+@example(seed=196499, tables=1, style="classic", split=0)  # column "__6tbn..."
 @given(
     seed=st.integers(0, 2**32),
     tables=st.integers(1, 20),
