@@ -148,6 +148,8 @@ def attribute_name(column: str) -> str:
         # a class-body name starting with "__" is mangled by Python (and SQLAlchemy
         # skips it); "_" alone would become "__": never emit one
         name = (name.strip("_") or "column") + "_"
+        if name[:1].isdigit():  # "__6x" is an identifier, "6x_" is not
+            name = "_" + name
     if (
         keyword.iskeyword(name)
         or keyword.issoftkeyword(name)

@@ -25,6 +25,8 @@ from modelgen.generate.output import (
     split_header,
 )
 from modelgen.generate.ownership import owned_hash
+from modelgen.generate.plan import FilePlan
+from modelgen.generate.planhash import plan_hash
 from modelgen.generate.render import make_environment, render_file, render_header
 
 
@@ -173,7 +175,9 @@ def generate_files(
             if config.templates
             else format_source(source, label)
         )
-        digest = header_hash(file_plan.path, body) if hashes else "-"
+        # built-in templates: the plan's statements are the file's statements
+        planned = None if config.templates else file_plan
+        digest = header_hash(file_plan.path, body, planned) if hashes else "-"
         header = render_header(env, file_plan, f"{HASH_PREFIX}{digest}")
         files.append(GeneratedFile(file_plan.path, header + body, file_plan.tables))
     for path, content in plan.extras:  # one statement a line, as the models: no Black
@@ -182,14 +186,17 @@ def generate_files(
     return Generation(tuple(files), plan, out_dir)
 
 
-def header_hash(path: Path, body: str) -> str:
-    """The owned-statement hash for a file whose new body is ``body``.
+def header_hash(path: Path, body: str, plan: FilePlan | None = None) -> str:
+    """The owned-statement hash for a file whose new body is ``body``, rendered by
+    the built-in templates from ``plan`` (None: by a user's templates).
 
     When the file on disk already has exactly this body under a header in the
     current format, its recorded hash is the hash of this body and is reused:
     regenerating an up-to-date package (``check``, the pre-commit hook, a
-    rerun) then never re-parses it, which at 2,000 tables in one module is
-    seconds. Otherwise the body is parsed and hashed (ownership.owned_hash).
+    rerun) then reads nothing more. Otherwise it is computed from the plan's
+    statements (planhash.plan_hash: a first bootstrap, a changed file), and
+    only a user's templates make it parse the body (ownership.owned_hash),
+    which at 5,000 tables in one module is seconds and most of the run's memory.
     """
     try:
         current = path.read_text(encoding="utf-8")
@@ -202,7 +209,8 @@ def header_hash(path: Path, body: str) -> str:
         and recorded != content_hash(body)  # format 1 header: hash it anew
     ):
         return recorded
-    return owned_hash(body)
+    planned = None if plan is None else plan_hash(plan)
+    return owned_hash(body) if planned is None else planned
 
 
 def _imported_modules(init: Path) -> set[str]:

@@ -7,6 +7,7 @@ and compares both catalogs fact by fact.  Skips where the corpus folder is absen
 
 from __future__ import annotations
 
+import ast
 from collections.abc import Callable
 from pathlib import Path
 
@@ -16,6 +17,8 @@ from conftest import CORPUS
 from modelgen.catalog.reflect import reflect_url
 from modelgen.config import Config
 from modelgen.generate.format import black_format
+from modelgen.generate.output import split_header
+from modelgen.generate.ownership import items_hash, owned_items
 from modelgen.generate.pipeline import generate_files
 from modelgen.verify import verify_schema
 
@@ -42,11 +45,15 @@ def test_corpus_schema_round_trips(
     result = verify_schema(schema, pg_admin)
     assert result.tables == len(schema.tables)
     assert list(result.differences) == []
-    # and the fast layout gave Black's bytes on schemas nobody here wrote
+    # and the fast layout gave Black's bytes on schemas nobody here wrote, and
+    # the header hash computed from the plan is the parse-based one
     for style in ("classic", "typed"):
         config = Config(path=None, root=Path("."), style=style, views=True)
         for item in generate_files(schema, config, out=Path("/nonexistent/m")).files:
             assert black_format(item.content, item.path.name) == item.content, item.path
+            recorded, body = split_header(item.content)
+            if recorded is not None:
+                assert recorded == items_hash(owned_items(ast.parse(body))), item.path
 
 
 def test_fixture_production_round_trips_with_no_config(

@@ -11,6 +11,7 @@ from modelgen.generate.output import (
     hand_edited,
     write_files,
 )
+from modelgen.generate.plan import FilePlan
 
 
 def generated(body: str) -> str:
@@ -84,14 +85,16 @@ def test_regenerating_an_up_to_date_package_does_not_rehash_it(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """`check` and reruns on an unchanged package reuse the recorded hash (no
-    re-parse of a 2,000-table module); a changed body is hashed anew, and a
-    tampered hash line still makes the file count as hand-edited."""
+    re-parse of a 2,000-table module); a changed body is hashed anew (from its
+    plan, never by parsing it), and a tampered hash line still makes the file
+    count as hand-edited."""
     from dataclasses import replace
 
     from modelgen.catalog.snapshot import load_snapshot
     from modelgen.config import load_config
     from modelgen.generate import pipeline
     from modelgen.generate.ownership import owned_hash
+    from modelgen.generate.planhash import plan_hash
 
     schema = load_snapshot(
         Path(__file__).parents[2] / "fixtures" / "production" / "schema.json"
@@ -100,12 +103,18 @@ def test_regenerating_an_up_to_date_package_does_not_rehash_it(
     first = pipeline.generate_files(schema, config, out=tmp_path / "models")
     write_files(list(first.files))
     hashed: list[int] = []
+    parsed: list[int] = []
 
-    def counting(body: str) -> str:
-        hashed.append(len(body))
+    def counting(plan: FilePlan) -> str:
+        hashed.append(len(plan.tables))
+        return plan_hash(plan)
+
+    def parsing(body: str) -> str:
+        parsed.append(len(body))
         return owned_hash(body)
 
-    monkeypatch.setattr(pipeline, "owned_hash", counting)
+    monkeypatch.setattr(pipeline, "plan_hash", counting)
+    monkeypatch.setattr(pipeline, "owned_hash", parsing)
     again = pipeline.generate_files(schema, config, out=tmp_path / "models")
     assert [f.content for f in again.files] == [f.content for f in first.files]
     assert hashed == []
@@ -116,7 +125,7 @@ def test_regenerating_an_up_to_date_package_does_not_rehash_it(
     module = next(f.path for f in first.files if f.tables)
     module.write_text(module.read_text() + "\n\ndef helper():\n    return 1\n")
     third = pipeline.generate_files(schema, config, out=tmp_path / "models")
-    assert len(hashed) == 1
+    assert len(hashed) == 1 and parsed == []
     fresh = next(f for f in third.files if f.path == module)
     assert not hand_edited(fresh.content)
 
