@@ -62,6 +62,20 @@ def test_check_from_a_snapshot_imports_no_heavy_package(tmp_path: Path) -> None:
     assert heavy == []
 
 
+def test_generate_from_a_database_imports_no_sqlalchemy(
+    tmp_path: Path, production_url: str
+) -> None:
+    """Reflection is plain catalog queries through the driver: SQLAlchemy (a
+    tenth of a 1,000-table generate to import) is not needed to write models."""
+    plain = "postgresql://" + production_url.split("://", 1)[1]
+    code, heavy = _imported_after(
+        ["generate", "--url", plain, "--out", str(tmp_path / "models"), "-q"],
+        tmp_path,
+    )
+    assert code == 0
+    assert "sqlalchemy" not in heavy and "psycopg" in heavy
+
+
 def test_help_and_version_import_no_heavy_package(tmp_path: Path) -> None:
     for args in (["--version"], ["check", "-h"], ["-h"]):
         code, heavy = _imported_after(args, tmp_path, ("jinja2",))

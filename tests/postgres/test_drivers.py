@@ -54,3 +54,13 @@ def test_a_plain_url_works_in_the_users_own_sqlalchemy_code(
         engine.dispose()
     with connect(plain) as conn:  # modelgen uses the driver SQLAlchemy picked
         assert type(conn).__module__.split(".")[0] == engine.dialect.driver
+
+
+def test_the_default_driver_rule_is_sqlalchemys_own() -> None:
+    """modelgen reads SQLAlchemy's default for a bare URL from its version (its
+    dialect import is a tenth of a large generate); the two must agree."""
+    from sqlalchemy.dialects import postgresql
+
+    from modelgen.catalog.connect import _sqlalchemy_default_driver
+
+    assert _sqlalchemy_default_driver() == postgresql.dialect.driver
