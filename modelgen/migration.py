@@ -104,6 +104,7 @@ class MigrationPlan:
     bind: str = (
         ""  # a literal: the Flask-SQLAlchemy bind whose database it is for, or ""
     )
+    names: tuple[str, ...] = ()  # schema.name of the tables, in creation order
 
 
 @dataclass(frozen=True)
@@ -459,6 +460,22 @@ def build_migration(
             if bool(s.waits_for) == waits
         ),
         bind=lit(bind) if bind else "",
+        names=tuple(names),
+    )
+
+
+def with_revision(
+    plan: MigrationPlan,
+    revision: str,
+    down_revision: str | None,
+    message: str,
+) -> MigrationPlan:
+    """``plan`` as ``build_migration`` makes it for ``revision``: the revision id is
+    in its literal and the docstring, nowhere else."""
+    return replace(
+        plan,
+        revision=lit(revision),
+        docstring=_docstring(message, revision, down_revision, list(plan.names)),
     )
 
 
@@ -591,11 +608,11 @@ def generate_migration(
     """The revision file: down_revision from the folder's head, a revision id that
     is a hash of everything else (same inputs, same file, byte for byte)."""
     down = find_head(versions_dir) if versions_dir and versions_dir.is_dir() else None
-    draft = render_migration(
-        env, build_migration(schema, tables, _PLACEHOLDER, down, message, bind)
-    )
-    revision = hashlib.sha256(draft.encode("utf-8")).hexdigest()[:12]
-    plan = build_migration(schema, tables, revision, down, message, bind)
+    # built once: a second build for the real id doubled the cost of every table
+    draft = build_migration(schema, tables, _PLACEHOLDER, down, message, bind)
+    text = render_migration(env, draft)
+    revision = hashlib.sha256(text.encode("utf-8")).hexdigest()[:12]
+    plan = with_revision(draft, revision, down, message)
     folder = versions_dir or Path.cwd()
     path = folder / f"{revision}_{slug(message)}.py"
     content = format_source(render_migration(env, plan), str(path))

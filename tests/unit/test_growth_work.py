@@ -19,6 +19,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
+from helpers.randschema import random_schema
 
 import modelgen
 from modelgen.catalog.schema import (
@@ -32,8 +33,15 @@ from modelgen.catalog.schema import (
 from modelgen.gcpause import collector_paused
 from modelgen.generate.columns import ColumnRenderer
 from modelgen.generate.existing import scan_models
+from modelgen.generate.render import make_environment
 from modelgen.init import _db_imports, build_init_config, detect_db_import
-from modelgen.migration import _Collected, _table_step, build_migration, order_tables
+from modelgen.migration import (
+    _Collected,
+    _table_step,
+    build_migration,
+    order_tables,
+    with_revision,
+)
 
 
 def _models_dir(root: Path, files: int, per_file: int = 3) -> Path:
@@ -336,3 +344,36 @@ def test_a_table_step_allocates_nothing_the_size_of_the_selection() -> None:
 
     peak(10)  # warm caches
     assert peak(20_000) - peak(10) < 64 * 1024
+
+
+@pytest.mark.parametrize("seed", range(12))
+def test_the_revision_id_goes_into_the_plan_built_once(seed: int) -> None:
+    """generate_migration builds the plan once and puts the id in afterwards: the
+    same plan a build for that id makes (a second build doubled every table)."""
+    schema = random_schema(seed, tables=8)
+    tables = list(schema.tables)
+    message = ["all", 'say "hi"', "it's"][seed % 3]
+    down = None if seed % 2 else "abc123"
+    draft = build_migration(schema, tables, "0" * 12, down, message)
+    assert with_revision(draft, "f00dfeedbeef", down, message) == build_migration(
+        schema, tables, "f00dfeedbeef", down, message
+    )
+
+
+def test_a_revision_renders_each_table_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    from modelgen import migration
+
+    steps: Counter[str] = Counter()
+    real = migration._table_step
+
+    def counting(schema, renderer, table, *args):  # type: ignore[no-untyped-def]
+        steps[table.name] += 1
+        return real(schema, renderer, table, *args)
+
+    monkeypatch.setattr(migration, "_table_step", counting)
+    tables = _reversed_chain(6, "f")
+    item = migration.generate_migration(
+        make_environment(), Schema(tables=tuple(tables)), tables, None, "m"
+    )
+    assert item.content.count("    if run.create_table(") == 6
+    assert steps == {t.name: 1 for t in tables}
