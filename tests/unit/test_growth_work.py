@@ -38,8 +38,10 @@ from modelgen.init import _db_imports, build_init_config, detect_db_import
 from modelgen.migration import (
     _Collected,
     _table_step,
+    _to_sa_tokens,
     build_migration,
     order_tables,
+    to_sa,
     with_revision,
 )
 
@@ -377,3 +379,50 @@ def test_a_revision_renders_each_table_once(monkeypatch: pytest.MonkeyPatch) -> 
     )
     assert item.content.count("    if run.create_table(") == 6
     assert steps == {t.name: 1 for t in tables}
+
+
+EXPRESSIONS = [
+    'db.Column("db.x", db.text("db.y"), comment=\'db.z\')',
+    "db.Column('it''s', db.Integer)",
+    'db.Column("a\\\\", db.Integer, server_default=db.text("\'db.\'"))',
+    'db.Column("say \\"db.x\\"", db.String(4))',
+    "x.db.y(db.z, db .w, db. v, (db).u, dbx.t, xdb.s, db_.r, db1.q)",
+    "db.db.db(db=db.x, y=db)",
+    "db.Column(b'db.x', rb\"db.y\", u'db.z', f\"{db}.x\")",
+    "db.Enum('a', 'b', name=\"db\")",
+    "db.Column(ödb.x, dbö.y, db.ö)",
+    'db.Column("#", db.Integer)',
+    'db.Column("""db.x""", db.Integer)',
+    "db.Column(\n    db.Integer,\n)",
+    "db.Column(db.Integer)  # db.x",
+    "",
+    "db",
+    "db.",
+]
+
+
+def test_to_sa_is_the_tokenizer_rewrite_on_edge_cases() -> None:
+    for expr in EXPRESSIONS:
+        assert to_sa(expr) == _to_sa_tokens(expr), expr
+
+
+@pytest.mark.parametrize("seed", range(40))
+def test_to_sa_is_the_tokenizer_rewrite_on_every_rendered_expression(
+    seed: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Every expression a revision of a random schema rewrites (names and
+    defaults with quotes, backslashes, newlines, '#', keywords)."""
+    from modelgen import migration
+
+    seen: list[str] = []
+
+    def recording(expr: str) -> str:
+        seen.append(expr)
+        return to_sa(expr)
+
+    monkeypatch.setattr(migration, "to_sa", recording)
+    schema = random_schema(seed, tables=10)
+    build_migration(schema, list(schema.tables), "0" * 12, None, "m")
+    assert seen
+    for expr in seen:
+        assert to_sa(expr) == _to_sa_tokens(expr), expr
