@@ -9,6 +9,7 @@ kept alive at once (init), work per table that grows with the number of tables
 from __future__ import annotations
 
 import ast
+import contextlib
 import gc
 import random
 import sys
@@ -22,6 +23,7 @@ import pytest
 from helpers.randschema import random_schema
 
 import modelgen
+from modelgen import init
 from modelgen.catalog.schema import (
     Column,
     Constraint,
@@ -77,7 +79,7 @@ class ParseWatch:
         real_parse, real_walk = ast.parse, ast.walk
 
         def parse(source, filename="<unknown>", *args, **kwargs):  # type: ignore[no-untyped-def]
-            self.alive_at_parse.append(sum(1 for r in self._trees if r() is not None))
+            self.alive_at_parse.append(self.alive())
             self.parses[str(filename)] += 1
             tree = real_parse(source, filename, *args, **kwargs)
             self._trees.append(weakref.ref(tree))
@@ -90,6 +92,9 @@ class ParseWatch:
         monkeypatch.setattr(ast, "parse", parse)
         monkeypatch.setattr(ast, "walk", walk)
 
+    def alive(self) -> int:
+        return sum(1 for tree in self._trees if tree() is not None)
+
 
 def test_init_parses_each_model_file_once_and_keeps_no_tree(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
@@ -98,7 +103,18 @@ def test_init_parses_each_model_file_once_and_keeps_no_tree(
     expression node) and kept all trees at once: 25 s and 0.8 GB at 10,000 tables."""
     models = _models_dir(tmp_path, files=40)
     watch = ParseWatch(monkeypatch)
+    alive_at_resume: list[int] = []
+
+    @contextlib.contextmanager
+    def paused() -> Iterator[None]:
+        with collector_paused():
+            yield
+            alive_at_resume.append(watch.alive())
+
+    monkeypatch.setattr(init, "collector_paused", paused)
     result = build_init_config(Schema(tables=()), tmp_path / "modelgen.toml", models)
+    # no tree left for the collector's first pass when it is back
+    assert alive_at_resume == [0]
     assert 'db_import = "app.ext"' in result.text
     # the 40 files and __init__.py, once each
     assert sum(watch.parses.values()) == len(watch.parses) == 41, watch.parses
