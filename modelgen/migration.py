@@ -140,6 +140,37 @@ def select_tables(
     return list(seen.values())
 
 
+_IDENT = r'"(?:[^"]|"")*"|[^\s."(]+'
+_REFERENCES = re.compile(rf"\bREFERENCES ({_IDENT})(?:\.({_IDENT}))?\s*\(")
+
+
+def _unquote(ident: str) -> str:
+    return ident[1:-1].replace('""', '"') if ident.startswith('"') else ident
+
+
+def partition_targets(table: Table) -> list[tuple[str, str]]:
+    """The tables the partitions' own foreign keys reference (pagila's payment
+    partitions each have a key to rental that the parent lacks).  The keys are
+    created after every table, but the downgrade drops tables newest first, so
+    the parent must come after those tables as if the keys were its own.
+    Definitions are pg_get_constraintdef's, read with search_path = public: an
+    unqualified name is in public."""
+    found = []
+    for partition in table.partition_facts:
+        for _, definition in partition.constraints:
+            if not definition.startswith("FOREIGN KEY"):
+                continue
+            match = _REFERENCES.search(definition)
+            if match:
+                first, second = match.group(1), match.group(2)
+                found.append(
+                    (_unquote(first), _unquote(second))
+                    if second
+                    else ("public", _unquote(first))
+                )
+    return found
+
+
 def order_tables(tables: list[Table]) -> tuple[list[Table], set[tuple[str, str, str]]]:
     """Foreign-key order (targets first; ties keep the given order) and the foreign
     keys that must wait until every table exists: (schema, table, fk name) of the
@@ -153,10 +184,10 @@ def order_tables(tables: list[Table]) -> tuple[list[Table], set[tuple[str, str, 
     index = {t.key: i for i, t in enumerate(tables)}
     targets = [
         {
-            (fk.ref_schema, fk.ref_table)
-            for fk in t.foreign_keys
-            if (fk.ref_schema, fk.ref_table) in index
-            and (fk.ref_schema, fk.ref_table) != t.key
+            key
+            for key in [(fk.ref_schema, fk.ref_table) for fk in t.foreign_keys]
+            + partition_targets(t)
+            if key in index and key != t.key
         }
         for t in tables
     ]

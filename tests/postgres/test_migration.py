@@ -321,3 +321,32 @@ def test_a_large_revision_commits_in_batches_and_an_interrupted_upgrade_carries_
     command.upgrade(config, "head")
     command.downgrade(config, "base")
     assert [t.name for t in reflect_url(target).tables] == ["alembic_version"]
+
+
+def test_a_partitions_own_foreign_key_orders_the_tables_so_downgrade_can_drop_them(
+    tmp_path: Path, make_db: Callable[[], str]
+) -> None:
+    """pagila's shape: payment's partitions each have a key to rental that the
+    parent lacks.  rental must be created before payment, so that downgrade,
+    dropping newest first, drops payment (and its partitions) before rental."""
+    source = make_db()
+    execute(
+        source,
+        "CREATE TABLE payments (id integer, rental_id integer, paid date NOT NULL,"
+        " PRIMARY KEY (id, paid)) PARTITION BY RANGE (paid)",
+        "CREATE TABLE rentals (id integer PRIMARY KEY)",
+        "CREATE TABLE payments_2024 PARTITION OF payments"
+        " FOR VALUES FROM ('2024-01-01') TO ('2025-01-01')",
+        "ALTER TABLE payments_2024 ADD CONSTRAINT payments_2024_rental_id_fkey"
+        " FOREIGN KEY (rental_id) REFERENCES rentals (id)",
+    )
+    schema = reflect_url(source)
+    root = tmp_path / "alembic"
+    write_revision(alembic_project(root), schema, Config(None, tmp_path), [], True)
+    target = make_db()
+    config = alembic_config(root, target)
+    command.upgrade(config, "head")
+    actual = reflect_url(target)
+    assert compare_schemas(schema, actual, [t.key for t in schema.tables]) == []
+    command.downgrade(config, "base")
+    assert [t.name for t in reflect_url(target).tables] == ["alembic_version"]
