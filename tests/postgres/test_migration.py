@@ -69,6 +69,20 @@ def write_revision(
     return item.path
 
 
+def upgrade_exactly(
+    tmp_path: Path, schema: Schema, target: str
+) -> tuple[AlembicConfig, Schema]:
+    """A revision of every table of ``schema`` run up on ``target``, which must
+    then hold them exactly; the Alembic config and what the target holds."""
+    root = tmp_path / "alembic"
+    write_revision(alembic_project(root), schema, Config(None, tmp_path), [], True)
+    config = alembic_config(root, target)
+    command.upgrade(config, "head")
+    actual = reflect_url(target)
+    assert compare_schemas(schema, actual, [t.key for t in schema.tables]) == []
+    return config, actual
+
+
 @pytest.fixture
 def critical_revision(tmp_path: Path, production_schema) -> Path:  # type: ignore[no-untyped-def]
     """An Alembic project whose one revision creates the critical group."""
@@ -241,13 +255,8 @@ def test_all_tables_on_an_empty_database_with_a_cycle_and_a_second_schema(
         "COMMENT ON COLUMN billing.accounts.tier IS 'it''s \"quoted\" \\\\ db.Column'",
     )
     schema = reflect_url(source)
-    root = tmp_path / "alembic"
-    write_revision(alembic_project(root), schema, Config(None, tmp_path), [], True)
     target = make_db()
-    config = alembic_config(root, target)
-    command.upgrade(config, "head")
-    actual = reflect_url(target)
-    assert compare_schemas(schema, actual, [t.key for t in schema.tables]) == []
+    config, actual = upgrade_exactly(tmp_path, schema, target)
     assert actual.enums == schema.enums and actual.domains == schema.domains
     command.downgrade(config, "base")
     left = reflect_url(target)
@@ -341,12 +350,7 @@ def test_a_partitions_own_foreign_key_orders_the_tables_so_downgrade_can_drop_th
         " FOREIGN KEY (rental_id) REFERENCES rentals (id)",
     )
     schema = reflect_url(source)
-    root = tmp_path / "alembic"
-    write_revision(alembic_project(root), schema, Config(None, tmp_path), [], True)
     target = make_db()
-    config = alembic_config(root, target)
-    command.upgrade(config, "head")
-    actual = reflect_url(target)
-    assert compare_schemas(schema, actual, [t.key for t in schema.tables]) == []
+    config, actual = upgrade_exactly(tmp_path, schema, target)
     command.downgrade(config, "base")
     assert [t.name for t in reflect_url(target).tables] == ["alembic_version"]
