@@ -12,7 +12,7 @@ from __future__ import annotations
 import ast
 import textwrap
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from itertools import combinations
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -111,12 +111,29 @@ def _tops(tree: ast.Module) -> list[Top]:
         top = Top(start, end, stmt, item)
         if item is not None and item.kind == "class":
             table = item.identity.removeprefix("class:")
+            seen: dict[str, int] = {}
             for member in getattr(stmt, "body", []):
                 owned = member_item(member, table)
                 if owned is not None:
-                    top.members.append((member, owned))
+                    top.members.append((member, _nth(owned, seen)))
         tops.append(top)
     return tops
+
+
+def _nth(owned: Owned, seen: dict[str, int]) -> Owned:
+    """``owned``, its identity made unique within its class for the merge.
+
+    The two sides of a self-reference (``parent`` with ``remote_side`` and
+    ``children``) join the same key, so they share an identity: keyed by it,
+    the merge kept one of them.  A repeat is told apart by its place (the
+    second ``…:relationship:Category,Category.parent_id`` is ``…#2``), the same
+    on both sides, since the file and the fresh text list them in the
+    template's order.  Only the merge sees this: the header's hash keeps the
+    identities it has always had (ownership.owned_hash).
+    """
+    count = seen.get(owned.identity, 0) + 1
+    seen[owned.identity] = count
+    return owned if count == 1 else replace(owned, identity=f"{owned.identity}#{count}")
 
 
 def _import_region(tops: list[Top]) -> int:

@@ -68,3 +68,24 @@ def test_a_file_that_does_not_parse_is_one_error_naming_it() -> None:
         merge_file(Path("models/shop.py"), broken, shop(BEFORE))
     assert str(info.value).startswith("models/shop.py:")
     assert "\n" not in str(info.value)
+
+
+def test_both_sides_of_a_self_reference_survive_a_regeneration_with_hand_code(
+    tmp_path: Path,
+) -> None:
+    """Category.parent (many-to-one, remote_side) and Category.children join the
+    same key, so they shared one identity and the merge kept only one of them:
+    adding a method to any class of the file and regenerating dropped `parent`,
+    and `children`'s back_populates then named nothing."""
+    schema = load_snapshot(FIXTURES / "production" / "schema.json")
+    result = generate_files(schema, load_config(None, tmp_path), out=tmp_path / "m")
+    fresh = next(f.content for f in result.files if f.path.name == "public.py")
+    assert fresh.count('back_populates="children"') == 1
+    edited = fresh.replace(
+        "class Achievement(db.Model):\n",
+        "class Achievement(db.Model):" + METHOD + "\n",
+        1,
+    )
+    merged = merge_file(Path("public.py"), edited, fresh)
+    assert merged.conflicts == ()
+    assert merged.content == edited  # nothing to change but what the team added
