@@ -29,7 +29,7 @@ from modelgen.catalog.owned import (
     foreign_key_statement,
     owned_statements,
 )
-from modelgen.catalog.pgtext import sequence_name
+from modelgen.catalog.pgtext import referenced_table, sequence_name
 from modelgen.catalog.prerequisites import domain_is_expressible, needed_by
 from modelgen.catalog.schema import Domain, Enum, ForeignKey, Schema, Table
 from modelgen.config import Config
@@ -140,14 +140,6 @@ def select_tables(
     return list(seen.values())
 
 
-_IDENT = r'"(?:[^"]|"")*"|[^\s."(]+'
-_REFERENCES = re.compile(rf"\bREFERENCES ({_IDENT})(?:\.({_IDENT}))?\s*\(")
-
-
-def _unquote(ident: str) -> str:
-    return ident[1:-1].replace('""', '"') if ident.startswith('"') else ident
-
-
 def partition_targets(table: Table) -> list[tuple[str, str]]:
     """The tables the partitions' own foreign keys reference (pagila's payment
     partitions each have a key to rental that the parent lacks).  The keys are
@@ -158,16 +150,9 @@ def partition_targets(table: Table) -> list[tuple[str, str]]:
     found = []
     for partition in table.partition_facts:
         for _, definition in partition.constraints:
-            if not definition.startswith("FOREIGN KEY"):
-                continue
-            match = _REFERENCES.search(definition)
-            if match:
-                first, second = match.group(1), match.group(2)
-                found.append(
-                    (_unquote(first), _unquote(second))
-                    if second
-                    else ("public", _unquote(first))
-                )
+            target = referenced_table(definition)
+            if target is not None:
+                found.append((target[0] or "public", target[1]))
     return found
 
 

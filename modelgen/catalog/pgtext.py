@@ -92,6 +92,21 @@ def sequence_name(default: str) -> tuple[str | None, str] | None:
     return None, parts[-1]
 
 
+_REFERENCES = re.compile(rf"\bREFERENCES (?P<name>(?:{_IDENT})(?:\.(?:{_IDENT}))?)\(")
+
+
+def referenced_table(definition: str) -> tuple[str | None, str] | None:
+    """(schema, name) of the table a ``FOREIGN KEY ... REFERENCES t(...)``
+    definition (pg_get_constraintdef's) names; schema None when unqualified."""
+    if not definition.startswith("FOREIGN KEY"):
+        return None
+    match = _REFERENCES.search(definition)
+    if not match:
+        return None
+    parts = _split_qualified(match.group("name"))
+    return (parts[0], parts[1]) if len(parts) == 2 else (None, parts[-1])
+
+
 def _split_qualified(text: str) -> list[str]:
     parts: list[str] = []
     current = ""

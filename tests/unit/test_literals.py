@@ -4,7 +4,7 @@ import ast
 
 import pytest
 
-from modelgen.catalog.pgtext import source_form
+from modelgen.catalog.pgtext import referenced_table, source_form
 from modelgen.generate.literals import lit
 
 HOSTILE = [
@@ -43,3 +43,16 @@ def test_varchar_in_list_is_written_in_the_form_that_prints_back() -> None:
     assert source_form(negated) == "\"Kind\" NOT IN ('a')"
     untouched = "kind = ANY (ARRAY['a'::text, 'b'::text])"
     assert source_form(untouched) == untouched
+
+
+@pytest.mark.parametrize(
+    ("definition", "table"),
+    [
+        ("FOREIGN KEY (a) REFERENCES rental(rental_id)", (None, "rental")),
+        ('FOREIGN KEY (a) REFERENCES billing."My ""T("(id)', ("billing", 'My "T(')),
+        ('FOREIGN KEY (a, b) REFERENCES "x.y"(a, b) ON DELETE CASCADE', (None, "x.y")),
+        ("CHECK ((note <> 'REFERENCES t(x)'::text))", None),
+    ],
+)
+def test_referenced_table_reads_pg_get_constraintdef(definition, table) -> None:  # type: ignore[no-untyped-def]
+    assert referenced_table(definition) == table
