@@ -122,7 +122,7 @@ def load_models(
     file that imported: tables and columns come without lines (the class's file
     is known from the import) and ``with_lines`` adds them afterwards for the
     files a report names.  Parsing is the one cost of a model file that grows
-    with its size and that an in-sync run never needs (2 s for a 2,000-table
+    with its size and that an in-sync run never needs (about 1 s for a 2,000-table
     module).
     """
     sources = sources or ParsedSources()
