@@ -64,6 +64,9 @@ class Top:
     node: ast.stmt
     item: Owned | None
     members: list[tuple[ast.stmt, Owned]] = field(default_factory=list)
+    # id() of a member whose merge identity has a place suffix (_nth) -> the
+    # identity the header's hash knows it by
+    hashed: dict[int, str] = field(default_factory=dict)
 
 
 class Source:
@@ -81,6 +84,7 @@ class Source:
             ) from None
         self.tops = _tops(tree)
         self.imports = _import_region(self.tops)
+        self._hashed = {k: v for top in self.tops for k, v in top.hashed.items()}
 
     def text(self, start: int, end: int) -> str:
         return "".join(self.lines[start:end])
@@ -92,6 +96,11 @@ class Source:
                 found.append((top.node, top.item))
             found += top.members
         return found
+
+    def hashed(self, key: int, item: Owned) -> Owned:
+        """The statement ``key`` as the header's hash counts it (no place suffix)."""
+        identity = self._hashed.get(key)
+        return item if identity is None else replace(item, identity=identity)
 
     def statement(self, node: ast.stmt) -> str:
         lines = self.text(node.lineno - 1, node.end_lineno or node.lineno)
@@ -115,7 +124,10 @@ def _tops(tree: ast.Module) -> list[Top]:
             for member in getattr(stmt, "body", []):
                 owned = member_item(member, table)
                 if owned is not None:
-                    top.members.append((member, _nth(owned, seen)))
+                    nth = _nth(owned, seen)
+                    top.members.append((member, nth))
+                    if nth is not owned:
+                        top.hashed[id(member)] = owned.identity
         tops.append(top)
     return tops
 
@@ -157,19 +169,25 @@ def _import_region(tops: list[Top]) -> int:
 
 
 def _generated_subset(
-    recorded: str | None, legacy: bool, matched: list[Owned], candidates: list[Owned]
+    recorded: str | None,
+    legacy: bool,
+    matched: list[Owned],
+    candidates: list[tuple[Owned, Owned]],
 ) -> set[str] | None:
     """Which look-alike statements the last run wrote (the rest are the team's), or
-    None when no choice reproduces the recorded hash: an owned statement was edited."""
+    None when no choice reproduces the recorded hash: an owned statement was edited.
+
+    ``matched`` and the second of each candidate pair are the statements as the
+    hash counts them; the first is the merge's (identity unique within its class)."""
     if legacy:
-        return {c.identity for c in candidates}
+        return {c.identity for c, _ in candidates}
     sizes: Sequence[int] = range(len(candidates), -1, -1)
     if len(candidates) > MAX_SUBSET_SEARCH:
         sizes = (len(candidates), 0)
     for size in sizes:
         for chosen in combinations(candidates, size):
-            if items_hash(matched + list(chosen)) == recorded:
-                return {c.identity for c in chosen}
+            if items_hash(matched + [h for _, h in chosen]) == recorded:
+                return {c.identity for c, _ in chosen}
     return None
 
 
@@ -181,8 +199,11 @@ def merge_file(path: Path, current: str, fresh: str) -> Merged:
     fresh_items = {item.identity: item for _, item in new.owned()}
     old_owned = [(id(node), item) for node, item in old.owned()]
     chosen = match(old_owned, fresh_items)  # type: ignore[arg-type]
-    matched = [item for key, item in old_owned if key in chosen]
-    candidates = [item for key, item in old_owned if key not in chosen]
+    # the hash knows each statement by its plain identity, not the merge's
+    matched = [old.hashed(key, item) for key, item in old_owned if key in chosen]
+    candidates = [
+        (item, old.hashed(key, item)) for key, item in old_owned if key not in chosen
+    ]
     legacy = recorded == content_hash(old_body)
     generated = _generated_subset(recorded, legacy, matched, candidates)
     body = _Assembly(old, new, chosen, generated or set()).body()

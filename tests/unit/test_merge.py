@@ -89,3 +89,32 @@ def test_both_sides_of_a_self_reference_survive_a_regeneration_with_hand_code(
     merged = merge_file(Path("public.py"), edited, fresh)
     assert merged.conflicts == ()
     assert merged.content == edited  # nothing to change but what the team added
+
+
+def test_a_file_with_a_self_reference_takes_a_production_change_without_conflict(
+    tmp_path: Path,
+) -> None:
+    """The merge tells the two sides of a self-reference apart (`…#2`), but the
+    header's hash has no such suffix: testing the file's owned statements against
+    the recorded hash with the merge's identities never matched, so any
+    production change to a file holding a self-referencing table (chinook's
+    employee.reports_to, the fixture's categories.parent_id) was refused as a hand edit (exit 1) although nobody edited an owned line.
+    """
+    schema = load_snapshot(FIXTURES / "production" / "schema.json")
+    result = generate_files(schema, load_config(None, tmp_path), out=tmp_path / "m")
+    fresh = next(f.content for f in result.files if f.path.name == "public.py")
+    edited = fresh.replace(
+        "class Achievement(db.Model):\n",
+        "class Achievement(db.Model):" + METHOD + "\n",
+        1,
+    )
+    old_icon = (
+        "    icon = db.Column(db.String(50))\n"
+        '    points = db.Column(db.Integer, nullable=False, server_default=db.text("0"))\n'
+    )
+    assert old_icon in fresh
+    new_icon = old_icon.replace("String(50)", "String(80)")
+    changed = fresh.replace(old_icon, new_icon, 1)  # production widened the column
+    merged = merge_file(Path("public.py"), edited, changed)
+    assert merged.conflicts == ()
+    assert merged.content == edited.replace(old_icon, new_icon, 1)
