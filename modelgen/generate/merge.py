@@ -25,6 +25,7 @@ from modelgen.generate.ownership import (
     match,
     member_item,
     module_item,
+    numbered,
 )
 
 if TYPE_CHECKING:
@@ -64,7 +65,7 @@ class Top:
     node: ast.stmt
     item: Owned | None
     members: list[tuple[ast.stmt, Owned]] = field(default_factory=list)
-    # id() of a member whose merge identity has a place suffix (_nth) -> the
+    # id() of a member whose merge identity has a place suffix (numbered) -> the
     # identity the header's hash knows it by
     hashed: dict[int, str] = field(default_factory=dict)
 
@@ -124,28 +125,12 @@ def _tops(tree: ast.Module) -> list[Top]:
             for member in getattr(stmt, "body", []):
                 owned = member_item(member, table)
                 if owned is not None:
-                    nth = _nth(owned, seen)
+                    nth = numbered(owned, seen)
                     top.members.append((member, nth))
                     if nth is not owned:
                         top.hashed[id(member)] = owned.identity
         tops.append(top)
     return tops
-
-
-def _nth(owned: Owned, seen: dict[str, int]) -> Owned:
-    """``owned``, its identity made unique within its class for the merge.
-
-    The two sides of a self-reference (``parent`` with ``remote_side`` and
-    ``children``) join the same key, so they share an identity: keyed by it,
-    the merge kept one of them.  A repeat is told apart by its place (the
-    second ``…:relationship:Category,Category.parent_id`` is ``…#2``), the same
-    on both sides, since the file and the fresh text list them in the
-    template's order.  Only the merge sees this: the header's hash keeps the
-    identities it has always had (ownership.owned_hash).
-    """
-    count = seen.get(owned.identity, 0) + 1
-    seen[owned.identity] = count
-    return owned if count == 1 else replace(owned, identity=f"{owned.identity}#{count}")
 
 
 def _import_region(tops: list[Top]) -> int:

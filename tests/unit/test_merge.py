@@ -118,3 +118,30 @@ def test_a_file_with_a_self_reference_takes_a_production_change_without_conflict
     merged = merge_file(Path("public.py"), edited, changed)
     assert merged.conflicts == ()
     assert merged.content == edited.replace(old_icon, new_icon, 1)
+
+
+def test_a_production_change_in_a_self_referencing_class_keeps_both_sides(
+    tmp_path: Path,
+) -> None:
+    """Inside a class production changed, the statement merge (libcst) keyed the
+    class's members by their plain identity: `parent` (remote_side) was replaced
+    by `children`'s statement under parent's name, so the file lost remote_side,
+    SQLAlchemy then sees two one-to-many sides, and the next run calls the file
+    hand-edited (chinook: employee.reports_to, after any change to employee)."""
+    schema = load_snapshot(FIXTURES / "production" / "schema.json")
+    result = generate_files(schema, load_config(None, tmp_path), out=tmp_path / "m")
+    fresh = next(f.content for f in result.files if f.path.name == "public.py")
+    edited = fresh.replace(
+        "class Category(db.Model):\n",
+        "class Category(db.Model):" + METHOD + "\n",
+        1,
+    )
+    start = fresh.index("class Category(db.Model):")
+    old_icon = "    icon = db.Column(db.String(50))\n"
+    at = fresh.index(old_icon, start)
+    new_icon = old_icon.replace("String(50)", "String(80)")
+    changed = fresh[:at] + new_icon + fresh[at + len(old_icon) :]
+    merged = merge_file(Path("public.py"), edited, changed)
+    assert merged.conflicts == ()
+    at = edited.index(old_icon, edited.index("class Category(db.Model):"))
+    assert merged.content == edited[:at] + new_icon + edited[at + len(old_icon) :]
