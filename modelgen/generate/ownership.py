@@ -201,9 +201,17 @@ def numbered(owned: Owned, seen: dict[str, int]) -> Owned:
     return owned if count == 1 else replace(owned, identity=f"{owned.identity}#{count}")
 
 
+def item_line(item: Owned) -> str:
+    return f"{item.identity}\t{item.canonical}"
+
+
+def lines_hash(lines: list[str]) -> str:
+    """The hash of owned statements given as their ``item_line``s, in any order."""
+    return hashlib.sha256("\n".join(sorted(lines)).encode("utf-8")).hexdigest()
+
+
 def items_hash(items: list[Owned]) -> str:
-    lines = sorted(f"{item.identity}\t{item.canonical}" for item in items)
-    return hashlib.sha256("\n".join(lines).encode("utf-8")).hexdigest()
+    return lines_hash([item_line(item) for item in items])
 
 
 def owned_hash(body: str) -> str:

@@ -145,3 +145,31 @@ def test_a_production_change_in_a_self_referencing_class_keeps_both_sides(
     assert merged.conflicts == ()
     at = edited.index(old_icon, edited.index("class Category(db.Model):"))
     assert merged.content == edited[:at] + new_icon + edited[at + len(old_icon) :]
+
+
+TEAM_RELATIONSHIP = (
+    '    own_jobs = db.relationship("Job", viewonly=True)  # the team\'s own\n'
+)
+
+
+def test_a_team_relationship_survives_a_dropped_table_with_many_statements(
+    tmp_path: Path,
+) -> None:
+    """A relationship the team wrote looks like one modelgen owns, so the merge
+    finds it among the statements production no longer has and asks the hash
+    which of those the last run wrote.  Past 8 such statements it tried only
+    "all" and "none": a dropped table of a dozen columns next to one team
+    relationship made any later run a conflict (northwind: customer_demographics
+    dropped after the team added a relationship to products)."""
+    schema = load_snapshot(FIXTURES / "production" / "schema.json")
+    result = generate_files(schema, load_config(None, tmp_path), out=tmp_path / "m")
+    fresh = next(f.content for f in result.files if f.path.name == "public.py")
+    anchor = '    jobs = db.relationship("Job", back_populates="category")\n'
+    assert anchor in fresh
+    edited = fresh.replace(anchor, anchor + TEAM_RELATIONSHIP, 1)
+    start = fresh.index("class Achievement(db.Model):")
+    end = fresh.index("class AlembicVersion(db.Model):")
+    changed = fresh[:start] + fresh[end:]  # production dropped achievements
+    merged = merge_file(Path("public.py"), edited, changed)
+    assert merged.conflicts == ()
+    assert merged.content == changed.replace(anchor, anchor + TEAM_RELATIONSHIP, 1)
