@@ -55,9 +55,20 @@ class Conflict:
 
 
 @dataclass(frozen=True)
+class Kept:
+    """A class whose table left the file, kept because the team added code to it."""
+
+    path: Path
+    line: int
+    name: str  # the class
+    table: str  # schema.table or table, as its __tablename__ / __table_args__ say
+
+
+@dataclass(frozen=True)
 class Merged:
     content: str  # with conflicts, production's statements replace the file's
     conflicts: tuple[Conflict, ...]
+    kept: tuple[Kept, ...] = ()
 
 
 @dataclass
@@ -209,13 +220,23 @@ def merge_file(path: Path, current: str, fresh: str) -> Merged:
     ]
     legacy = recorded == content_hash(old_body)
     generated = _generated_subset(recorded, legacy, matched, candidates)
-    body = _Assembly(old, new, chosen, generated or set()).body()
+    assembly = _Assembly(old, new, chosen, generated or set())
+    body = assembly.body()
     head = fresh[: len(fresh) - len(fresh_body)]
+    offset = current[: len(current) - len(old_body)].count("\n")
     conflicts: tuple[Conflict, ...] = ()
     if generated is None:
-        offset = current[: len(current) - len(old_body)].count("\n")
         conflicts = _conflicts(path, offset, old, new, chosen)
-    return Merged(head + body, conflicts)
+    kept = tuple(
+        Kept(path, offset + top.node.lineno, top.item.name, _table(top.item))
+        for top in assembly.kept
+        if top.item is not None
+    )
+    return Merged(head + body, conflicts, kept)
+
+
+def _table(item: Owned) -> str:
+    return item.identity.removeprefix("class:")
 
 
 class _Assembly:
@@ -225,6 +246,7 @@ class _Assembly:
         self.old, self.new, self.chosen, self.drop = old, new, chosen, drop
         self.fresh_tops = {t.item.identity: t for t in new.tops if t.item}
         self.fresh_items = {item.identity: item for _, item in new.owned()}
+        self.kept: list[Top] = []  # classes production left, kept for the team's code
 
     def body(self) -> str:
         old = self.old
@@ -237,6 +259,12 @@ class _Assembly:
             if self._dropped(top.node, top.item) and self._all_owned(top):
                 out.append(gap if gap.strip() else "")  # keep comments above it
                 continue
+            if (
+                top.item is not None
+                and top.item.kind == "class"
+                and id(top.node) not in self.chosen
+            ):  # every run: once kept, the recorded hash counts it as the team's
+                self.kept.append(top)
             out += [gap, self._top(top)]
             if top.item is not None and id(top.node) in self.chosen:
                 out += inserts.get(top.item.identity, [])
@@ -383,9 +411,10 @@ def _conflicts(
 
 
 def merge_with_disk(
-    files: list[GeneratedFile],
+    files: list[GeneratedFile], kept: list[Kept] | None = None
 ) -> tuple[list[GeneratedFile], list[Conflict]]:
-    """Each generated file merged with the version on disk, and every conflict found.
+    """Each generated file merged with the version on disk, and every conflict found;
+    each class kept only for the team's code is added to ``kept``.
 
     Files absent, unchanged, or not written by modelgen pass through as they are:
     the write step decides about those."""
@@ -402,6 +431,8 @@ def merge_with_disk(
             continue
         merged = merge_file(item.path, current, item.content)
         conflicts += merged.conflicts
+        if kept is not None:
+            kept += merged.kept
         result.append(
             GeneratedFile(
                 item.path,

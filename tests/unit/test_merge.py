@@ -173,3 +173,33 @@ def test_a_team_relationship_survives_a_dropped_table_with_many_statements(
     merged = merge_file(Path("public.py"), edited, changed)
     assert merged.conflicts == ()
     assert merged.content == changed.replace(anchor, anchor + TEAM_RELATIONSHIP, 1)
+
+
+def test_a_class_kept_for_the_teams_code_is_reported_with_its_line(
+    tmp_path: Path,
+) -> None:
+    """A class whose table left the file (production dropped or renamed it, or the
+    config moved it to another file) stays when the team added code to it, owned
+    statements and all. That was silent: generate and check said nothing, and the
+    package no longer configured (pagila: `language` renamed, Language's
+    relationships join keys production no longer has) or no longer imported
+    (tpcc: `item` moved to items.py, `Table 'item' is already defined')."""
+    config = tmp_path / "modelgen.toml"
+    config.write_text(
+        (CASE / "modelgen.toml").read_text().replace(', "settings"]', "]")
+    )
+    pristine, fresh = shop(BEFORE), shop(BEFORE, config)
+    assert merge_file(Path("shop.py"), pristine, fresh).kept == ()
+    edited = pristine.replace(
+        "class Setting(db.Model):\n", "class Setting(db.Model):" + METHOD + "\n", 1
+    )
+    line = edited.splitlines().index("class Setting(db.Model):") + 1
+    merged = merge_file(Path("shop.py"), edited, fresh)
+    assert "class Setting(db.Model):" in merged.content
+    assert [(k.line, k.name, k.table) for k in merged.kept] == [
+        (line, "Setting", "settings")
+    ]
+    # and on every later run, though the recorded hash now counts it as the team's
+    again = merge_file(Path("shop.py"), merged.content, fresh)
+    assert again.content == merged.content
+    assert [(k.line, k.name) for k in again.kept] == [(line, "Setting")]
