@@ -43,9 +43,10 @@ def _merged(files: list[Any], refuse: bool) -> list[Any]:
     for orphan in kept:
         typer.echo(
             f"{_rel(orphan.path)}:{orphan.line}: class {orphan.name} maps "
-            f"{orphan.table}, which production no longer has in this file (dropped, "
-            "renamed, or moved by the config); it is kept, statements and all, "
-            "because it has code you added: move that code, then delete the class",
+            f"{orphan.table}, which this file no longer generates as a class "
+            "(dropped or renamed in production, moved by the config, or now a "
+            "db.Table); it is kept, statements and all, because it has code you "
+            "added: move that code, then delete the class",
             err=True,
         )
     for item in conflicts:
