@@ -33,11 +33,22 @@ from modelgen.interrupt import result_decided
 
 def _merged(files: list[Any], refuse: bool) -> list[Any]:
     """The files with the hand-written code on disk kept (generate/merge.py); each
-    hand edit to a statement modelgen owns is printed, and refused unless --force."""
+    hand edit to a statement modelgen owns is printed, and refused unless --force;
+    each class kept only for the team's code is printed (check and generate)."""
     from modelgen.errors import RefusedError
-    from modelgen.generate.merge import merge_with_disk
+    from modelgen.generate.merge import Kept, merge_with_disk
 
-    files, conflicts = merge_with_disk(files)
+    kept: list[Kept] = []
+    files, conflicts = merge_with_disk(files, kept)
+    for orphan in kept:
+        typer.echo(
+            f"{_rel(orphan.path)}:{orphan.line}: class {orphan.name} maps "
+            f"{orphan.table}, which this file no longer generates as a class "
+            "(dropped or renamed in production, moved by the config, or now a "
+            "db.Table); it is kept, statements and all, because it has code you "
+            "added: move that code, then delete the class",
+            err=True,
+        )
     for item in conflicts:
         typer.echo(
             f"{_rel(item.path)}:{item.line}: differs from production, and statements "

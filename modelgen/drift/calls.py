@@ -28,6 +28,26 @@ def type_arg(call: cst.Call) -> int | None:
     return None
 
 
+def insert_type_arg(call: cst.Call, value: cst.BaseExpression) -> cst.Call:
+    """A type argument for a call that has none: first, or after the column's name."""
+    args = list(call.args)
+    at = 1 if args and string_value(args[0].value) is not None else 0
+    if at < len(args):  # an argument follows: the new one is separated from it
+        new = cst.Arg(value=value, comma=cst.Comma(whitespace_after=_SPACE))
+        return call.with_changes(args=[*args[:at], new, *args[at:]])
+    new = cst.Arg(value=value)
+    if args:  # after the name, the last argument: it takes the name's comma
+        name = args[-1]
+        new = new.with_changes(comma=name.comma)
+        separator = cst.Comma(whitespace_after=_SPACE)
+        if isinstance(name.comma, cst.Comma):  # one argument a line: one more line
+            separator = name.comma.with_changes(
+                whitespace_after=call.whitespace_before_args
+            )
+        args[-1] = name.with_changes(comma=separator)
+    return call.with_changes(args=[*args, new])
+
+
 def kwarg(call: cst.Call, key: str) -> cst.BaseExpression | None:
     return next(
         (a.value for a in call.args if a.keyword and a.keyword.value == key), None

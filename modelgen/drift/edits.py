@@ -18,6 +18,7 @@ from modelgen.catalog.schema import Table
 from modelgen.drift.calls import (
     edit_sequence,
     enum_labels,
+    insert_type_arg,
     kwarg,
     remove_arg,
     rendered_by_name,
@@ -196,14 +197,7 @@ class TableEditor:
         old = type_arg(call)
         args = list(call.args)
         if old is None:
-            at = 1 if args and string_value(args[0].value) is not None else 0
-            comma = (
-                cst.Comma(whitespace_after=_SPACE)
-                if args
-                else cst.MaybeSentinel.DEFAULT
-            )
-            args.insert(at, cst.Arg(value=new_node, comma=comma))
-            return call.with_changes(args=args)
+            return insert_type_arg(call, new_node)
         old_node = args[old].value
         if (
             isinstance(old_node, cst.Call)

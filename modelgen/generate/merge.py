@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import ast
 import textwrap
-from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from itertools import combinations
 from pathlib import Path
@@ -21,10 +20,12 @@ from modelgen.errors import ModelgenError
 from modelgen.generate.output import GeneratedFile, content_hash, split_header
 from modelgen.generate.ownership import (
     Owned,
-    items_hash,
+    item_line,
+    lines_hash,
     match,
     member_item,
     module_item,
+    numbered,
 )
 
 if TYPE_CHECKING:
@@ -35,8 +36,12 @@ if TYPE_CHECKING:
 # libcst (0.3 s to import) and the CST modules are imported only when a file
 # actually needs an edit: a run where production did not change never pays it.
 
-# Above this many look-alike statements the hash test tries "all" and "none" only.
-MAX_SUBSET_SEARCH = 8
+# The hash test tries subsets of the look-alike statements, fewest of them the
+# team's first, up to this many hashes (every subset of 10), then "none"; in a
+# large file fewer, so that it hashes at most MAX_HASHED_LINES owned statements
+# (about 0.3 s, when an owned statement was edited and no subset matches).
+MAX_HASH_TRIES = 1024
+MAX_HASHED_LINES = 2_000_000
 
 
 @dataclass(frozen=True)
@@ -50,9 +55,20 @@ class Conflict:
 
 
 @dataclass(frozen=True)
+class Kept:
+    """A class whose table left the file, kept because the team added code to it."""
+
+    path: Path
+    line: int
+    name: str  # the class
+    table: str  # schema.table or table, as its __tablename__ / __table_args__ say
+
+
+@dataclass(frozen=True)
 class Merged:
     content: str  # with conflicts, production's statements replace the file's
     conflicts: tuple[Conflict, ...]
+    kept: tuple[Kept, ...] = ()
 
 
 @dataclass
@@ -64,6 +80,9 @@ class Top:
     node: ast.stmt
     item: Owned | None
     members: list[tuple[ast.stmt, Owned]] = field(default_factory=list)
+    # id() of a member whose merge identity has a place suffix (numbered) -> the
+    # identity the header's hash knows it by
+    hashed: dict[int, str] = field(default_factory=dict)
 
 
 class Source:
@@ -81,6 +100,7 @@ class Source:
             ) from None
         self.tops = _tops(tree)
         self.imports = _import_region(self.tops)
+        self._hashed = {k: v for top in self.tops for k, v in top.hashed.items()}
 
     def text(self, start: int, end: int) -> str:
         return "".join(self.lines[start:end])
@@ -92,6 +112,11 @@ class Source:
                 found.append((top.node, top.item))
             found += top.members
         return found
+
+    def hashed(self, key: int, item: Owned) -> Owned:
+        """The statement ``key`` as the header's hash counts it (no place suffix)."""
+        identity = self._hashed.get(key)
+        return item if identity is None else replace(item, identity=identity)
 
     def statement(self, node: ast.stmt) -> str:
         lines = self.text(node.lineno - 1, node.end_lineno or node.lineno)
@@ -115,25 +140,12 @@ def _tops(tree: ast.Module) -> list[Top]:
             for member in getattr(stmt, "body", []):
                 owned = member_item(member, table)
                 if owned is not None:
-                    top.members.append((member, _nth(owned, seen)))
+                    nth = numbered(owned, seen)
+                    top.members.append((member, nth))
+                    if nth is not owned:
+                        top.hashed[id(member)] = owned.identity
         tops.append(top)
     return tops
-
-
-def _nth(owned: Owned, seen: dict[str, int]) -> Owned:
-    """``owned``, its identity made unique within its class for the merge.
-
-    The two sides of a self-reference (``parent`` with ``remote_side`` and
-    ``children``) join the same key, so they share an identity: keyed by it,
-    the merge kept one of them.  A repeat is told apart by its place (the
-    second ``…:relationship:Category,Category.parent_id`` is ``…#2``), the same
-    on both sides, since the file and the fresh text list them in the
-    template's order.  Only the merge sees this: the header's hash keeps the
-    identities it has always had (ownership.owned_hash).
-    """
-    count = seen.get(owned.identity, 0) + 1
-    seen[owned.identity] = count
-    return owned if count == 1 else replace(owned, identity=f"{owned.identity}#{count}")
 
 
 def _import_region(tops: list[Top]) -> int:
@@ -157,19 +169,39 @@ def _import_region(tops: list[Top]) -> int:
 
 
 def _generated_subset(
-    recorded: str | None, legacy: bool, matched: list[Owned], candidates: list[Owned]
+    recorded: str | None,
+    legacy: bool,
+    matched: list[Owned],
+    candidates: list[tuple[Owned, Owned]],
 ) -> set[str] | None:
     """Which look-alike statements the last run wrote (the rest are the team's), or
-    None when no choice reproduces the recorded hash: an owned statement was edited."""
+    None when no choice reproduces the recorded hash: an owned statement was edited.
+
+    ``matched`` and the second of each candidate pair are the statements as the
+    hash counts them; the first is the merge's (identity unique within its class)."""
     if legacy:
-        return {c.identity for c in candidates}
-    sizes: Sequence[int] = range(len(candidates), -1, -1)
-    if len(candidates) > MAX_SUBSET_SEARCH:
-        sizes = (len(candidates), 0)
-    for size in sizes:
-        for chosen in combinations(candidates, size):
-            if items_hash(matched + list(chosen)) == recorded:
-                return {c.identity for c in chosen}
+        return {c.identity for c, _ in candidates}
+    base = sorted(item_line(item) for item in matched)  # each sort then ~linear
+    lines = [item_line(h) for _, h in candidates]
+    every = range(len(candidates))
+    budget = MAX_HASHED_LINES // max(1, len(base) + len(lines))
+    budget = max(1, min(MAX_HASH_TRIES, budget))
+
+    def wrote(team: set[int]) -> bool:  # the hash of all but the team's
+        return lines_hash(base + [lines[i] for i in every if i not in team]) == recorded
+
+    tries = 0
+    # a dropped table brings many statements, the team's look-alikes are few:
+    # try one team statement, then two, ... (not only "all" past a few)
+    for size in range(len(candidates) + 1):
+        for team in combinations(every, size):
+            if tries == budget:
+                break
+            tries += 1
+            if wrote(set(team)):
+                return {candidates[i][0].identity for i in every if i not in team}
+    if tries == budget and wrote(set(every)):
+        return set()
     return None
 
 
@@ -181,17 +213,30 @@ def merge_file(path: Path, current: str, fresh: str) -> Merged:
     fresh_items = {item.identity: item for _, item in new.owned()}
     old_owned = [(id(node), item) for node, item in old.owned()]
     chosen = match(old_owned, fresh_items)  # type: ignore[arg-type]
-    matched = [item for key, item in old_owned if key in chosen]
-    candidates = [item for key, item in old_owned if key not in chosen]
+    # the hash knows each statement by its plain identity, not the merge's
+    matched = [old.hashed(key, item) for key, item in old_owned if key in chosen]
+    candidates = [
+        (item, old.hashed(key, item)) for key, item in old_owned if key not in chosen
+    ]
     legacy = recorded == content_hash(old_body)
     generated = _generated_subset(recorded, legacy, matched, candidates)
-    body = _Assembly(old, new, chosen, generated or set()).body()
+    assembly = _Assembly(old, new, chosen, generated or set())
+    body = assembly.body()
     head = fresh[: len(fresh) - len(fresh_body)]
+    offset = current[: len(current) - len(old_body)].count("\n")
     conflicts: tuple[Conflict, ...] = ()
     if generated is None:
-        offset = current[: len(current) - len(old_body)].count("\n")
         conflicts = _conflicts(path, offset, old, new, chosen)
-    return Merged(head + body, conflicts)
+    kept = tuple(
+        Kept(path, offset + top.node.lineno, top.item.name, _table(top.item))
+        for top in assembly.kept
+        if top.item is not None
+    )
+    return Merged(head + body, conflicts, kept)
+
+
+def _table(item: Owned) -> str:
+    return item.identity.removeprefix("class:")
 
 
 class _Assembly:
@@ -201,6 +246,7 @@ class _Assembly:
         self.old, self.new, self.chosen, self.drop = old, new, chosen, drop
         self.fresh_tops = {t.item.identity: t for t in new.tops if t.item}
         self.fresh_items = {item.identity: item for _, item in new.owned()}
+        self.kept: list[Top] = []  # classes production left, kept for the team's code
 
     def body(self) -> str:
         old = self.old
@@ -213,6 +259,12 @@ class _Assembly:
             if self._dropped(top.node, top.item) and self._all_owned(top):
                 out.append(gap if gap.strip() else "")  # keep comments above it
                 continue
+            if (
+                top.item is not None
+                and top.item.kind == "class"
+                and id(top.node) not in self.chosen
+            ):  # every run: once kept, the recorded hash counts it as the team's
+                self.kept.append(top)
             out += [gap, self._top(top)]
             if top.item is not None and id(top.node) in self.chosen:
                 out += inserts.get(top.item.identity, [])
@@ -359,9 +411,10 @@ def _conflicts(
 
 
 def merge_with_disk(
-    files: list[GeneratedFile],
+    files: list[GeneratedFile], kept: list[Kept] | None = None
 ) -> tuple[list[GeneratedFile], list[Conflict]]:
-    """Each generated file merged with the version on disk, and every conflict found.
+    """Each generated file merged with the version on disk, and every conflict found;
+    each class kept only for the team's code is added to ``kept``.
 
     Files absent, unchanged, or not written by modelgen pass through as they are:
     the write step decides about those."""
@@ -378,6 +431,8 @@ def merge_with_disk(
             continue
         merged = merge_file(item.path, current, item.content)
         conflicts += merged.conflicts
+        if kept is not None:
+            kept += merged.kept
         result.append(
             GeneratedFile(
                 item.path,

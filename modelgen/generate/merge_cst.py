@@ -11,7 +11,7 @@ from dataclasses import dataclass
 import libcst as cst
 
 from modelgen.generate.format import black_format
-from modelgen.generate.ownership import Owned, member_item, table_of
+from modelgen.generate.ownership import Owned, member_item, numbered, table_of
 
 
 @dataclass
@@ -36,10 +36,11 @@ def class_unit(module: cst.Module, node: cst.ClassDef) -> Unit | None:
     table = table_of([p[0] for p in parsed if len(p) == 1])
     if table is None:
         return None
-    members = [
-        Unit(member, member_item(p[0], table) if len(p) == 1 else None)
-        for member, p in zip(node.body.body, parsed, strict=True)
-    ]
+    seen: dict[str, int] = {}  # repeated identities numbered, as merge.py does
+    members: list[Unit] = []
+    for member, p in zip(node.body.body, parsed, strict=True):
+        item = member_item(p[0], table) if len(p) == 1 else None
+        members.append(Unit(member, None if item is None else numbered(item, seen)))
     return Unit(node, Owned(f"class:{table}", "", "class", node.name.value), members)
 
 

@@ -212,5 +212,10 @@ def compare_files(
             )
         )
         state = file_state(current) if status == "changed" else ""
+        if state == "hand-edited" and item.merged:
+            # the merge found every owned statement as production has it (only
+            # the hash line is behind, as after `drift --fix`): generate writes
+            # it without --force (check_writable), so it is out of date, not an edit
+            state = "generated"
         result.append(FileDiff(item.path, status, diff, state))
     return result

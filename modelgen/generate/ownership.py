@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import ast
 import hashlib
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from modelgen.gcpause import collector_paused
 
@@ -184,9 +184,34 @@ def owned_items(tree: ast.Module) -> list[Owned]:
     return items
 
 
+def numbered(owned: Owned, seen: dict[str, int]) -> Owned:
+    """``owned``, its identity made unique within its class for the merge.
+
+    The two sides of a self-reference (``parent`` with ``remote_side`` and
+    ``children``) join the same key, so they share an identity: keyed by it,
+    the merge kept one of them.  A repeat is told apart by its place (the
+    second ``…:relationship:Category,Category.parent_id`` is ``…#2``), the same
+    on both sides, since the file and the fresh text list them in the
+    template's order.  Only the merge sees this (merge.py for the file,
+    merge_cst.py inside a class: both must number alike); the header's hash
+    keeps the identities it has always had (owned_hash).
+    """
+    count = seen.get(owned.identity, 0) + 1
+    seen[owned.identity] = count
+    return owned if count == 1 else replace(owned, identity=f"{owned.identity}#{count}")
+
+
+def item_line(item: Owned) -> str:
+    return f"{item.identity}\t{item.canonical}"
+
+
+def lines_hash(lines: list[str]) -> str:
+    """The hash of owned statements given as their ``item_line``s, in any order."""
+    return hashlib.sha256("\n".join(sorted(lines)).encode("utf-8")).hexdigest()
+
+
 def items_hash(items: list[Owned]) -> str:
-    lines = sorted(f"{item.identity}\t{item.canonical}" for item in items)
-    return hashlib.sha256("\n".join(lines).encode("utf-8")).hexdigest()
+    return lines_hash([item_line(item) for item in items])
 
 
 def owned_hash(body: str) -> str:

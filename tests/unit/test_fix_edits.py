@@ -7,6 +7,7 @@ import libcst as cst
 import pytest
 
 from modelgen.drift.calls import (
+    insert_type_arg,
     remove_arg,
     replace_string_args,
     set_kwarg,
@@ -61,6 +62,34 @@ def test_set_kwarg_changes_only_that_keyword(
 ) -> None:
     new = None if value is None else cst.parse_expression(value)
     assert code(set_kwarg(call(before.strip()), key, new)) == after
+
+
+@pytest.mark.parametrize(
+    ("before", "after"),
+    [
+        # the column's name was the only argument (`bytes_ = mapped_column("bytes")`):
+        # the type was written `mapped_column("bytes", BigInteger, )`
+        ('mapped_column("bytes")', 'mapped_column("bytes", BigInteger)'),
+        ("mapped_column()", "mapped_column(BigInteger)"),
+        (
+            "mapped_column(primary_key=True)",
+            "mapped_column(BigInteger, primary_key=True)",
+        ),
+        (
+            'mapped_column("n", nullable=False)',
+            'mapped_column("n", BigInteger, nullable=False)',
+        ),
+        (
+            'mapped_column(\n    "bytes",\n)',
+            'mapped_column(\n    "bytes",\n    BigInteger,\n)',
+        ),
+    ],
+)
+def test_a_type_argument_goes_in_after_the_name_with_the_calls_commas(
+    before: str, after: str
+) -> None:
+    new = insert_type_arg(call(before), cst.Name("BigInteger"))
+    assert code(new) == after
 
 
 def test_removing_the_last_argument_keeps_the_call_well_formed() -> None:

@@ -89,3 +89,117 @@ def test_both_sides_of_a_self_reference_survive_a_regeneration_with_hand_code(
     merged = merge_file(Path("public.py"), edited, fresh)
     assert merged.conflicts == ()
     assert merged.content == edited  # nothing to change but what the team added
+
+
+def test_a_file_with_a_self_reference_takes_a_production_change_without_conflict(
+    tmp_path: Path,
+) -> None:
+    """The merge tells the two sides of a self-reference apart (`…#2`), but the
+    header's hash has no such suffix: testing the file's owned statements against
+    the recorded hash with the merge's identities never matched, so any
+    production change to a file holding a self-referencing table (chinook's
+    employee.reports_to, the fixture's categories.parent_id) was refused as a hand edit (exit 1) although nobody edited an owned line.
+    """
+    schema = load_snapshot(FIXTURES / "production" / "schema.json")
+    result = generate_files(schema, load_config(None, tmp_path), out=tmp_path / "m")
+    fresh = next(f.content for f in result.files if f.path.name == "public.py")
+    edited = fresh.replace(
+        "class Achievement(db.Model):\n",
+        "class Achievement(db.Model):" + METHOD + "\n",
+        1,
+    )
+    old_icon = (
+        "    icon = db.Column(db.String(50))\n"
+        '    points = db.Column(db.Integer, nullable=False, server_default=db.text("0"))\n'
+    )
+    assert old_icon in fresh
+    new_icon = old_icon.replace("String(50)", "String(80)")
+    changed = fresh.replace(old_icon, new_icon, 1)  # production widened the column
+    merged = merge_file(Path("public.py"), edited, changed)
+    assert merged.conflicts == ()
+    assert merged.content == edited.replace(old_icon, new_icon, 1)
+
+
+def test_a_production_change_in_a_self_referencing_class_keeps_both_sides(
+    tmp_path: Path,
+) -> None:
+    """Inside a class production changed, the statement merge (libcst) keyed the
+    class's members by their plain identity: `parent` (remote_side) was replaced
+    by `children`'s statement under parent's name, so the file lost remote_side,
+    SQLAlchemy then sees two one-to-many sides, and the next run calls the file
+    hand-edited (chinook: employee.reports_to, after any change to employee)."""
+    schema = load_snapshot(FIXTURES / "production" / "schema.json")
+    result = generate_files(schema, load_config(None, tmp_path), out=tmp_path / "m")
+    fresh = next(f.content for f in result.files if f.path.name == "public.py")
+    edited = fresh.replace(
+        "class Category(db.Model):\n",
+        "class Category(db.Model):" + METHOD + "\n",
+        1,
+    )
+    start = fresh.index("class Category(db.Model):")
+    old_icon = "    icon = db.Column(db.String(50))\n"
+    at = fresh.index(old_icon, start)
+    new_icon = old_icon.replace("String(50)", "String(80)")
+    changed = fresh[:at] + new_icon + fresh[at + len(old_icon) :]
+    merged = merge_file(Path("public.py"), edited, changed)
+    assert merged.conflicts == ()
+    at = edited.index(old_icon, edited.index("class Category(db.Model):"))
+    assert merged.content == edited[:at] + new_icon + edited[at + len(old_icon) :]
+
+
+TEAM_RELATIONSHIP = (
+    '    own_jobs = db.relationship("Job", viewonly=True)  # the team\'s own\n'
+)
+
+
+def test_a_team_relationship_survives_a_dropped_table_with_many_statements(
+    tmp_path: Path,
+) -> None:
+    """A relationship the team wrote looks like one modelgen owns, so the merge
+    finds it among the statements production no longer has and asks the hash
+    which of those the last run wrote.  Past 8 such statements it tried only
+    "all" and "none": a dropped table of a dozen columns next to one team
+    relationship made any later run a conflict (northwind: customer_demographics
+    dropped after the team added a relationship to products)."""
+    schema = load_snapshot(FIXTURES / "production" / "schema.json")
+    result = generate_files(schema, load_config(None, tmp_path), out=tmp_path / "m")
+    fresh = next(f.content for f in result.files if f.path.name == "public.py")
+    anchor = '    jobs = db.relationship("Job", back_populates="category")\n'
+    assert anchor in fresh
+    edited = fresh.replace(anchor, anchor + TEAM_RELATIONSHIP, 1)
+    start = fresh.index("class Achievement(db.Model):")
+    end = fresh.index("class AlembicVersion(db.Model):")
+    changed = fresh[:start] + fresh[end:]  # production dropped achievements
+    merged = merge_file(Path("public.py"), edited, changed)
+    assert merged.conflicts == ()
+    assert merged.content == changed.replace(anchor, anchor + TEAM_RELATIONSHIP, 1)
+
+
+def test_a_class_kept_for_the_teams_code_is_reported_with_its_line(
+    tmp_path: Path,
+) -> None:
+    """A class whose table left the file (production dropped or renamed it, or the
+    config moved it to another file) stays when the team added code to it, owned
+    statements and all. That was silent: generate and check said nothing, and the
+    package no longer configured (pagila: `language` renamed, Language's
+    relationships join keys production no longer has) or no longer imported
+    (tpcc: `item` moved to items.py, `Table 'item' is already defined')."""
+    config = tmp_path / "modelgen.toml"
+    config.write_text(
+        (CASE / "modelgen.toml").read_text().replace(', "settings"]', "]")
+    )
+    pristine, fresh = shop(BEFORE), shop(BEFORE, config)
+    assert merge_file(Path("shop.py"), pristine, fresh).kept == ()
+    edited = pristine.replace(
+        "class Setting(db.Model):\n", "class Setting(db.Model):" + METHOD + "\n", 1
+    )
+    line = edited.splitlines().index("class Setting(db.Model):") + 1
+    merged = merge_file(Path("shop.py"), edited, fresh)
+    assert "class Setting(db.Model):" in merged.content
+    assert [(k.line, k.name, k.table) for k in merged.kept] == [
+        (line, "Setting", "settings")
+    ]
+    # and on every later run, though the recorded hash now counts it as the team's
+    again = merge_file(Path("shop.py"), merged.content, fresh)
+    assert again.content == merged.content
+    assert [(k.line, k.name) for k in again.kept] == [(line, "Setting")]

@@ -81,6 +81,25 @@ def test_compare_reports_missing_and_changed(tmp_path: Path) -> None:
     assert "+x = 2" in diffs[0].diff and "-x = 1" in diffs[0].diff
 
 
+def test_check_labels_a_file_generate_merges_without_force_out_of_date(
+    tmp_path: Path,
+) -> None:
+    """`drift --fix` on a generated file makes its owned statements production's
+    again but leaves the header's hash behind. `generate` merges such a file with
+    no conflict and writes it without --force (only the hash line changes), yet
+    `check` called it "edited by hand" and asked for --force: the label now
+    follows the merge, as `generate`'s refusal does."""
+    path = tmp_path / "a.py"
+    path.write_text(generated("x = 1\n").replace("x = 1", "x = 2"))  # stale hash
+    fresh = generated("x = 2\n")
+    [plain] = compare_files([GeneratedFile(path, fresh)], tmp_path)
+    assert plain.state == "hand-edited"
+    [merged] = compare_files([GeneratedFile(path, fresh, merged=True)], tmp_path)
+    assert merged.state == "generated"  # "out of date": generate writes it as is
+    write_files([GeneratedFile(path, fresh, merged=True)])  # no --force needed
+    assert path.read_text() == fresh
+
+
 def test_regenerating_an_up_to_date_package_does_not_rehash_it(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
