@@ -27,6 +27,20 @@ def shop(schema: Schema, config_file: Path = CASE / "modelgen.toml") -> str:
 METHOD = "\n    def label(self) -> str:\n        return self.key\n"
 
 
+def production_module(tmp_path: Path) -> str:
+    """The fixture production's bootstrap module, as generate writes it."""
+    schema = load_snapshot(FIXTURES / "production" / "schema.json")
+    result = generate_files(schema, load_config(None, tmp_path), out=tmp_path / "m")
+    return next(f.content for f in result.files if f.path.name == "public.py")
+
+
+def with_method(source: str, cls: str) -> str:
+    """``source`` with the team's method added at the top of class ``cls``."""
+    line = f"class {cls}(db.Model):"
+    assert line in source
+    return source.replace(line + "\n", line + METHOD + "\n", 1)
+
+
 def test_a_class_whose_table_left_the_file_goes_unless_the_team_added_code(
     tmp_path: Path,
 ) -> None:
@@ -77,15 +91,9 @@ def test_both_sides_of_a_self_reference_survive_a_regeneration_with_hand_code(
     same key, so they shared one identity and the merge kept only one of them:
     adding a method to any class of the file and regenerating dropped `parent`,
     and `children`'s back_populates then named nothing."""
-    schema = load_snapshot(FIXTURES / "production" / "schema.json")
-    result = generate_files(schema, load_config(None, tmp_path), out=tmp_path / "m")
-    fresh = next(f.content for f in result.files if f.path.name == "public.py")
+    fresh = production_module(tmp_path)
     assert fresh.count('back_populates="children"') == 1
-    edited = fresh.replace(
-        "class Achievement(db.Model):\n",
-        "class Achievement(db.Model):" + METHOD + "\n",
-        1,
-    )
+    edited = with_method(fresh, "Achievement")
     merged = merge_file(Path("public.py"), edited, fresh)
     assert merged.conflicts == ()
     assert merged.content == edited  # nothing to change but what the team added
@@ -98,16 +106,11 @@ def test_a_file_with_a_self_reference_takes_a_production_change_without_conflict
     header's hash has no such suffix: testing the file's owned statements against
     the recorded hash with the merge's identities never matched, so any
     production change to a file holding a self-referencing table (chinook's
-    employee.reports_to, the fixture's categories.parent_id) was refused as a hand edit (exit 1) although nobody edited an owned line.
+    employee.reports_to, the fixture's categories.parent_id) was refused as a
+    hand edit (exit 1) although nobody edited an owned line.
     """
-    schema = load_snapshot(FIXTURES / "production" / "schema.json")
-    result = generate_files(schema, load_config(None, tmp_path), out=tmp_path / "m")
-    fresh = next(f.content for f in result.files if f.path.name == "public.py")
-    edited = fresh.replace(
-        "class Achievement(db.Model):\n",
-        "class Achievement(db.Model):" + METHOD + "\n",
-        1,
-    )
+    fresh = production_module(tmp_path)
+    edited = with_method(fresh, "Achievement")
     old_icon = (
         "    icon = db.Column(db.String(50))\n"
         '    points = db.Column(db.Integer, nullable=False, server_default=db.text("0"))\n'
@@ -128,14 +131,8 @@ def test_a_production_change_in_a_self_referencing_class_keeps_both_sides(
     by `children`'s statement under parent's name, so the file lost remote_side,
     SQLAlchemy then sees two one-to-many sides, and the next run calls the file
     hand-edited (chinook: employee.reports_to, after any change to employee)."""
-    schema = load_snapshot(FIXTURES / "production" / "schema.json")
-    result = generate_files(schema, load_config(None, tmp_path), out=tmp_path / "m")
-    fresh = next(f.content for f in result.files if f.path.name == "public.py")
-    edited = fresh.replace(
-        "class Category(db.Model):\n",
-        "class Category(db.Model):" + METHOD + "\n",
-        1,
-    )
+    fresh = production_module(tmp_path)
+    edited = with_method(fresh, "Category")
     start = fresh.index("class Category(db.Model):")
     old_icon = "    icon = db.Column(db.String(50))\n"
     at = fresh.index(old_icon, start)
@@ -161,9 +158,7 @@ def test_a_team_relationship_survives_a_dropped_table_with_many_statements(
     "all" and "none": a dropped table of a dozen columns next to one team
     relationship made any later run a conflict (northwind: customer_demographics
     dropped after the team added a relationship to products)."""
-    schema = load_snapshot(FIXTURES / "production" / "schema.json")
-    result = generate_files(schema, load_config(None, tmp_path), out=tmp_path / "m")
-    fresh = next(f.content for f in result.files if f.path.name == "public.py")
+    fresh = production_module(tmp_path)
     anchor = '    jobs = db.relationship("Job", back_populates="category")\n'
     assert anchor in fresh
     edited = fresh.replace(anchor, anchor + TEAM_RELATIONSHIP, 1)
