@@ -113,7 +113,8 @@ def _dangling_key_findings(
         for key in model.constraints:
             if key.kind != "f" or key.ref_table is None:
                 continue
-            target = (key.ref_schema or model.schema or default, key.ref_table)
+            # no schema: the default one, not the schema of the table holding the key
+            target = (key.ref_schema or default, key.ref_table)
             if target in by_key:
                 continue
             label = display_name(model.schema or default, model.name, default)

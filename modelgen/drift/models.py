@@ -598,7 +598,9 @@ def _constraint_facts(constraint: Any, dialect: Any, sa: Any) -> ModelConstraint
     if isinstance(constraint, sa.ForeignKeyConstraint):
         targets = [e.target_fullname.split(".") for e in constraint.elements]
         ref = targets[0] if targets else []
-        ref_schema = ref[-3] if len(ref) >= 3 else None
+        # no schema in the target: the MetaData's schema, else the default one
+        # (never the schema of the table holding the key)
+        ref_schema = ref[-3] if len(ref) >= 3 else _metadata_schema(constraint)
         ref_table = ref[-2] if len(ref) >= 2 else None
         return ModelConstraint(
             "f",
@@ -613,6 +615,12 @@ def _constraint_facts(constraint: Any, dialect: Any, sa: Any) -> ModelConstraint
     if type(constraint).__name__ == "ExcludeConstraint":
         return ModelConstraint("x", name, columns)
     return None
+
+
+def _metadata_schema(constraint: Any) -> str | None:
+    table = getattr(constraint, "table", None)
+    schema = getattr(getattr(table, "metadata", None), "schema", None)
+    return schema if isinstance(schema, str) else None
 
 
 def _index_facts(index: Any, dialect: Any, sa: Any) -> ModelIndex:

@@ -530,3 +530,76 @@ def test_snapshot_diff_reports_tables_columns_indexes_and_enums() -> None:
     assert "column added: nickname" in text
     payload = json.loads(render_snapshot_diff(diff, "json", "a.json", "b.json"))
     assert payload["tables_added"] == ["fresh"] and payload["changed"] is True
+
+
+def test_an_unqualified_foreign_key_from_another_schema_targets_the_default_schema() -> (
+    None
+):
+    # ForeignKey("users.id") on a table in schema "content" references
+    # public.users (SQLAlchemy and PostgreSQL both), not content.users
+    posts = Table(
+        schema="content",
+        name="posts",
+        columns=(
+            pcol("id", "integer", False),
+            pcol("author_id", "integer", False),
+        ),
+        primary_key=Constraint("posts_pkey", "p", ("id",), "PRIMARY KEY (id)"),
+        foreign_keys=(
+            ForeignKey(
+                "posts_author_id_fkey",
+                ("author_id",),
+                "public",
+                "users",
+                ("id",),
+                definition="FOREIGN KEY (author_id) REFERENCES users(id)",
+            ),
+        ),
+    )
+    post_model = ModelTable(
+        schema="content",
+        name="posts",
+        class_name="Post",
+        path=Path("app/models/post.py"),
+        line=5,
+        columns=(
+            mcol("id", "INTEGER", False, primary_key=True),
+            mcol("author_id", "INTEGER", False),
+        ),
+        constraints=(
+            ModelConstraint("p", None, ("id",)),
+            ModelConstraint(
+                "f", None, ("author_id",), ref_table="users", ref_columns=("id",)
+            ),
+        ),
+    )
+    report = compute_drift(
+        schema_of(users_table(), posts),
+        CONFIG,
+        ModelSet((users_model(), post_model), "import", "imported"),
+        (),
+    )
+    assert report.drift == []
+    # a real difference names both schemas
+    elsewhere = replace(
+        post_model,
+        constraints=(
+            ModelConstraint("p", None, ("id",)),
+            ModelConstraint(
+                "f",
+                None,
+                ("author_id",),
+                ref_schema="content",
+                ref_table="users",
+                ref_columns=("id",),
+            ),
+        ),
+    )
+    report = compute_drift(
+        schema_of(users_table(), posts),
+        CONFIG,
+        ModelSet((users_model(), elsewhere), "import", "imported"),
+        (),
+    )
+    fk = next(f for f in report.drift if f.kind == "foreign-key")
+    assert "references content.users(id) vs users(id)" in fk.message

@@ -324,3 +324,29 @@ def test_the_fast_load_falls_back_to_mapping_when_the_app_needs_mappers(
     assert fast.method == "import", fast.detail
     assert attempts == [False, True]
     assert fast.tables == load_models(load_config(project / "modelgen.toml")).tables
+
+
+def test_an_unqualified_foreign_key_target_is_in_the_metadata_schema_or_the_default() -> (
+    None
+):
+    import sqlalchemy as sa
+    from sqlalchemy.dialects import postgresql
+
+    from modelgen.drift.models import _constraint_facts
+
+    def fk_of(metadata: sa.MetaData, schema: str | None) -> tuple[str | None, ...]:
+        sa.Table("users", metadata, sa.Column("id", sa.Integer, primary_key=True))
+        posts = sa.Table(
+            "posts",
+            metadata,
+            sa.Column("author_id", sa.ForeignKey("users.id")),
+            schema=schema,
+        )
+        (fk,) = posts.foreign_key_constraints
+        fact = _constraint_facts(fk, postgresql.dialect(), sa)
+        assert fact is not None
+        return fact.ref_schema, fact.ref_table
+
+    # a table in another schema: ForeignKey("users.id") is the default schema's users
+    assert fk_of(sa.MetaData(), "content") == (None, "users")
+    assert fk_of(sa.MetaData(schema="app"), None) == ("app", "users")
