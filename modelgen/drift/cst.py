@@ -96,12 +96,28 @@ def column_call(stmt: cst.CSTNode) -> cst.Call | None:
     return None
 
 
+def bare_mapped(stmt: cst.CSTNode) -> bool:
+    """``name: Mapped[T]`` with no value: a typed column, its type from the annotation."""
+    if not isinstance(stmt, cst.SimpleStatementLine) or len(stmt.body) != 1:
+        return False
+    small = stmt.body[0]
+    if not isinstance(small, cst.AnnAssign) or small.value is not None:
+        return False
+    annotation = small.annotation.annotation
+    return (
+        isinstance(small.target, cst.Name)
+        and isinstance(annotation, cst.Subscript)
+        and (dotted(annotation.value) or "").rsplit(".", 1)[-1] == "Mapped"
+    )
+
+
 def column_name(stmt: cst.CSTNode) -> str | None:
-    """The database column a class statement declares: an explicit name, else the attribute."""
+    """The database column a class statement declares: an explicit name, else the
+    attribute (also for a bare ``name: Mapped[T]``)."""
     attr, _ = assignment(stmt)
     call = column_call(stmt)
     if call is None:
-        return None
+        return attr if bare_mapped(stmt) else None
     for arg in call.args:
         if arg.keyword is not None and arg.keyword.value == "name":
             return string_value(arg.value) or attr

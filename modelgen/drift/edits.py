@@ -145,9 +145,15 @@ class TableEditor:
             return "no Column(...) statement found for it in the class"
         stmt = self.body[position]
         call = column_call(stmt)
-        assert call is not None
         target = self.rendered[name]
         assert isinstance(target, cst.Call)
+        if call is None:  # a bare `name: Mapped[T]`: its facts are the annotation's
+            if kind == "enum":
+                return "its enum is the type of its Mapped[...] annotation"
+            call = cst.Call(func=self._respell(target.func))
+            if kind == "nullable":
+                return self._set_nullable(position, call, target, name)
+            stmt = replace_call(stmt, call)  # `= mapped_column()`, its arguments below
         if kind in ("type", "length"):
             why = self._undefined(target)
             if why is not None:
@@ -378,7 +384,8 @@ def _fix_column_key(
         return "it is not in __table_args__ nor on a column"
     stmt = editor.body[position]
     call = column_call(stmt)
-    assert call is not None
+    if call is None:  # a bare `name: Mapped[T]` declares no key
+        return "modelgen cannot tell how this file declares it"
     if kind in ("unique", "index") and production is None:
         editor.body[position] = replace_call(stmt, set_kwarg(call, kind, None))
         return None

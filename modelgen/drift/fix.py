@@ -21,6 +21,7 @@ import libcst as cst
 from modelgen.catalog.schema import Schema, Table
 from modelgen.drift.cst import (
     assignment,
+    bare_mapped,
     class_statements,
     column_call,
     column_statements,
@@ -209,7 +210,7 @@ def _editor(
     typed = any(
         isinstance(s, cst.SimpleStatementLine)
         and isinstance(s.body[0], cst.AnnAssign)
-        and column_call(s)
+        and (column_call(s) or bare_mapped(s))
         for s in body
     )
     rendered = ColumnRenderer(schema, "typed" if typed else "classic").table(

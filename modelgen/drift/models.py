@@ -697,6 +697,8 @@ def _file_lines(tree: ast.Module) -> _FileLines:
                     and _is_column_call(value)
                 ):
                     lines.setdefault(_column_name(value) or target, member.lineno)
+                elif target is not None and value is None and _is_mapped(member):
+                    lines.setdefault(target, member.lineno)  # `title: Mapped[str]`
             continue
         call = statement_call(stmt)
         if call is not None and (table := _table_call_name(call)):
@@ -716,6 +718,17 @@ def _assignment(stmt: ast.stmt) -> tuple[str | None, ast.expr | None]:
     if isinstance(stmt, ast.AnnAssign) and isinstance(stmt.target, ast.Name):
         return stmt.target.id, stmt.value
     return None, None
+
+
+def _is_mapped(stmt: ast.stmt) -> bool:
+    """An annotation ``Mapped[T]`` (a typed column when nothing is assigned)."""
+    if not isinstance(stmt, ast.AnnAssign) or not isinstance(
+        stmt.annotation, ast.Subscript
+    ):
+        return False
+    head = stmt.annotation.value
+    name = head.attr if isinstance(head, ast.Attribute) else getattr(head, "id", None)
+    return name == "Mapped"
 
 
 def _is_column_call(node: ast.Call) -> bool:

@@ -71,3 +71,60 @@ def test_a_model_file_that_does_not_parse_is_named_and_nothing_is_written(
     assert str(info.value).startswith(f"{shop}:")
     assert "does not parse" in str(info.value)
     assert shop.read_text() == broken
+
+
+BARE_TICKET = """from datetime import datetime
+from decimal import Decimal
+from typing import Any, Optional
+
+import sqlalchemy as sa
+from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+
+class Base(DeclarativeBase):
+    type_annotation_map = {str: sa.String(120)}
+
+
+class Ticket(Base):
+    __tablename__ = "tickets"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(sa.String(20))
+    title: Mapped[str]  # the type from the annotation map
+    body: Mapped[str | None] = mapped_column(sa.Text)
+    priority: Mapped[int] = mapped_column(sa.SmallInteger)
+    state: Mapped[str] = mapped_column(
+        sa.Enum("new", "open", "done", name="ticket_state")
+    )
+    amount: Mapped[Decimal] = mapped_column(sa.Numeric(12, 2))
+    score: Mapped[Optional[Decimal]] = mapped_column(sa.Numeric(5, 1))
+    meta: Mapped[Optional[Any]] = mapped_column(JSONB)
+    due_at: Mapped[datetime]
+"""
+
+
+def test_bare_mapped_annotations_are_fixed_in_place(tmp_path: Path) -> None:
+    # `title: Mapped[str]` with no mapped_column(...) is a column (its type from
+    # the annotation): a changed type gets `= mapped_column(type)`, a changed
+    # nullability the annotation, like any other typed column
+    project = make_project("typed", tmp_path)
+    model = project / "app" / "models" / "ticket.py"
+    model.write_text(BARE_TICKET)
+    result = fixes(project)
+    assert not result.unfixable, result.unfixable
+    patch = result.diff(project)
+    changed = [
+        line
+        for line in patch.splitlines()
+        if line[:1] in "+-" and line[:3] not in ("+++", "---")
+    ]
+    assert changed == [
+        "-    title: Mapped[str]  # the type from the annotation map",
+        "+    title: Mapped[str] = mapped_column(sa.String(200))  # the type from the annotation map",
+        "-    due_at: Mapped[datetime]",
+        "+    due_at: Mapped[datetime | None] = mapped_column(sa.DateTime(timezone=True))",
+    ]
+    write_fixes(result)
+    report = drift_of(project)
+    assert report.models.method == "import" and report.drift == []

@@ -109,6 +109,19 @@ def test_column_lines_come_from_the_class_body(project: Path) -> None:
     assert lines["id"] == 12 and lines["updated_at"] == 24
 
 
+def test_a_bare_mapped_annotation_has_its_line(tmp_path: Path) -> None:
+    model = tmp_path / "post.py"
+    model.write_text(
+        "class Post(Base):\n"
+        "    __tablename__ = 'posts'\n"
+        "    id: Mapped[int] = mapped_column(primary_key=True)\n"
+        "    title: Mapped[str]\n"
+        "    subtitle: so.Mapped[Optional[str]]\n"
+        "    note: ClassVar[str]\n"
+    )
+    assert column_lines(model, "Post", "posts") == {"id": 3, "title": 4, "subtitle": 5}
+
+
 @pytest.mark.parametrize(
     "text, key",
     [
