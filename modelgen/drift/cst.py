@@ -68,6 +68,29 @@ def model_classes(module: cst.Module) -> dict[str, cst.ClassDef]:
     return found
 
 
+def single_table_subclasses(
+    module: cst.Module, cls: cst.ClassDef
+) -> list[cst.ClassDef]:
+    """Top-level classes deriving from ``cls`` (at any depth) that name no table of
+    their own (no ``__tablename__`` / ``__table__``): single-table inheritance, their
+    columns are ``cls``'s table's."""
+    found: list[cst.ClassDef] = []
+    parents = {cls.name.value}
+    for stmt in module.body:  # a subclass follows its base in a module
+        if not isinstance(stmt, cst.ClassDef) or stmt is cls:
+            continue
+        bases = {dotted(arg.value) for arg in stmt.bases if arg.keyword is None}
+        own = {  # `__tablename__ = None` says "no table of my own"
+            name
+            for name, value in map(assignment, class_statements(stmt))
+            if not (isinstance(value, cst.Name) and value.value == "None")
+        }
+        if bases & parents and not own & {"__tablename__", "__table__"}:
+            found.append(stmt)
+            parents.add(stmt.name.value)
+    return found
+
+
 def module_assignments(module: cst.Module) -> dict[str, cst.BaseExpression]:
     """Top-level ``NAME = value`` statements (constants, enum variables) by name; a
     top-level class maps to its own name."""

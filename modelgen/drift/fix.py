@@ -27,6 +27,7 @@ from modelgen.drift.cst import (
     column_statements,
     model_classes,
     module_assignments,
+    single_table_subclasses,
 )
 from modelgen.drift.edits import COLUMN_KINDS, KEY_KINDS, TableEditor, fix_key
 from modelgen.drift.findings import DRIFT, DriftReport, Finding
@@ -167,14 +168,21 @@ def _fix_file(
             ]
             continue
         editor = _editor(cls, prod, schema, spelling, assigned)
+        # single-table subclasses in this file declare columns of the same table
+        subclasses = [
+            _editor(sub, prod, schema, spelling, assigned)
+            for sub in single_table_subclasses(module, cls)
+        ]
         for finding in found:
-            why = _apply(editor, finding, fix, uses, unsafe)
+            owner = _owner(editor, subclasses, finding)
+            why = _apply(owner, finding, fix, uses, unsafe)
             if why is not None:
                 skipped.append((finding, why))
-        edit = editor.finish()
-        body = cls.body.with_changes(body=edit.body)
-        classes[cls] = cls.with_changes(body=body)
-        values |= edit.module_values
+        for each in (editor, *subclasses):
+            edit = each.finish()
+            body = each.cls.body.with_changes(body=edit.body)
+            classes[each.cls] = each.cls.with_changes(body=body)
+            values |= edit.module_values
     if not fix.fixed:
         return fix, skipped
     new_body = [_replace_module_stmt(s, classes, values) for s in module.body]
@@ -217,6 +225,17 @@ def _editor(
         prod, attrs, as_table=False
     )
     return TableEditor(cls, prod, rendered, spelling, values)
+
+
+def _owner(
+    editor: TableEditor, subclasses: list[TableEditor], finding: Finding
+) -> TableEditor:
+    """The class that declares the finding's column: the table's own class, or a
+    single-table subclass of it; a new column goes into the table's class."""
+    column = finding.subject or ""
+    if finding.kind == "column-missing" or column in editor.index:
+        return editor
+    return next((s for s in subclasses if column in s.index), editor)
 
 
 def _target(stmt: cst.CSTNode) -> str | None:

@@ -128,3 +128,64 @@ def test_bare_mapped_annotations_are_fixed_in_place(tmp_path: Path) -> None:
     write_fixes(result)
     report = drift_of(project)
     assert report.models.method == "import" and report.drift == []
+
+
+STI_TICKET = '''import sqlalchemy as sa
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+class Ticket(Base):
+    __tablename__ = "tickets"
+    __mapper_args__ = {"polymorphic_on": "state", "polymorphic_identity": "new"}
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(sa.String(20))
+    title: Mapped[str] = mapped_column(sa.String(200))
+    body: Mapped[str | None] = mapped_column(sa.Text)
+    priority: Mapped[int] = mapped_column(sa.SmallInteger)
+    state: Mapped[str] = mapped_column(
+        sa.Enum("new", "open", "done", name="ticket_state")
+    )
+    amount: Mapped[float] = mapped_column(sa.Numeric(12, 2))
+    meta = sa.Column(sa.JSON)
+
+
+class OpenTicket(Ticket):
+    """Single-table inheritance: its columns are the tickets table's."""
+
+    __mapper_args__ = {"polymorphic_identity": "open"}
+
+    score: Mapped[float | None] = mapped_column(sa.Numeric(4, 1))
+    due_at: Mapped[sa.DateTime] = mapped_column(sa.DateTime(timezone=True))
+'''
+
+
+def test_a_single_table_subclass_column_is_fixed_where_it_is_declared(
+    tmp_path: Path,
+) -> None:
+    project = make_project("typed", tmp_path)
+    model = project / "app" / "models" / "ticket.py"
+    model.write_text(STI_TICKET)
+    result = fixes(project)
+    fixed = {f.key for f in result.files[0].fixed}
+    assert {"tickets.score", "tickets.due_at"} <= fixed, result.unfixable
+    patch = result.diff(project)
+    changed = [
+        line
+        for line in patch.splitlines()
+        if line[:1] in "+-" and line[:3] not in ("+++", "---")
+    ]
+    assert (
+        "-    score: Mapped[float | None] = mapped_column(sa.Numeric(4, 1))" in changed
+    )
+    assert (
+        "+    score: Mapped[float | None] = mapped_column(sa.Numeric(5, 1))" in changed
+    )
+    assert (
+        "+    due_at: Mapped[sa.DateTime | None] = mapped_column(sa.DateTime(timezone=True))"
+        in changed
+    )
