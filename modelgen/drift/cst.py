@@ -91,6 +91,22 @@ def single_table_subclasses(
     return found
 
 
+def module_indexes(module: cst.Module) -> dict[str, cst.SimpleStatementLine]:
+    """Top-level ``Index("name", Model.column, ...)`` statements by index name; one
+    bound to a name (``ix = Index(...)``) too, its statement an assignment."""
+    found: dict[str, cst.SimpleStatementLine] = {}
+    for stmt in module.body:
+        if not isinstance(stmt, cst.SimpleStatementLine) or len(stmt.body) != 1:
+            continue
+        small = stmt.body[0]
+        value = small.value if isinstance(small, cst.Expr | cst.Assign) else None
+        if isinstance(value, cst.Call) and call_name(value) == "Index":
+            name = _name_kwarg(value)
+            if name is not None:
+                found.setdefault(name, stmt)
+    return found
+
+
 def module_assignments(module: cst.Module) -> dict[str, cst.BaseExpression]:
     """Top-level ``NAME = value`` statements (constants, enum variables) by name; a
     top-level class maps to its own name."""

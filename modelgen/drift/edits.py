@@ -56,6 +56,8 @@ class ClassEdit:
 
     body: list[cst.BaseStatement]
     module_values: dict[str, cst.BaseExpression] = field(default_factory=dict)
+    # top-level statements to remove (an Index(...) production lacks)
+    module_removed: list[cst.BaseStatement] = field(default_factory=list)
     skipped: dict[str, str] = field(
         default_factory=dict
     )  # finding key -> why not fixed
@@ -69,11 +71,13 @@ class TableEditor:
         rendered: RenderedTable,
         spelling: Spelling,
         values: dict[str, cst.BaseExpression],  # the module's top-level assignments
+        module_indexes: dict[str, cst.SimpleStatementLine] | None = None,
     ) -> None:
         self.cls = cls
         self.prod = prod
         self.spelling = spelling
         self.values = values
+        self.module_indexes = module_indexes or {}
         self.body = list(class_statements(cls))
         self.index = column_statements(cls)
         self.rendered = {
@@ -380,15 +384,19 @@ def _fix_column_key(
     if kind == "index" and subject.startswith(f"ix_{editor.prod.name}_"):
         column = subject[len(f"ix_{editor.prod.name}_") :]
     position = editor.index.get(column)
-    if position is None:
+    stmt = editor.body[position] if position is not None else None
+    call = column_call(stmt) if stmt is not None else None
+    if kind in ("unique", "index") and call is not None and kwarg(call, kind):
+        if production is None:  # `unique=True` / `index=True` production lacks
+            assert stmt is not None and position is not None
+            editor.body[position] = replace_call(stmt, set_kwarg(call, kind, None))
+            return None
+    elif kind == "index":  # not declared on the column: perhaps after the class
+        return _fix_module_index(editor, subject, production)
+    if stmt is None or position is None:
         return "it is not in __table_args__ nor on a column"
-    stmt = editor.body[position]
-    call = column_call(stmt)
     if call is None:  # a bare `name: Mapped[T]` declares no key
         return "modelgen cannot tell how this file declares it"
-    if kind in ("unique", "index") and production is None:
-        editor.body[position] = replace_call(stmt, set_kwarg(call, kind, None))
-        return None
     if kind == "foreign-key":
         target = editor.rendered[column]
         assert isinstance(target, cst.Call)
@@ -407,3 +415,20 @@ def _fix_column_key(
             editor.body[position] = replace_call(stmt, remove_arg(call, old[0]))
             return None
     return "modelgen cannot tell how this file declares it"
+
+
+def _fix_module_index(
+    editor: TableEditor, subject: str, production: cst.BaseExpression | None
+) -> str | None:
+    """A top-level ``Index("name", Model.column)``: removed when production lacks it.
+    Production's definition is not written there (its columns are names, which a
+    top-level Index cannot resolve), nor is an Index bound to a name removed."""
+    stmt = editor.module_indexes.get(subject)
+    if stmt is None:
+        return "it is not in __table_args__ nor on a column"
+    if production is not None:
+        return "it is declared after the class: change it there"
+    if not isinstance(stmt.body[0], cst.Expr):
+        return "it is bound to a name after the class, which code may use"
+    editor.edit.module_removed.append(stmt)
+    return None

@@ -27,6 +27,7 @@ from modelgen.drift.cst import (
     column_statements,
     model_classes,
     module_assignments,
+    module_indexes,
     single_table_subclasses,
 )
 from modelgen.drift.edits import COLUMN_KINDS, KEY_KINDS, TableEditor, fix_key
@@ -159,6 +160,8 @@ def _fix_file(
     values: dict[str, cst.BaseExpression] = {}
     by_table = model_classes(module)
     assigned = module_assignments(module)
+    indexes = module_indexes(module)
+    removed: list[cst.BaseStatement] = []
     for prod, model, found in items:
         cls = by_table.get(model.name)
         if cls is None:
@@ -167,7 +170,7 @@ def _fix_file(
                 for f in found
             ]
             continue
-        editor = _editor(cls, prod, schema, spelling, assigned)
+        editor = _editor(cls, prod, schema, spelling, assigned, indexes)
         # single-table subclasses in this file declare columns of the same table
         subclasses = [
             _editor(sub, prod, schema, spelling, assigned)
@@ -183,9 +186,12 @@ def _fix_file(
             body = each.cls.body.with_changes(body=edit.body)
             classes[each.cls] = each.cls.with_changes(body=body)
             values |= edit.module_values
+            removed += edit.module_removed
     if not fix.fixed:
         return fix, skipped
-    new_body = [_replace_module_stmt(s, classes, values) for s in module.body]
+    new_body = _without(
+        [_replace_module_stmt(s, classes, values) for s in module.body], removed
+    )
     module = add_imports(module.with_changes(body=new_body), spelling.added)
     fix.after = module.code
     try:  # a fix must never leave a file Python cannot read
@@ -204,6 +210,7 @@ def _editor(
     schema: Schema,
     spelling: Spelling,
     values: dict[str, cst.BaseExpression],
+    indexes: dict[str, cst.SimpleStatementLine] | None = None,
 ) -> TableEditor:
     """The production table rendered with the class's own attribute names and style."""
     index = column_statements(cls)
@@ -224,7 +231,7 @@ def _editor(
     rendered = ColumnRenderer(schema, "typed" if typed else "classic").table(
         prod, attrs, as_table=False
     )
-    return TableEditor(cls, prod, rendered, spelling, values)
+    return TableEditor(cls, prod, rendered, spelling, values, indexes)
 
 
 def _owner(
@@ -236,6 +243,26 @@ def _owner(
     if finding.kind == "column-missing" or column in editor.index:
         return editor
     return next((s for s in subclasses if column in s.index), editor)
+
+
+def _without(
+    body: list[cst.CSTNode], removed: list[cst.BaseStatement]
+) -> list[cst.CSTNode]:
+    """``body`` without the ``removed`` statements; a comment above one stays, above
+    the next statement."""
+    gone = {id(stmt) for stmt in removed}
+    kept: list[cst.CSTNode] = []
+    carry: list[cst.EmptyLine] = []
+    for stmt in body:
+        leading = list(getattr(stmt, "leading_lines", ()))
+        if id(stmt) in gone:
+            carry += [line for line in leading if line.comment]
+            continue
+        if carry:
+            stmt = stmt.with_changes(leading_lines=[*carry, *leading])
+            carry = []
+        kept.append(stmt)
+    return kept
 
 
 def _target(stmt: cst.CSTNode) -> str | None:
