@@ -148,6 +148,7 @@ def load_models(
                 scanned or scan(),
                 f"cannot tell which module {folder} is under {app_path}: "
                 "set 'models_import' (and 'app_path') in the config",
+                config.bind,
             )
         packages.append((module, folder))
     try:
@@ -155,7 +156,7 @@ def load_models(
             app_path, packages, scanned, sources, config.bind, lines, mapped
         )
     except _ImportFailed as exc:
-        return _static(scanned or scan(), str(exc))
+        return _static(scanned or scan(), str(exc), config.bind)
     names = ", ".join(p for p, _ in packages)
     if problems:
         return ModelSet(
@@ -167,8 +168,11 @@ def load_models(
     return ModelSet(tables, "import", f"imported {names}")
 
 
-def _static(scanned: tuple[ExistingModel, ...], reason: str) -> ModelSet:
-    tables = tuple(_scanned_table(m) for m in scanned)
+def _static(
+    scanned: tuple[ExistingModel, ...], reason: str, bind: str | None = None
+) -> ModelSet:
+    # a model of another database (Flask-SQLAlchemy bind) is not one of this one
+    tables = tuple(_scanned_table(m) for m in scanned if m.bind == bind)
     return ModelSet(
         tables, "static", f"static scan of __tablename__ (import failed: {reason})"
     )
@@ -369,6 +373,7 @@ def _facts(
         if (
             model.path.resolve() in failed
             and (model.schema, model.table) not in imported
+            and model.bind == bind  # not a table of another database
         ):
             tables.append(_scanned_table(model))
     return tuple(sorted(tables, key=lambda t: (t.schema or "", t.name)))

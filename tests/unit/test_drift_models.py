@@ -109,6 +109,31 @@ def test_column_lines_come_from_the_class_body(project: Path) -> None:
     assert lines["id"] == 12 and lines["updated_at"] == 24
 
 
+def test_a_module_that_fails_keeps_its_models_on_their_bind(
+    project: Path,
+) -> None:
+    # a model of another database (__bind_key__, or db.Table(bind_key=...)) in a
+    # module that fails to import is not a model of this one: it was reported
+    # "without a table" in every database but its own
+    broken = project / "app" / "models" / "analytics.py"
+    broken.write_text(
+        "from app.extensions import db\n"
+        "raise RuntimeError('boom')\n"
+        "class PageView(db.Model):\n"
+        "    __bind_key__ = 'analytics'\n"
+        "    __tablename__ = 'page_views'\n"
+        "    id = db.Column(db.Integer, primary_key=True)\n"
+        "hits = db.Table('hits', db.Column('n', db.Integer), bind_key='analytics')\n"
+    )
+    config = load_config(project / "modelgen.toml")
+    models = load_models(config)
+    assert models.method == "partial"
+    assert not {"page_views", "hits"} & {t.name for t in models.tables}
+    analytics = load_models(replace(config, bind="analytics"))
+    assert {"page_views", "hits"} <= {t.name for t in analytics.tables}
+    assert "users" not in {t.name for t in analytics.tables}
+
+
 def test_a_bare_mapped_annotation_has_its_line(tmp_path: Path) -> None:
     model = tmp_path / "post.py"
     model.write_text(
