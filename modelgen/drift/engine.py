@@ -31,7 +31,7 @@ from modelgen.drift.findings import (
 from modelgen.drift.ignore import IgnoreRule, apply_rules
 from modelgen.drift.keys import compare_keys
 from modelgen.drift.models import ModelColumn, ModelSet, ModelTable, with_lines
-from modelgen.drift.normalize import normalize_expr, normalize_type
+from modelgen.drift.normalize import normalize_type, same_default
 from modelgen.drift.owned import compare_owned
 
 # kind, subject (the column), message, line
@@ -462,7 +462,7 @@ def _default_diff(mc: ModelColumn, pc: Column) -> tuple[str, str] | None:
             "default",
             f"the model declares server default {mc.server_default}; production has none",
         )
-    if normalize_expr(mc.server_default) != normalize_expr(pc.default):
+    if not same_default(mc.server_default, pc.default):
         return (
             "default",
             f"server default {mc.server_default} in the model, {pc.default} in production",

@@ -239,6 +239,37 @@ def test_a_declared_default_must_match() -> None:
     ]
 
 
+@pytest.mark.parametrize(
+    ("model", "production", "same"),
+    [
+        # server_default="0" on a number or boolean: PostgreSQL stores the constant
+        ("'0'", "0", True),
+        ("'1.5'", "1.5", True),
+        ("'-1'", "'-1'::integer", True),
+        ("'true'", "true", True),
+        ("'f'", "false", True),
+        ("'0'", "1", False),
+        ("'true'", "false", False),
+        ("'abc'", "abc", False),  # a string stays a string
+        ("'1'", "'1'::text", True),
+    ],
+)
+def test_a_quoted_constant_default_is_the_constant_production_stores(
+    model: str, production: str, same: bool
+) -> None:
+    table = users_table()
+    prod_columns = list(table.columns)
+    prod_columns[4] = replace(prod_columns[4], default=production)
+    model_columns = list(users_model().columns or ())
+    model_columns[4] = replace(model_columns[4], server_default=model)
+    report = drift_of(
+        replace(table, columns=tuple(prod_columns)),
+        users_model(columns=tuple(model_columns)),
+    )
+    found = [f for f in report.drift if f.kind == "default"]
+    assert (found == []) is same
+
+
 def test_column_differences_are_drift_with_the_column_line() -> None:
     production = users_table(
         columns=users_table().columns + (pcol("nickname", "character varying(40)"),)
