@@ -203,18 +203,25 @@ class TableEditor:
         new = type_arg(target)
         if new is None:
             return call
-        new_node = self._respell(target.args[new].value)
+        rendered = target.args[new].value
         old = type_arg(call)
         args = list(call.args)
         if old is None:
-            return insert_type_arg(call, new_node)
+            return insert_type_arg(call, self._respell(rendered))
         old_node = args[old].value
         if (
             isinstance(old_node, cst.Call)
-            and isinstance(new_node, cst.Call)
-            and call_name(old_node) == call_name(new_node)
+            and isinstance(rendered, cst.Call)
+            and call_name(old_node) == call_name(rendered)
         ):
-            new_node = old_node.with_changes(args=new_node.args)  # keep its spelling
+            # the same type: only its arguments change, the file's spelling of it
+            # stays (respelling the whole call would import a spelling left unused)
+            new_args = [
+                a.with_changes(value=self._respell(a.value)) for a in rendered.args
+            ]
+            new_node: cst.BaseExpression = old_node.with_changes(args=new_args)
+        else:
+            new_node = self._respell(rendered)
         args[old] = args[old].with_changes(value=new_node)
         return call.with_changes(args=args)
 

@@ -8,6 +8,7 @@ then review every changed expected.diff with `git diff` before committing.
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -239,3 +240,63 @@ def test_a_module_level_index_production_lacks_is_removed(tmp_path: Path) -> Non
         if line[:1] in "+-" and line[:3] not in ("+++", "---")
     ]
     assert changed == ['-sa.Index("ix_tickets_code", Ticket.code)']
+
+
+ARRAY_TICKET = """import sqlalchemy as sa
+from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+class Ticket(Base):
+    __tablename__ = "tickets"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(sa.String(20))
+    title: Mapped[str] = mapped_column(sa.String(200))
+    state: Mapped[str] = mapped_column(
+        sa.Enum("new", "open", "done", name="ticket_state")
+    )
+    priority: Mapped[int] = mapped_column(sa.SmallInteger)
+    body = mapped_column(sa.Text)
+    amount = mapped_column(sa.Numeric(12, 2), nullable=False)
+    score = mapped_column(sa.Numeric(5, 1))
+    meta = mapped_column(sa.ARRAY(sa.String(30)))
+    due_at = mapped_column(sa.DateTime(timezone=True))
+"""
+
+
+def test_a_changed_type_argument_keeps_the_files_spelling_and_imports(
+    tmp_path: Path,
+) -> None:
+    # only the length changes in `sa.ARRAY(sa.String(30))`: no import for
+    # another spelling of ARRAY the line does not use
+    project = make_project("typed", tmp_path)
+    (project / "app" / "models" / "ticket.py").write_text(ARRAY_TICKET)
+    snapshot = project / "schema.json"
+    data = json.loads(snapshot.read_text())
+    (table,) = data["schema"]["tables"]
+    meta = next(c for c in table["columns"] if c["name"] == "meta")
+    meta["type"] = {
+        "array_dims": 1,
+        "display": "character varying(50)[]",
+        "element_display": "character varying(50)",
+        "kind": "b",
+        "modifiers": ["50"],
+        "name": "varchar",
+        "schema": "pg_catalog",
+    }
+    snapshot.write_text(json.dumps(data))
+    result = fixes(project)
+    changed = [
+        line
+        for line in result.diff(project).splitlines()
+        if line[:1] in "+-" and line[:3] not in ("+++", "---")
+    ]
+    assert changed == [
+        "-    meta = mapped_column(sa.ARRAY(sa.String(30)))",
+        "+    meta = mapped_column(sa.ARRAY(sa.String(50)))",
+    ]
