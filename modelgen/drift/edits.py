@@ -10,6 +10,7 @@ and the quote style stay.  Names are spelled the file's way (``cst.Spelling``).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import libcst as cst
@@ -200,30 +201,7 @@ class TableEditor:
         return stmt.with_changes(body=[small.with_changes(annotation=annotation)])
 
     def _set_type(self, call: cst.Call, target: cst.Call) -> cst.Call:
-        new = type_arg(target)
-        if new is None:
-            return call
-        rendered = target.args[new].value
-        old = type_arg(call)
-        args = list(call.args)
-        if old is None:
-            return insert_type_arg(call, self._respell(rendered))
-        old_node = args[old].value
-        if (
-            isinstance(old_node, cst.Call)
-            and isinstance(rendered, cst.Call)
-            and call_name(old_node) == call_name(rendered)
-        ):
-            # the same type: only its arguments change, the file's spelling of it
-            # stays (respelling the whole call would import a spelling left unused)
-            new_args = [
-                a.with_changes(value=self._respell(a.value)) for a in rendered.args
-            ]
-            new_node: cst.BaseExpression = old_node.with_changes(args=new_args)
-        else:
-            new_node = self._respell(rendered)
-        args[old] = args[old].with_changes(value=new_node)
-        return call.with_changes(args=args)
+        return set_type(call, target, self._respell)
 
     def _set_enum(
         self, call: cst.Call, target: cst.Call
@@ -325,6 +303,36 @@ class TableEditor:
             body += after.get(i, [])
         self.edit.body = body
         return self.edit
+
+
+def set_type(
+    call: cst.Call,
+    target: cst.Call,
+    respell_node: Callable[[cst.BaseExpression], cst.BaseExpression],
+) -> cst.Call:
+    """``call``'s type argument made production's (``target``'s), in the file's spelling."""
+    new = type_arg(target)
+    if new is None:
+        return call
+    rendered = target.args[new].value
+    old = type_arg(call)
+    args = list(call.args)
+    if old is None:
+        return insert_type_arg(call, respell_node(rendered))
+    old_node = args[old].value
+    if (
+        isinstance(old_node, cst.Call)
+        and isinstance(rendered, cst.Call)
+        and call_name(old_node) == call_name(rendered)
+    ):
+        # the same type: only its arguments change, the file's spelling of it
+        # stays (respelling the whole call would import a spelling left unused)
+        new_args = [a.with_changes(value=respell_node(a.value)) for a in rendered.args]
+        new_node: cst.BaseExpression = old_node.with_changes(args=new_args)
+    else:
+        new_node = respell_node(rendered)
+    args[old] = args[old].with_changes(value=new_node)
+    return call.with_changes(args=args)
 
 
 def black_statement(line: str) -> str:

@@ -162,13 +162,20 @@ def _fix_file(
     assigned = module_assignments(module)
     indexes = module_indexes(module)
     removed: list[cst.BaseStatement] = []
+    by_class = {
+        stmt.name.value: stmt for stmt in module.body if isinstance(stmt, cst.ClassDef)
+    }
     for prod, model, found in items:
-        cls = by_table.get(model.name)
+        # a class whose table name comes from its name (Flask-SQLAlchemy's
+        # automatic names, a base's declared_attr) is found by the class name
+        cls = by_table.get(model.name) or by_class.get(model.class_name or "")
         if cls is None:
-            skipped += [
-                (f, f"{path}: no class with __tablename__ = {model.name!r}")
-                for f in found
-            ]
+            reason = f"{path}: no class with __tablename__ = {model.name!r}"
+            skipped += [(f, reason) for f in found]
+            continue
+        if "__table__" in {_target(s) for s in class_statements(cls)}:
+            reason = f"{path}: {cls.name.value} maps a Table(...) (__table__)"
+            skipped += [(f, reason) for f in found]
             continue
         editor = _editor(cls, prod, schema, spelling, assigned, indexes)
         # single-table subclasses in this file declare columns of the same table

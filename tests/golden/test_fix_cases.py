@@ -300,3 +300,48 @@ def test_a_changed_type_argument_keeps_the_files_spelling_and_imports(
         "-    meta = mapped_column(sa.ARRAY(sa.String(30)))",
         "+    meta = mapped_column(sa.ARRAY(sa.String(50)))",
     ]
+
+
+NAMED_BY_BASE = '''import sqlalchemy as sa
+from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.orm import DeclarativeBase, Mapped, declared_attr, mapped_column
+
+
+class Base(DeclarativeBase):
+    @declared_attr.directive
+    def __tablename__(cls) -> str:
+        return cls.__name__.lower() + "s"
+
+
+class Ticket(Base):
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(sa.String(20))
+    title: Mapped[str] = mapped_column(sa.String(120))
+    state: Mapped[str] = mapped_column(
+        sa.Enum("new", "open", "done", name="ticket_state")
+    )
+    priority: Mapped[int] = mapped_column(sa.SmallInteger)
+    body = mapped_column(sa.Text)
+    amount = mapped_column(sa.Numeric(12, 2), nullable=False)
+    score = mapped_column(sa.Numeric(5, 1))
+    meta = mapped_column(JSONB)
+    due_at = mapped_column(sa.DateTime(timezone=True))
+'''
+
+
+def test_a_class_without_tablename_is_found_by_its_class_name(tmp_path: Path) -> None:
+    # the table name comes from the class (Flask-SQLAlchemy's automatic names,
+    # a base's declared_attr __tablename__): the imported model names the class
+    project = make_project("typed", tmp_path)
+    (project / "app" / "models" / "ticket.py").write_text(NAMED_BY_BASE)
+    result = fixes(project)
+    assert not result.unfixable, result.unfixable
+    changed = [
+        line
+        for line in result.diff(project).splitlines()
+        if line[:1] in "+-" and line[:3] not in ("+++", "---")
+    ]
+    assert changed == [
+        "-    title: Mapped[str] = mapped_column(sa.String(120))",
+        "+    title: Mapped[str] = mapped_column(sa.String(200))",
+    ]
