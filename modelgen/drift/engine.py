@@ -391,7 +391,7 @@ def compare_column(
 ) -> list[tuple[str, str]]:
     """(kind, message) for each fact the model column states that production contradicts."""
     diffs = (
-        _type_diff(mc, pc, schema),
+        _type_diff(mc, pc, schema) or _collation_diff(mc, pc),
         _enum_diff(mc, pc, schema),
         _nullable_diff(mc, pc),
         _default_diff(mc, pc),
@@ -409,6 +409,14 @@ def _type_diff(mc: ModelColumn, pc: Column, schema: Schema) -> tuple[str, str] |
     # one spelling, PostgreSQL's, on both sides (never VARCHAR(20) next to character varying(30))
     shown = normalize_type(mc.type_sql)
     return kind, f"{kind} {shown} in the model, {pc.type.display} in production"
+
+
+def _collation_diff(mc: ModelColumn, pc: Column) -> tuple[str, str] | None:
+    """Only a collation the model declares (``String(collation=...)``)."""
+    if mc.collation is None or mc.collation == pc.collation:
+        return None
+    theirs = f'"{pc.collation}"' if pc.collation else "the default"
+    return "type", f'collation "{mc.collation}" in the model, {theirs} in production'
 
 
 def _types_match(mc: ModelColumn, pc: Column, schema: Schema) -> bool:

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import ast
 import contextlib
+import copy
 import importlib
 import sys
 import warnings
@@ -48,6 +49,7 @@ class ModelColumn:
     enum_schema: str | None = None
     enum_labels: tuple[str, ...] = ()
     line: int | None = None
+    collation: str | None = None  # String(collation=...), apart from type_sql
 
 
 @dataclass(frozen=True)
@@ -551,10 +553,17 @@ def _try_sql(clause: Any, dialect: Any) -> str | None:
 
 def _column_facts(column: Any, dialect: Any, sa: Any, line: int | None) -> ModelColumn:
     type_ = column.type
+    # String(20, collation="C") compiles to VARCHAR(20) COLLATE "C": production
+    # keeps the collation apart from the type, and so does the model's facts
+    collation = getattr(type_, "collation", None)
+    bare = type_
+    if isinstance(collation, str):
+        bare = copy.copy(type_)
+        bare.collation = None
     try:
         type_sql: str | None = None
         if not isinstance(type_, sa.types.NullType):
-            type_sql = type_.compile(dialect=dialect)
+            type_sql = bare.compile(dialect=dialect)
     except Exception:  # noqa: BLE001 - a type the dialect cannot print is "unknown"
         type_sql = None
     element = getattr(type_, "item_type", type_)
@@ -585,6 +594,7 @@ def _column_facts(column: Any, dialect: Any, sa: Any, line: int | None) -> Model
         enum_schema=enum_schema,
         enum_labels=labels,
         line=line,
+        collation=collation if isinstance(collation, str) else None,
     )
 
 

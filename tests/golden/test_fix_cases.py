@@ -302,7 +302,7 @@ def test_a_changed_type_argument_keeps_the_files_spelling_and_imports(
     ]
 
 
-NAMED_BY_BASE = '''import sqlalchemy as sa
+NAMED_BY_BASE = """import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import DeclarativeBase, Mapped, declared_attr, mapped_column
 
@@ -326,7 +326,7 @@ class Ticket(Base):
     score = mapped_column(sa.Numeric(5, 1))
     meta = mapped_column(JSONB)
     due_at = mapped_column(sa.DateTime(timezone=True))
-'''
+"""
 
 
 def test_a_class_without_tablename_is_found_by_its_class_name(tmp_path: Path) -> None:

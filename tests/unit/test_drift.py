@@ -634,3 +634,20 @@ def test_an_unqualified_foreign_key_from_another_schema_targets_the_default_sche
     )
     fk = next(f for f in report.drift if f.kind == "foreign-key")
     assert "references content.users(id) vs users(id)" in fk.message
+
+
+def test_a_collation_is_compared_apart_from_the_type() -> None:
+    # String(20, collation="C") compiles to VARCHAR(20) COLLATE "C"; production
+    # keeps the collation apart from the type
+    table = users_table()
+    prod_columns = list(table.columns)
+    prod_columns[1] = replace(prod_columns[1], collation="C")
+    production = replace(table, columns=tuple(prod_columns))
+    model_columns = list(users_model().columns or ())
+    model_columns[1] = replace(model_columns[1], collation="C")
+    collated = users_model(columns=tuple(model_columns))
+    assert drift_of(production, collated).drift == []
+    (finding,) = drift_of(table, collated).drift  # production: the default
+    assert finding.key == "users.email"
+    assert 'collation "C" in the model, the default in production' in finding.message
+    assert drift_of(production, users_model()).drift == []  # the model does not say

@@ -388,3 +388,14 @@ def test_an_unqualified_foreign_key_target_is_in_the_metadata_schema_or_the_defa
     # a table in another schema: ForeignKey("users.id") is the default schema's users
     assert fk_of(sa.MetaData(), "content") == (None, "users")
     assert fk_of(sa.MetaData(schema="app"), None) == ("app", "users")
+
+
+def test_a_collation_is_a_fact_of_its_own_not_part_of_the_type() -> None:
+    import sqlalchemy as sa
+    from sqlalchemy.dialects import postgresql
+
+    from modelgen.drift.models import _column_facts
+
+    column = sa.Column("code", sa.String(20, collation="C"))
+    fact = _column_facts(column, postgresql.dialect(), sa, None)
+    assert (fact.type_sql, fact.collation) == ("VARCHAR(20)", "C")
