@@ -462,7 +462,9 @@ def _table_facts(
         _column_facts(c, dialect, sa, lines.get(c.name)) for c in table.columns
     )
     constraints: list[ModelConstraint] = []
-    for constraint in table.constraints:
+    # a constraint given to a Column(...) stays on the column, not in table.constraints
+    on_columns = [k for c in table.columns for k in getattr(c, "constraints", ())]
+    for constraint in [*table.constraints, *on_columns]:
         fact = _constraint_facts(constraint, dialect, sa)
         if fact is not None:
             constraints.append(fact)

@@ -399,3 +399,22 @@ def test_a_collation_is_a_fact_of_its_own_not_part_of_the_type() -> None:
     column = sa.Column("code", sa.String(20, collation="C"))
     fact = _column_facts(column, postgresql.dialect(), sa, None)
     assert (fact.type_sql, fact.collation) == ("VARCHAR(20)", "C")
+
+
+def test_a_check_constraint_given_to_a_column_is_a_model_constraint() -> None:
+    # Column("size", Integer, CheckConstraint(...)) keeps the constraint on the
+    # column (column.constraints), not in table.constraints
+    import sqlalchemy as sa
+
+    from modelgen.drift.models import _table_facts
+    from modelgen.generate.existing import ParsedSources
+
+    table = sa.Table(
+        "team",
+        sa.MetaData(naming_convention={"ck": "ck_%(table_name)s_%(constraint_name)s"}),
+        sa.Column("id", sa.Integer, primary_key=True),
+        sa.Column("size", sa.Integer, sa.CheckConstraint("size > 0", name="positive")),
+    )
+    facts = _table_facts(table, None, None, sa, None, ParsedSources())
+    checks = [(c.name, c.expression) for c in facts.constraints if c.kind == "c"]
+    assert checks == [("ck_team_positive", "size > 0")]
