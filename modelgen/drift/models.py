@@ -449,10 +449,12 @@ def _table_facts(
 
     dialect = postgresql.dialect()
     path = where.path if where else (_source_file(cls) or home)
-    line = where.line if where else None
     class_name = (
         cls.__name__ if cls is not None else (where.class_name if where else None)
     )
+    line = where.line if where else None
+    if line is None and path and line_index is not None:
+        line = line_index.class_line(path, class_name)
     lines = (
         line_index.lines(path, class_name, table.name)
         if path and line_index is not None
@@ -513,7 +515,8 @@ def with_lines(
         located.append(
             replace(
                 table,
-                line=table.line or (found.line if found else None),
+                line=table.line
+                or (found.line if found else index.class_line(home, table.class_name)),
                 columns=(
                     tuple(
                         replace(c, line=c.line or lines.get(c.name))
@@ -674,7 +677,13 @@ def column_lines(
     return _LineIndex(ParsedSources()).lines(path, class_name, table)
 
 
-_FileLines = tuple[dict[str, dict[str, int]], dict[str, dict[str, int]]]
+# class name -> column -> line, table name -> column -> line,
+# class name -> (line of the class, the names of its bases)
+_FileLines = tuple[
+    dict[str, dict[str, int]],
+    dict[str, dict[str, int]],
+    dict[str, tuple[int, tuple[str, ...]]],
+]
 
 
 class _LineIndex:
@@ -684,14 +693,30 @@ class _LineIndex:
         self._sources = sources
         self._files: dict[Path, _FileLines] = {}
 
-    def lines(self, path: Path, class_name: str | None, table: str) -> dict[str, int]:
+    def _file(self, path: Path) -> _FileLines:
         if path not in self._files:
             parsed = self._sources.get(path)
-            self._files[path] = _file_lines(parsed[1]) if parsed else ({}, {})
-        by_class, by_table = self._files[path]
+            self._files[path] = _file_lines(parsed[1]) if parsed else ({}, {}, {})
+        return self._files[path]
+
+    def lines(self, path: Path, class_name: str | None, table: str) -> dict[str, int]:
+        by_class, by_table, classes = self._file(path)
         found = dict(by_table.get(table, {}))
         found.update(by_class.get(class_name or "", {}))
+        # subclasses in the file (single-table inheritance) declare columns too
+        family = {class_name} if class_name else set()
+        for name, (_, bases) in classes.items():
+            if family & set(bases):
+                family.add(name)
+                for column, line in by_class.get(name, {}).items():
+                    found.setdefault(column, line)
         return found
+
+    def class_line(self, path: Path, class_name: str | None) -> int | None:
+        """The line of ``class NAME``: for a class the scan of ``__tablename__``
+        does not see (a table named from the class)."""
+        found = self._file(path)[2].get(class_name or "")
+        return found[0] if found else None
 
 
 def _file_lines(tree: ast.Module) -> _FileLines:
@@ -703,8 +728,14 @@ def _file_lines(tree: ast.Module) -> _FileLines:
     """
     by_class: dict[str, dict[str, int]] = {}
     by_table: dict[str, dict[str, int]] = {}
+    classes: dict[str, tuple[int, tuple[str, ...]]] = {}
     for stmt in statements(tree.body):
         if isinstance(stmt, ast.ClassDef):
+            bases = tuple(
+                b.attr if isinstance(b, ast.Attribute) else getattr(b, "id", "")
+                for b in stmt.bases
+            )
+            classes.setdefault(stmt.name, (stmt.lineno, bases))
             lines = by_class.setdefault(stmt.name, {})
             for member in stmt.body:
                 target, value = _assignment(member)
@@ -725,7 +756,7 @@ def _file_lines(tree: ast.Module) -> _FileLines:
                     name = _column_name(arg)
                     if name:
                         lines.setdefault(name, arg.lineno)
-    return by_class, by_table
+    return by_class, by_table, classes
 
 
 def _assignment(stmt: ast.stmt) -> tuple[str | None, ast.expr | None]:

@@ -418,3 +418,25 @@ def test_a_check_constraint_given_to_a_column_is_a_model_constraint() -> None:
     facts = _table_facts(table, None, None, sa, None, ParsedSources())
     checks = [(c.name, c.expression) for c in facts.constraints if c.kind == "c"]
     assert checks == [("ck_team_positive", "size > 0")]
+
+
+def test_lines_of_a_class_named_without_tablename_and_of_its_subclasses(
+    tmp_path: Path,
+) -> None:
+    # Flask-SQLAlchemy names Employee's table; Manager (single-table
+    # inheritance) declares a column of it: both have lines
+    from modelgen.drift.models import ModelSet, ModelTable, with_lines
+
+    model = tmp_path / "staff.py"
+    model.write_text(
+        "class Employee(db.Model):\n"
+        "    id = db.Column(db.Integer, primary_key=True)\n"
+        "\n"
+        "\n"
+        "class Manager(Employee):\n"
+        "    budget = db.Column(db.Integer)\n"
+    )
+    assert column_lines(model, "Employee", "employee") == {"id": 2, "budget": 6}
+    table = ModelTable(None, "employee", "Employee", model, None, columns=())
+    located = with_lines(ModelSet((table,), "import", ""), {model})
+    assert located.tables[0].line == 1
