@@ -369,9 +369,25 @@ def _tablename_index(body: list[cst.BaseStatement]) -> int:
 # -- constraints and indexes in __table_args__ or on a column ----------------
 
 
-def fix_key(editor: TableEditor, kind: str, subject: str | None) -> str | None:
+_KEY_CALLS = {
+    "unique": "UniqueConstraint",
+    "check": "CheckConstraint",
+    "foreign-key": "ForeignKeyConstraint",
+    "exclusion": "ExcludeConstraint",
+    "index": "Index",
+}
+
+
+def fix_key(
+    editor: TableEditor, kind: str, subject: str | None, columns: tuple[str, ...] = ()
+) -> str | None:
     """Production's definition of a constraint or index the model declares (or its
-    removal when production lacks it), in ``__table_args__`` or on a column."""
+    removal when production lacks it), in ``__table_args__`` or on a column.
+
+    ``columns``: the key's columns in the model.  A key the file leaves unnamed has
+    a name all the same under a naming convention (``uq_tickets_code``): an
+    unnamed entry with those columns is that key.
+    """
     if subject is None:
         return "the model does not name it"
     production = rendered_by_name(editor.table_args).get(subject)
@@ -380,7 +396,12 @@ def fix_key(editor: TableEditor, kind: str, subject: str | None) -> str | None:
         if name != "__table_args__" or not isinstance(value, cst.Tuple | cst.List):
             continue
         for entry_name, entry in table_args_entries(editor.cls):
-            if entry_name != subject:
+            if entry_name != subject and not (
+                entry_name is None
+                and columns
+                and call_name(entry) == _KEY_CALLS.get(kind)
+                and _entry_columns(entry) == columns
+            ):
                 continue
             new_value = edit_sequence(
                 value,
@@ -389,14 +410,30 @@ def fix_key(editor: TableEditor, kind: str, subject: str | None) -> str | None:
             )
             editor.body[position] = replace_value(stmt, new_value)
             return None
-    return _fix_column_key(editor, kind, subject, production)
+    return _fix_column_key(editor, kind, subject, production, columns)
+
+
+def _entry_columns(entry: cst.Call) -> tuple[str, ...]:
+    """The column names a ``__table_args__`` call lists first: ``UniqueConstraint("a",
+    "b")``, ``ForeignKeyConstraint(["a"], [...])``."""
+    positional = [a.value for a in entry.args if a.keyword is None and not a.star]
+    if positional and isinstance(positional[0], cst.List | cst.Tuple):
+        positional = [e.value for e in positional[0].elements]
+    names = [string_value(v) for v in positional]
+    return tuple(n for n in names if n is not None) if all(names) else ()
 
 
 def _fix_column_key(
-    editor: TableEditor, kind: str, subject: str, production: cst.BaseExpression | None
+    editor: TableEditor,
+    kind: str,
+    subject: str,
+    production: cst.BaseExpression | None,
+    columns: tuple[str, ...] = (),
 ) -> str | None:
     column = subject
-    if kind == "index" and subject.startswith(f"ix_{editor.prod.name}_"):
+    if len(columns) == 1 and columns[0] in editor.index:
+        column = columns[0]  # the key of one column, whatever its name
+    elif kind == "index" and subject.startswith(f"ix_{editor.prod.name}_"):
         column = subject[len(f"ix_{editor.prod.name}_") :]
     position = editor.index.get(column)
     stmt = editor.body[position] if position is not None else None

@@ -183,9 +183,10 @@ def _fix_file(
             _editor(sub, prod, schema, spelling, assigned)
             for sub in single_table_subclasses(module, cls)
         ]
+        keys = _key_columns(model)
         for finding in found:
             owner = _owner(editor, subclasses, finding)
-            why = _apply(owner, finding, fix, uses, unsafe)
+            why = _apply(owner, finding, fix, uses, unsafe, keys)
             if why is not None:
                 skipped.append((finding, why))
         for each in (editor, *subclasses):
@@ -272,6 +273,19 @@ def _without(
     return kept
 
 
+def _key_columns(model: ModelTable) -> dict[str, tuple[str, ...]]:
+    """Name -> columns of the model's named constraints and plain-column indexes."""
+    found: dict[str, tuple[str, ...]] = {}
+    for key in model.constraints:
+        if key.name and key.columns:
+            found.setdefault(key.name, key.columns)
+    for index in model.indexes:
+        names = set(index.elements) <= {c.name for c in model.columns or ()}
+        if index.name and names:
+            found.setdefault(index.name, index.elements)
+    return found
+
+
 def _target(stmt: cst.CSTNode) -> str | None:
     return assignment(stmt)[0]
 
@@ -282,6 +296,7 @@ def _apply(
     fix: FileFix,
     uses: dict[str, set[int]],
     unsafe: bool,
+    keys: dict[str, tuple[str, ...]] | None = None,
 ) -> str | None:
     column = finding.subject or ""
     if finding.kind == "column-missing":
@@ -305,7 +320,8 @@ def _apply(
         if why is not None:
             return why
     else:
-        why = fix_key(editor, finding.kind, finding.subject)
+        columns = (keys or {}).get(finding.subject or "", ())
+        why = fix_key(editor, finding.kind, finding.subject, columns)
         if why is not None:
             return why
     fix.fixed.append(finding)

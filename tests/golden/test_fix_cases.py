@@ -345,3 +345,62 @@ def test_a_class_without_tablename_is_found_by_its_class_name(tmp_path: Path) ->
         "-    title: Mapped[str] = mapped_column(sa.String(120))",
         "+    title: Mapped[str] = mapped_column(sa.String(200))",
     ]
+
+
+CONVENTION_TICKET = """import sqlalchemy as sa
+from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+
+class Base(DeclarativeBase):
+    metadata = sa.MetaData(
+        naming_convention={
+            "uq": "uq_%(table_name)s_%(column_0_name)s",
+            "ix": "ix_%(column_0_label)s",
+        }
+    )
+
+
+class Ticket(Base):
+    __tablename__ = "tickets"
+    __table_args__ = (
+        sa.UniqueConstraint("title", "priority"),
+        sa.Index("ix_tickets_state_priority", "state", "priority"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(sa.String(20), unique=True)
+    title: Mapped[str] = mapped_column(sa.String(200))
+    state: Mapped[str] = mapped_column(
+        sa.Enum("new", "open", "done", name="ticket_state")
+    )
+    priority: Mapped[int] = mapped_column(sa.SmallInteger)
+    body = mapped_column(sa.Text)
+    amount = mapped_column(sa.Numeric(12, 2), nullable=False)
+    score = mapped_column(sa.Numeric(5, 1))
+    meta = mapped_column(JSONB)
+    due_at = mapped_column(sa.DateTime(timezone=True))
+"""
+
+
+def test_keys_named_by_a_naming_convention_are_found_by_their_columns(
+    tmp_path: Path,
+) -> None:
+    # with MetaData(naming_convention=...) an unnamed key has a name in the model
+    # (uq_tickets_code) that the file does not spell: found by its columns
+    project = make_project("typed", tmp_path)
+    (project / "app" / "models" / "ticket.py").write_text(CONVENTION_TICKET)
+    result = fixes(project)
+    assert not result.unfixable, result.unfixable
+    changed = [
+        line
+        for line in result.diff(project).splitlines()
+        if line[:1] in "+-" and line[:3] not in ("+++", "---")
+    ]
+    assert changed == [
+        '-        sa.UniqueConstraint("title", "priority"),',
+        "-    code: Mapped[str] = mapped_column(sa.String(20), unique=True)",
+        "+    code: Mapped[str] = mapped_column(sa.String(20))",
+    ]
+    write_fixes(result)
+    assert drift_of(project).drift == []
