@@ -365,9 +365,8 @@ def _facts(
             seen.add(key)
             cls = classes.get(id(table))
             where = locations.get(key) or by_name.get(table.name)
-            facts = _table_facts(
-                table, cls, where, sa, lines, sources, homes.get(id(table))
-            )
+            home = _home(table.name, homes.get(id(table), []), sources)
+            facts = _table_facts(table, cls, where, sa, lines, sources, home)
             tables.append(replace(facts, owned=owned_by(table, on_metadata)))
     imported = {(t.schema, t.name) for t in tables}
     # models in modules that failed to import: known from the scan only
@@ -381,6 +380,17 @@ def _facts(
     return tuple(sorted(tables, key=lambda t: (t.schema or "", t.name)))
 
 
+def _home(name: str, candidates: list[Path], sources: ParsedSources) -> Path | None:
+    """The file that defines a plain ``Table``: of the modules binding it, the one
+    whose source has ``Table("name", ...)`` (parsed only when several bind it)."""
+    if len(candidates) <= 1:
+        return candidates[0] if candidates else None
+    for path in candidates:
+        if any(m.table == name for m in scan_models(path.parent, sources, only=path)):
+            return path
+    return candidates[0]
+
+
 def _bind_key(table: Any) -> str | None:
     """The Flask-SQLAlchemy bind a table belongs to (None: the default database)."""
     key = table.info.get("bind_key") or table.metadata.info.get("bind_key")
@@ -389,19 +399,20 @@ def _bind_key(table: Any) -> str | None:
 
 def _collect(
     modules: list[Any], sa: Any
-) -> tuple[list[Any], dict[int, type], dict[int, Path]]:
+) -> tuple[list[Any], dict[int, type], dict[int, list[Path]]]:
     """Every MetaData the modules reach (first seen first), id(Table) -> mapped
-    class, and id(Table) -> the file of the module a plain ``Table`` is bound in."""
+    class, and id(Table) -> the files of the modules a plain ``Table`` is bound in
+    (where it is defined, and where it is imported: ``models/__init__.py``)."""
     metadatas: dict[int, Any] = {}
     classes: dict[int, type] = {}
-    homes: dict[int, Path] = {}
+    homes: dict[int, list[Path]] = {}
     for module in modules:
         filename = getattr(module, "__file__", None)
         for value in list(vars(module).values()):
             for md in _metadatas_of(value, sa):
                 metadatas.setdefault(id(md), md)
             if isinstance(value, sa.Table) and filename:
-                homes.setdefault(id(value), Path(filename))
+                homes.setdefault(id(value), []).append(Path(filename))
             table = (
                 getattr(value, "__table__", None) if isinstance(value, type) else None
             )

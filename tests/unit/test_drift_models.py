@@ -440,3 +440,25 @@ def test_lines_of_a_class_named_without_tablename_and_of_its_subclasses(
     table = ModelTable(None, "employee", "Employee", model, None, columns=())
     located = with_lines(ModelSet((table,), "import", ""), {model})
     assert located.tables[0].line == 1
+
+
+def test_a_table_re_exported_by_the_package_is_in_the_file_that_defines_it(
+    project: Path,
+) -> None:
+    # `from app.models.tagging import job_tags` in models/__init__.py: the table
+    # is in tagging.py, where --fix and the annotations must point
+    models_dir = project / "app" / "models"
+    (models_dir / "tagging.py").write_text(
+        "from app.extensions import db\n"
+        "\n"
+        "job_tags = db.Table(\n"
+        "    'job_tags',\n"
+        "    db.Column('job_id', db.Integer, primary_key=True),\n"
+        ")\n"
+    )
+    init = models_dir / "__init__.py"
+    init.write_text("from app.models.tagging import job_tags\n" + init.read_text())
+    for lines in (True, False):
+        models = load_models(load_config(project / "modelgen.toml"), lines=lines)
+        table = next(t for t in models.tables if t.name == "job_tags")
+        assert table.path is not None and table.path.name == "tagging.py"
