@@ -68,6 +68,45 @@ def model_classes(module: cst.Module) -> dict[str, cst.ClassDef]:
     return found
 
 
+def single_table_subclasses(
+    module: cst.Module, cls: cst.ClassDef
+) -> list[cst.ClassDef]:
+    """Top-level classes deriving from ``cls`` (at any depth) that name no table of
+    their own (no ``__tablename__`` / ``__table__``): single-table inheritance, their
+    columns are ``cls``'s table's."""
+    found: list[cst.ClassDef] = []
+    parents = {cls.name.value}
+    for stmt in module.body:  # a subclass follows its base in a module
+        if not isinstance(stmt, cst.ClassDef) or stmt is cls:
+            continue
+        bases = {dotted(arg.value) for arg in stmt.bases if arg.keyword is None}
+        own = {  # `__tablename__ = None` says "no table of my own"
+            name
+            for name, value in map(assignment, class_statements(stmt))
+            if not (isinstance(value, cst.Name) and value.value == "None")
+        }
+        if bases & parents and not own & {"__tablename__", "__table__"}:
+            found.append(stmt)
+            parents.add(stmt.name.value)
+    return found
+
+
+def module_indexes(module: cst.Module) -> dict[str, cst.SimpleStatementLine]:
+    """Top-level ``Index("name", Model.column, ...)`` statements by index name; one
+    bound to a name (``ix = Index(...)``) too, its statement an assignment."""
+    found: dict[str, cst.SimpleStatementLine] = {}
+    for stmt in module.body:
+        if not isinstance(stmt, cst.SimpleStatementLine) or len(stmt.body) != 1:
+            continue
+        small = stmt.body[0]
+        value = small.value if isinstance(small, cst.Expr | cst.Assign) else None
+        if isinstance(value, cst.Call) and call_name(value) == "Index":
+            name = _name_kwarg(value)
+            if name is not None:
+                found.setdefault(name, stmt)
+    return found
+
+
 def module_assignments(module: cst.Module) -> dict[str, cst.BaseExpression]:
     """Top-level ``NAME = value`` statements (constants, enum variables) by name; a
     top-level class maps to its own name."""
@@ -96,12 +135,28 @@ def column_call(stmt: cst.CSTNode) -> cst.Call | None:
     return None
 
 
+def bare_mapped(stmt: cst.CSTNode) -> bool:
+    """``name: Mapped[T]`` with no value: a typed column, its type from the annotation."""
+    if not isinstance(stmt, cst.SimpleStatementLine) or len(stmt.body) != 1:
+        return False
+    small = stmt.body[0]
+    if not isinstance(small, cst.AnnAssign) or small.value is not None:
+        return False
+    annotation = small.annotation.annotation
+    return (
+        isinstance(small.target, cst.Name)
+        and isinstance(annotation, cst.Subscript)
+        and (dotted(annotation.value) or "").rsplit(".", 1)[-1] == "Mapped"
+    )
+
+
 def column_name(stmt: cst.CSTNode) -> str | None:
-    """The database column a class statement declares: an explicit name, else the attribute."""
+    """The database column a class statement declares: an explicit name, else the
+    attribute (also for a bare ``name: Mapped[T]``)."""
     attr, _ = assignment(stmt)
     call = column_call(stmt)
     if call is None:
-        return None
+        return attr if bare_mapped(stmt) else None
     for arg in call.args:
         if arg.keyword is not None and arg.keyword.value == "name":
             return string_value(arg.value) or attr

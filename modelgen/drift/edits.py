@@ -10,6 +10,7 @@ and the quote style stay.  Names are spelled the file's way (``cst.Spelling``).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import libcst as cst
@@ -56,6 +57,8 @@ class ClassEdit:
 
     body: list[cst.BaseStatement]
     module_values: dict[str, cst.BaseExpression] = field(default_factory=dict)
+    # top-level statements to remove (an Index(...) production lacks)
+    module_removed: list[cst.BaseStatement] = field(default_factory=list)
     skipped: dict[str, str] = field(
         default_factory=dict
     )  # finding key -> why not fixed
@@ -69,11 +72,13 @@ class TableEditor:
         rendered: RenderedTable,
         spelling: Spelling,
         values: dict[str, cst.BaseExpression],  # the module's top-level assignments
+        module_indexes: dict[str, cst.SimpleStatementLine] | None = None,
     ) -> None:
         self.cls = cls
         self.prod = prod
         self.spelling = spelling
         self.values = values
+        self.module_indexes = module_indexes or {}
         self.body = list(class_statements(cls))
         self.index = column_statements(cls)
         self.rendered = {
@@ -145,9 +150,15 @@ class TableEditor:
             return "no Column(...) statement found for it in the class"
         stmt = self.body[position]
         call = column_call(stmt)
-        assert call is not None
         target = self.rendered[name]
         assert isinstance(target, cst.Call)
+        if call is None:  # a bare `name: Mapped[T]`: its facts are the annotation's
+            if kind == "enum":
+                return "its enum is the type of its Mapped[...] annotation"
+            call = cst.Call(func=self._respell(target.func))
+            if kind == "nullable":
+                return self._set_nullable(position, call, target, name)
+            stmt = replace_call(stmt, call)  # `= mapped_column()`, its arguments below
         if kind in ("type", "length"):
             why = self._undefined(target)
             if why is not None:
@@ -190,23 +201,7 @@ class TableEditor:
         return stmt.with_changes(body=[small.with_changes(annotation=annotation)])
 
     def _set_type(self, call: cst.Call, target: cst.Call) -> cst.Call:
-        new = type_arg(target)
-        if new is None:
-            return call
-        new_node = self._respell(target.args[new].value)
-        old = type_arg(call)
-        args = list(call.args)
-        if old is None:
-            return insert_type_arg(call, new_node)
-        old_node = args[old].value
-        if (
-            isinstance(old_node, cst.Call)
-            and isinstance(new_node, cst.Call)
-            and call_name(old_node) == call_name(new_node)
-        ):
-            new_node = old_node.with_changes(args=new_node.args)  # keep its spelling
-        args[old] = args[old].with_changes(value=new_node)
-        return call.with_changes(args=args)
+        return set_type(call, target, self._respell)
 
     def _set_enum(
         self, call: cst.Call, target: cst.Call
@@ -310,6 +305,36 @@ class TableEditor:
         return self.edit
 
 
+def set_type(
+    call: cst.Call,
+    target: cst.Call,
+    respell_node: Callable[[cst.BaseExpression], cst.BaseExpression],
+) -> cst.Call:
+    """``call``'s type argument made production's (``target``'s), in the file's spelling."""
+    new = type_arg(target)
+    if new is None:
+        return call
+    rendered = target.args[new].value
+    old = type_arg(call)
+    args = list(call.args)
+    if old is None:
+        return insert_type_arg(call, respell_node(rendered))
+    old_node = args[old].value
+    if (
+        isinstance(old_node, cst.Call)
+        and isinstance(rendered, cst.Call)
+        and call_name(old_node) == call_name(rendered)
+    ):
+        # the same type: only its arguments change, the file's spelling of it
+        # stays (respelling the whole call would import a spelling left unused)
+        new_args = [a.with_changes(value=respell_node(a.value)) for a in rendered.args]
+        new_node: cst.BaseExpression = old_node.with_changes(args=new_args)
+    else:
+        new_node = respell_node(rendered)
+    args[old] = args[old].with_changes(value=new_node)
+    return call.with_changes(args=args)
+
+
 def black_statement(line: str) -> str:
     """A statement modelgen writes into a class, laid out as Black would (one line when
     it fits in 88 columns), quotes left as they are: the file chose them."""
@@ -344,9 +369,25 @@ def _tablename_index(body: list[cst.BaseStatement]) -> int:
 # -- constraints and indexes in __table_args__ or on a column ----------------
 
 
-def fix_key(editor: TableEditor, kind: str, subject: str | None) -> str | None:
+_KEY_CALLS = {
+    "unique": "UniqueConstraint",
+    "check": "CheckConstraint",
+    "foreign-key": "ForeignKeyConstraint",
+    "exclusion": "ExcludeConstraint",
+    "index": "Index",
+}
+
+
+def fix_key(
+    editor: TableEditor, kind: str, subject: str | None, columns: tuple[str, ...] = ()
+) -> str | None:
     """Production's definition of a constraint or index the model declares (or its
-    removal when production lacks it), in ``__table_args__`` or on a column."""
+    removal when production lacks it), in ``__table_args__`` or on a column.
+
+    ``columns``: the key's columns in the model.  A key the file leaves unnamed has
+    a name all the same under a naming convention (``uq_tickets_code``): an
+    unnamed entry with those columns is that key.
+    """
     if subject is None:
         return "the model does not name it"
     production = rendered_by_name(editor.table_args).get(subject)
@@ -355,7 +396,12 @@ def fix_key(editor: TableEditor, kind: str, subject: str | None) -> str | None:
         if name != "__table_args__" or not isinstance(value, cst.Tuple | cst.List):
             continue
         for entry_name, entry in table_args_entries(editor.cls):
-            if entry_name != subject:
+            if entry_name != subject and not (
+                entry_name is None
+                and columns
+                and call_name(entry) == _KEY_CALLS.get(kind)
+                and _entry_columns(entry) == columns
+            ):
                 continue
             new_value = edit_sequence(
                 value,
@@ -364,24 +410,45 @@ def fix_key(editor: TableEditor, kind: str, subject: str | None) -> str | None:
             )
             editor.body[position] = replace_value(stmt, new_value)
             return None
-    return _fix_column_key(editor, kind, subject, production)
+    return _fix_column_key(editor, kind, subject, production, columns)
+
+
+def _entry_columns(entry: cst.Call) -> tuple[str, ...]:
+    """The column names a ``__table_args__`` call lists first: ``UniqueConstraint("a",
+    "b")``, ``ForeignKeyConstraint(["a"], [...])``."""
+    positional = [a.value for a in entry.args if a.keyword is None and not a.star]
+    if positional and isinstance(positional[0], cst.List | cst.Tuple):
+        positional = [e.value for e in positional[0].elements]
+    names = [string_value(v) for v in positional]
+    return tuple(n for n in names if n is not None) if all(names) else ()
 
 
 def _fix_column_key(
-    editor: TableEditor, kind: str, subject: str, production: cst.BaseExpression | None
+    editor: TableEditor,
+    kind: str,
+    subject: str,
+    production: cst.BaseExpression | None,
+    columns: tuple[str, ...] = (),
 ) -> str | None:
     column = subject
-    if kind == "index" and subject.startswith(f"ix_{editor.prod.name}_"):
+    if len(columns) == 1 and columns[0] in editor.index:
+        column = columns[0]  # the key of one column, whatever its name
+    elif kind == "index" and subject.startswith(f"ix_{editor.prod.name}_"):
         column = subject[len(f"ix_{editor.prod.name}_") :]
     position = editor.index.get(column)
-    if position is None:
+    stmt = editor.body[position] if position is not None else None
+    call = column_call(stmt) if stmt is not None else None
+    if kind in ("unique", "index") and call is not None and kwarg(call, kind):
+        if production is None:  # `unique=True` / `index=True` production lacks
+            assert stmt is not None and position is not None
+            editor.body[position] = replace_call(stmt, set_kwarg(call, kind, None))
+            return None
+    elif kind == "index":  # not declared on the column: perhaps after the class
+        return _fix_module_index(editor, subject, production)
+    if stmt is None or position is None:
         return "it is not in __table_args__ nor on a column"
-    stmt = editor.body[position]
-    call = column_call(stmt)
-    assert call is not None
-    if kind in ("unique", "index") and production is None:
-        editor.body[position] = replace_call(stmt, set_kwarg(call, kind, None))
-        return None
+    if call is None:  # a bare `name: Mapped[T]` declares no key
+        return "modelgen cannot tell how this file declares it"
     if kind == "foreign-key":
         target = editor.rendered[column]
         assert isinstance(target, cst.Call)
@@ -400,3 +467,20 @@ def _fix_column_key(
             editor.body[position] = replace_call(stmt, remove_arg(call, old[0]))
             return None
     return "modelgen cannot tell how this file declares it"
+
+
+def _fix_module_index(
+    editor: TableEditor, subject: str, production: cst.BaseExpression | None
+) -> str | None:
+    """A top-level ``Index("name", Model.column)``: removed when production lacks it.
+    Production's definition is not written there (its columns are names, which a
+    top-level Index cannot resolve), nor is an Index bound to a name removed."""
+    stmt = editor.module_indexes.get(subject)
+    if stmt is None:
+        return "it is not in __table_args__ nor on a column"
+    if production is not None:
+        return "it is declared after the class: change it there"
+    if not isinstance(stmt.body[0], cst.Expr):
+        return "it is bound to a name after the class, which code may use"
+    editor.edit.module_removed.append(stmt)
+    return None

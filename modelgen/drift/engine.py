@@ -31,7 +31,7 @@ from modelgen.drift.findings import (
 from modelgen.drift.ignore import IgnoreRule, apply_rules
 from modelgen.drift.keys import compare_keys
 from modelgen.drift.models import ModelColumn, ModelSet, ModelTable, with_lines
-from modelgen.drift.normalize import normalize_expr, normalize_type
+from modelgen.drift.normalize import normalize_type, same_default
 from modelgen.drift.owned import compare_owned
 
 # kind, subject (the column), message, line
@@ -113,7 +113,8 @@ def _dangling_key_findings(
         for key in model.constraints:
             if key.kind != "f" or key.ref_table is None:
                 continue
-            target = (key.ref_schema or model.schema or default, key.ref_table)
+            # no schema: the default one, not the schema of the table holding the key
+            target = (key.ref_schema or default, key.ref_table)
             if target in by_key:
                 continue
             label = display_name(model.schema or default, model.name, default)
@@ -390,7 +391,7 @@ def compare_column(
 ) -> list[tuple[str, str]]:
     """(kind, message) for each fact the model column states that production contradicts."""
     diffs = (
-        _type_diff(mc, pc, schema),
+        _type_diff(mc, pc, schema) or _collation_diff(mc, pc),
         _enum_diff(mc, pc, schema),
         _nullable_diff(mc, pc),
         _default_diff(mc, pc),
@@ -408,6 +409,14 @@ def _type_diff(mc: ModelColumn, pc: Column, schema: Schema) -> tuple[str, str] |
     # one spelling, PostgreSQL's, on both sides (never VARCHAR(20) next to character varying(30))
     shown = normalize_type(mc.type_sql)
     return kind, f"{kind} {shown} in the model, {pc.type.display} in production"
+
+
+def _collation_diff(mc: ModelColumn, pc: Column) -> tuple[str, str] | None:
+    """Only a collation the model declares (``String(collation=...)``)."""
+    if mc.collation is None or mc.collation == pc.collation:
+        return None
+    theirs = f'"{pc.collation}"' if pc.collation else "the default"
+    return "type", f'collation "{mc.collation}" in the model, {theirs} in production'
 
 
 def _types_match(mc: ModelColumn, pc: Column, schema: Schema) -> bool:
@@ -461,7 +470,7 @@ def _default_diff(mc: ModelColumn, pc: Column) -> tuple[str, str] | None:
             "default",
             f"the model declares server default {mc.server_default}; production has none",
         )
-    if normalize_expr(mc.server_default) != normalize_expr(pc.default):
+    if not same_default(mc.server_default, pc.default):
         return (
             "default",
             f"server default {mc.server_default} in the model, {pc.default} in production",

@@ -21,11 +21,14 @@ import libcst as cst
 from modelgen.catalog.schema import Schema, Table
 from modelgen.drift.cst import (
     assignment,
+    bare_mapped,
     class_statements,
     column_call,
     column_statements,
     model_classes,
     module_assignments,
+    module_indexes,
+    single_table_subclasses,
 )
 from modelgen.drift.edits import COLUMN_KINDS, KEY_KINDS, TableEditor, fix_key
 from modelgen.drift.findings import DRIFT, DriftReport, Finding
@@ -157,26 +160,46 @@ def _fix_file(
     values: dict[str, cst.BaseExpression] = {}
     by_table = model_classes(module)
     assigned = module_assignments(module)
+    indexes = module_indexes(module)
+    removed: list[cst.BaseStatement] = []
+    by_class = {
+        stmt.name.value: stmt for stmt in module.body if isinstance(stmt, cst.ClassDef)
+    }
     for prod, model, found in items:
-        cls = by_table.get(model.name)
+        # a class whose table name comes from its name (Flask-SQLAlchemy's
+        # automatic names, a base's declared_attr) is found by the class name
+        cls = by_table.get(model.name) or by_class.get(model.class_name or "")
         if cls is None:
-            skipped += [
-                (f, f"{path}: no class with __tablename__ = {model.name!r}")
-                for f in found
-            ]
+            reason = f"{path}: no class with __tablename__ = {model.name!r}"
+            skipped += [(f, reason) for f in found]
             continue
-        editor = _editor(cls, prod, schema, spelling, assigned)
+        if "__table__" in {_target(s) for s in class_statements(cls)}:
+            reason = f"{path}: {cls.name.value} maps a Table(...) (__table__)"
+            skipped += [(f, reason) for f in found]
+            continue
+        editor = _editor(cls, prod, schema, spelling, assigned, indexes)
+        # single-table subclasses in this file declare columns of the same table
+        subclasses = [
+            _editor(sub, prod, schema, spelling, assigned)
+            for sub in single_table_subclasses(module, cls)
+        ]
+        keys = _key_columns(model)
         for finding in found:
-            why = _apply(editor, finding, fix, uses, unsafe)
+            owner = _owner(editor, subclasses, finding)
+            why = _apply(owner, finding, fix, uses, unsafe, keys)
             if why is not None:
                 skipped.append((finding, why))
-        edit = editor.finish()
-        body = cls.body.with_changes(body=edit.body)
-        classes[cls] = cls.with_changes(body=body)
-        values |= edit.module_values
+        for each in (editor, *subclasses):
+            edit = each.finish()
+            body = each.cls.body.with_changes(body=edit.body)
+            classes[each.cls] = each.cls.with_changes(body=body)
+            values |= edit.module_values
+            removed += edit.module_removed
     if not fix.fixed:
         return fix, skipped
-    new_body = [_replace_module_stmt(s, classes, values) for s in module.body]
+    new_body = _without(
+        [_replace_module_stmt(s, classes, values) for s in module.body], removed
+    )
     module = add_imports(module.with_changes(body=new_body), spelling.added)
     fix.after = module.code
     try:  # a fix must never leave a file Python cannot read
@@ -195,6 +218,7 @@ def _editor(
     schema: Schema,
     spelling: Spelling,
     values: dict[str, cst.BaseExpression],
+    indexes: dict[str, cst.SimpleStatementLine] | None = None,
 ) -> TableEditor:
     """The production table rendered with the class's own attribute names and style."""
     index = column_statements(cls)
@@ -209,13 +233,57 @@ def _editor(
     typed = any(
         isinstance(s, cst.SimpleStatementLine)
         and isinstance(s.body[0], cst.AnnAssign)
-        and column_call(s)
+        and (column_call(s) or bare_mapped(s))
         for s in body
     )
     rendered = ColumnRenderer(schema, "typed" if typed else "classic").table(
         prod, attrs, as_table=False
     )
-    return TableEditor(cls, prod, rendered, spelling, values)
+    return TableEditor(cls, prod, rendered, spelling, values, indexes)
+
+
+def _owner(
+    editor: TableEditor, subclasses: list[TableEditor], finding: Finding
+) -> TableEditor:
+    """The class that declares the finding's column: the table's own class, or a
+    single-table subclass of it; a new column goes into the table's class."""
+    column = finding.subject or ""
+    if finding.kind == "column-missing" or column in editor.index:
+        return editor
+    return next((s for s in subclasses if column in s.index), editor)
+
+
+def _without(
+    body: list[cst.CSTNode], removed: list[cst.BaseStatement]
+) -> list[cst.CSTNode]:
+    """``body`` without the ``removed`` statements; a comment above one stays, above
+    the next statement."""
+    gone = {id(stmt) for stmt in removed}
+    kept: list[cst.CSTNode] = []
+    carry: list[cst.EmptyLine] = []
+    for stmt in body:
+        leading = list(getattr(stmt, "leading_lines", ()))
+        if id(stmt) in gone:
+            carry += [line for line in leading if line.comment]
+            continue
+        if carry:
+            stmt = stmt.with_changes(leading_lines=[*carry, *leading])
+            carry = []
+        kept.append(stmt)
+    return kept
+
+
+def _key_columns(model: ModelTable) -> dict[str, tuple[str, ...]]:
+    """Name -> columns of the model's named constraints and plain-column indexes."""
+    found: dict[str, tuple[str, ...]] = {}
+    for key in model.constraints:
+        if key.name and key.columns:
+            found.setdefault(key.name, key.columns)
+    for index in model.indexes:
+        names = set(index.elements) <= {c.name for c in model.columns or ()}
+        if index.name and names:
+            found.setdefault(index.name, index.elements)
+    return found
 
 
 def _target(stmt: cst.CSTNode) -> str | None:
@@ -228,6 +296,7 @@ def _apply(
     fix: FileFix,
     uses: dict[str, set[int]],
     unsafe: bool,
+    keys: dict[str, tuple[str, ...]] | None = None,
 ) -> str | None:
     column = finding.subject or ""
     if finding.kind == "column-missing":
@@ -251,7 +320,8 @@ def _apply(
         if why is not None:
             return why
     else:
-        why = fix_key(editor, finding.kind, finding.subject)
+        columns = (keys or {}).get(finding.subject or "", ())
+        why = fix_key(editor, finding.kind, finding.subject, columns)
         if why is not None:
             return why
     fix.fixed.append(finding)

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from modelgen.catalog.schema import ForeignKey, Index, Table
-from modelgen.drift.findings import DRIFT, INFO
+from modelgen.drift.findings import DRIFT, INFO, display_name
 from modelgen.drift.models import ModelConstraint, ModelIndex, ModelTable
 from modelgen.drift.normalize import normalize_expr
 
@@ -30,9 +30,8 @@ def compare_keys(prod: Table, model: ModelTable, default_schema: str) -> list[Ke
     out = _compare_primary_key(prod, model)
     matched: set[str] = set()  # production constraint/index names accounted for
     indexes = _all_indexes(prod)
-    model_schema = model.schema or default_schema
     for mc in model.constraints:
-        out += _match_constraint(mc, prod, indexes, matched, model_schema)
+        out += _match_constraint(mc, prod, indexes, matched, default_schema)
     for mi in model.indexes:
         out += _match_index(mi, indexes, matched)
     return out + _undeclared(prod, matched)
@@ -43,14 +42,14 @@ def _match_constraint(
     prod: Table,
     indexes: list[Index],
     matched: set[str],
-    model_schema: str,
+    default_schema: str,
 ) -> list[KeyDiff]:
     if mc.kind == "u":
         return _match_unique(mc, prod, indexes, matched)
     if mc.kind == "c":
         return _match_check(mc, prod, matched)
     if mc.kind == "f":
-        return _match_fk(mc, prod, matched, model_schema)
+        return _match_fk(mc, prod, matched, default_schema)
     if mc.kind == "x":
         return _match_exclusion(mc, prod, matched)
     return []  # the primary key: compared on its own
@@ -268,7 +267,7 @@ def _action(value: str | None) -> str | None:
 
 
 def _match_fk(
-    mc: ModelConstraint, prod: Table, matched: set[str], model_schema: str
+    mc: ModelConstraint, prod: Table, matched: set[str], default_schema: str
 ) -> list[KeyDiff]:
     subject = mc.name or (mc.columns[0] if len(mc.columns) == 1 else None)
     fk = _find_fk(mc, prod, matched)
@@ -284,7 +283,7 @@ def _match_fk(
             )
         ]
     matched.add(fk.name)
-    problems = _fk_problems(mc, fk, model_schema)
+    problems = _fk_problems(mc, fk, default_schema)
     if problems:
         return [
             (
@@ -311,19 +310,23 @@ def _find_fk(mc: ModelConstraint, prod: Table, matched: set[str]) -> ForeignKey 
     )
 
 
-def _fk_problems(mc: ModelConstraint, fk: ForeignKey, model_schema: str) -> list[str]:
+def _fk_problems(mc: ModelConstraint, fk: ForeignKey, default_schema: str) -> list[str]:
     problems = []
     if tuple(fk.columns) != tuple(mc.columns):
         problems.append(
             f"columns ({', '.join(mc.columns)}) vs ({', '.join(fk.columns)})"
         )
-    ref_schema = mc.ref_schema or model_schema
+    # a target without a schema is in the default schema, whatever the schema of
+    # the table holding the key (SQLAlchemy resolves ForeignKey("users.id") so)
+    ref_schema = mc.ref_schema or default_schema
     if (ref_schema, mc.ref_table) != (fk.ref_schema, fk.ref_table) or tuple(
         mc.ref_columns
     ) != tuple(fk.ref_columns):
+        target = display_name(ref_schema, mc.ref_table or "", default_schema)
+        prod_target = display_name(fk.ref_schema, fk.ref_table, default_schema)
         problems.append(
-            f"references {mc.ref_table}({', '.join(mc.ref_columns)}) vs "
-            f"{fk.ref_table}({', '.join(fk.ref_columns)})"
+            f"references {target}({', '.join(mc.ref_columns)}) vs "
+            f"{prod_target}({', '.join(fk.ref_columns)})"
         )
     for clause, mine, theirs in (
         ("ON DELETE", mc.on_delete, fk.on_delete),

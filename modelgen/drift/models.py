@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import ast
 import contextlib
+import copy
 import importlib
 import sys
 import warnings
@@ -48,6 +49,7 @@ class ModelColumn:
     enum_schema: str | None = None
     enum_labels: tuple[str, ...] = ()
     line: int | None = None
+    collation: str | None = None  # String(collation=...), apart from type_sql
 
 
 @dataclass(frozen=True)
@@ -148,6 +150,7 @@ def load_models(
                 scanned or scan(),
                 f"cannot tell which module {folder} is under {app_path}: "
                 "set 'models_import' (and 'app_path') in the config",
+                config.bind,
             )
         packages.append((module, folder))
     try:
@@ -155,7 +158,7 @@ def load_models(
             app_path, packages, scanned, sources, config.bind, lines, mapped
         )
     except _ImportFailed as exc:
-        return _static(scanned or scan(), str(exc))
+        return _static(scanned or scan(), str(exc), config.bind)
     names = ", ".join(p for p, _ in packages)
     if problems:
         return ModelSet(
@@ -167,8 +170,11 @@ def load_models(
     return ModelSet(tables, "import", f"imported {names}")
 
 
-def _static(scanned: tuple[ExistingModel, ...], reason: str) -> ModelSet:
-    tables = tuple(_scanned_table(m) for m in scanned)
+def _static(
+    scanned: tuple[ExistingModel, ...], reason: str, bind: str | None = None
+) -> ModelSet:
+    # a model of another database (Flask-SQLAlchemy bind) is not one of this one
+    tables = tuple(_scanned_table(m) for m in scanned if m.bind == bind)
     return ModelSet(
         tables, "static", f"static scan of __tablename__ (import failed: {reason})"
     )
@@ -359,9 +365,8 @@ def _facts(
             seen.add(key)
             cls = classes.get(id(table))
             where = locations.get(key) or by_name.get(table.name)
-            facts = _table_facts(
-                table, cls, where, sa, lines, sources, homes.get(id(table))
-            )
+            home = _home(table.name, homes.get(id(table), []), sources)
+            facts = _table_facts(table, cls, where, sa, lines, sources, home)
             tables.append(replace(facts, owned=owned_by(table, on_metadata)))
     imported = {(t.schema, t.name) for t in tables}
     # models in modules that failed to import: known from the scan only
@@ -369,9 +374,21 @@ def _facts(
         if (
             model.path.resolve() in failed
             and (model.schema, model.table) not in imported
+            and model.bind == bind  # not a table of another database
         ):
             tables.append(_scanned_table(model))
     return tuple(sorted(tables, key=lambda t: (t.schema or "", t.name)))
+
+
+def _home(name: str, candidates: list[Path], sources: ParsedSources) -> Path | None:
+    """The file that defines a plain ``Table``: of the modules binding it, the one
+    whose source has ``Table("name", ...)`` (parsed only when several bind it)."""
+    if len(candidates) <= 1:
+        return candidates[0] if candidates else None
+    for path in candidates:
+        if any(m.table == name for m in scan_models(path.parent, sources, only=path)):
+            return path
+    return candidates[0]
 
 
 def _bind_key(table: Any) -> str | None:
@@ -382,19 +399,20 @@ def _bind_key(table: Any) -> str | None:
 
 def _collect(
     modules: list[Any], sa: Any
-) -> tuple[list[Any], dict[int, type], dict[int, Path]]:
+) -> tuple[list[Any], dict[int, type], dict[int, list[Path]]]:
     """Every MetaData the modules reach (first seen first), id(Table) -> mapped
-    class, and id(Table) -> the file of the module a plain ``Table`` is bound in."""
+    class, and id(Table) -> the files of the modules a plain ``Table`` is bound in
+    (where it is defined, and where it is imported: ``models/__init__.py``)."""
     metadatas: dict[int, Any] = {}
     classes: dict[int, type] = {}
-    homes: dict[int, Path] = {}
+    homes: dict[int, list[Path]] = {}
     for module in modules:
         filename = getattr(module, "__file__", None)
         for value in list(vars(module).values()):
             for md in _metadatas_of(value, sa):
                 metadatas.setdefault(id(md), md)
             if isinstance(value, sa.Table) and filename:
-                homes.setdefault(id(value), Path(filename))
+                homes.setdefault(id(value), []).append(Path(filename))
             table = (
                 getattr(value, "__table__", None) if isinstance(value, type) else None
             )
@@ -442,10 +460,12 @@ def _table_facts(
 
     dialect = postgresql.dialect()
     path = where.path if where else (_source_file(cls) or home)
-    line = where.line if where else None
     class_name = (
         cls.__name__ if cls is not None else (where.class_name if where else None)
     )
+    line = where.line if where else None
+    if line is None and path and line_index is not None:
+        line = line_index.class_line(path, class_name)
     lines = (
         line_index.lines(path, class_name, table.name)
         if path and line_index is not None
@@ -455,7 +475,9 @@ def _table_facts(
         _column_facts(c, dialect, sa, lines.get(c.name)) for c in table.columns
     )
     constraints: list[ModelConstraint] = []
-    for constraint in table.constraints:
+    # a constraint given to a Column(...) stays on the column, not in table.constraints
+    on_columns = [k for c in table.columns for k in getattr(c, "constraints", ())]
+    for constraint in [*table.constraints, *on_columns]:
         fact = _constraint_facts(constraint, dialect, sa)
         if fact is not None:
             constraints.append(fact)
@@ -504,7 +526,8 @@ def with_lines(
         located.append(
             replace(
                 table,
-                line=table.line or (found.line if found else None),
+                line=table.line
+                or (found.line if found else index.class_line(home, table.class_name)),
                 columns=(
                     tuple(
                         replace(c, line=c.line or lines.get(c.name))
@@ -546,10 +569,17 @@ def _try_sql(clause: Any, dialect: Any) -> str | None:
 
 def _column_facts(column: Any, dialect: Any, sa: Any, line: int | None) -> ModelColumn:
     type_ = column.type
+    # String(20, collation="C") compiles to VARCHAR(20) COLLATE "C": production
+    # keeps the collation apart from the type, and so does the model's facts
+    collation = getattr(type_, "collation", None)
+    bare = type_
+    if isinstance(collation, str):
+        bare = copy.copy(type_)
+        bare.collation = None
     try:
         type_sql: str | None = None
         if not isinstance(type_, sa.types.NullType):
-            type_sql = type_.compile(dialect=dialect)
+            type_sql = bare.compile(dialect=dialect)
     except Exception:  # noqa: BLE001 - a type the dialect cannot print is "unknown"
         type_sql = None
     element = getattr(type_, "item_type", type_)
@@ -580,6 +610,7 @@ def _column_facts(column: Any, dialect: Any, sa: Any, line: int | None) -> Model
         enum_schema=enum_schema,
         enum_labels=labels,
         line=line,
+        collation=collation if isinstance(collation, str) else None,
     )
 
 
@@ -598,7 +629,9 @@ def _constraint_facts(constraint: Any, dialect: Any, sa: Any) -> ModelConstraint
     if isinstance(constraint, sa.ForeignKeyConstraint):
         targets = [e.target_fullname.split(".") for e in constraint.elements]
         ref = targets[0] if targets else []
-        ref_schema = ref[-3] if len(ref) >= 3 else None
+        # no schema in the target: the MetaData's schema, else the default one
+        # (never the schema of the table holding the key)
+        ref_schema = ref[-3] if len(ref) >= 3 else _metadata_schema(constraint)
         ref_table = ref[-2] if len(ref) >= 2 else None
         return ModelConstraint(
             "f",
@@ -613,6 +646,12 @@ def _constraint_facts(constraint: Any, dialect: Any, sa: Any) -> ModelConstraint
     if type(constraint).__name__ == "ExcludeConstraint":
         return ModelConstraint("x", name, columns)
     return None
+
+
+def _metadata_schema(constraint: Any) -> str | None:
+    table = getattr(constraint, "table", None)
+    schema = getattr(getattr(table, "metadata", None), "schema", None)
+    return schema if isinstance(schema, str) else None
 
 
 def _index_facts(index: Any, dialect: Any, sa: Any) -> ModelIndex:
@@ -649,7 +688,13 @@ def column_lines(
     return _LineIndex(ParsedSources()).lines(path, class_name, table)
 
 
-_FileLines = tuple[dict[str, dict[str, int]], dict[str, dict[str, int]]]
+# class name -> column -> line, table name -> column -> line,
+# class name -> (line of the class, the names of its bases)
+_FileLines = tuple[
+    dict[str, dict[str, int]],
+    dict[str, dict[str, int]],
+    dict[str, tuple[int, tuple[str, ...]]],
+]
 
 
 class _LineIndex:
@@ -659,14 +704,30 @@ class _LineIndex:
         self._sources = sources
         self._files: dict[Path, _FileLines] = {}
 
-    def lines(self, path: Path, class_name: str | None, table: str) -> dict[str, int]:
+    def _file(self, path: Path) -> _FileLines:
         if path not in self._files:
             parsed = self._sources.get(path)
-            self._files[path] = _file_lines(parsed[1]) if parsed else ({}, {})
-        by_class, by_table = self._files[path]
+            self._files[path] = _file_lines(parsed[1]) if parsed else ({}, {}, {})
+        return self._files[path]
+
+    def lines(self, path: Path, class_name: str | None, table: str) -> dict[str, int]:
+        by_class, by_table, classes = self._file(path)
         found = dict(by_table.get(table, {}))
         found.update(by_class.get(class_name or "", {}))
+        # subclasses in the file (single-table inheritance) declare columns too
+        family = {class_name} if class_name else set()
+        for name, (_, bases) in classes.items():
+            if family & set(bases):
+                family.add(name)
+                for column, line in by_class.get(name, {}).items():
+                    found.setdefault(column, line)
         return found
+
+    def class_line(self, path: Path, class_name: str | None) -> int | None:
+        """The line of ``class NAME``: for a class the scan of ``__tablename__``
+        does not see (a table named from the class)."""
+        found = self._file(path)[2].get(class_name or "")
+        return found[0] if found else None
 
 
 def _file_lines(tree: ast.Module) -> _FileLines:
@@ -678,8 +739,14 @@ def _file_lines(tree: ast.Module) -> _FileLines:
     """
     by_class: dict[str, dict[str, int]] = {}
     by_table: dict[str, dict[str, int]] = {}
+    classes: dict[str, tuple[int, tuple[str, ...]]] = {}
     for stmt in statements(tree.body):
         if isinstance(stmt, ast.ClassDef):
+            bases = tuple(
+                b.attr if isinstance(b, ast.Attribute) else getattr(b, "id", "")
+                for b in stmt.bases
+            )
+            classes.setdefault(stmt.name, (stmt.lineno, bases))
             lines = by_class.setdefault(stmt.name, {})
             for member in stmt.body:
                 target, value = _assignment(member)
@@ -689,6 +756,8 @@ def _file_lines(tree: ast.Module) -> _FileLines:
                     and _is_column_call(value)
                 ):
                     lines.setdefault(_column_name(value) or target, member.lineno)
+                elif target is not None and value is None and _is_mapped(member):
+                    lines.setdefault(target, member.lineno)  # `title: Mapped[str]`
             continue
         call = statement_call(stmt)
         if call is not None and (table := _table_call_name(call)):
@@ -698,7 +767,7 @@ def _file_lines(tree: ast.Module) -> _FileLines:
                     name = _column_name(arg)
                     if name:
                         lines.setdefault(name, arg.lineno)
-    return by_class, by_table
+    return by_class, by_table, classes
 
 
 def _assignment(stmt: ast.stmt) -> tuple[str | None, ast.expr | None]:
@@ -708,6 +777,17 @@ def _assignment(stmt: ast.stmt) -> tuple[str | None, ast.expr | None]:
     if isinstance(stmt, ast.AnnAssign) and isinstance(stmt.target, ast.Name):
         return stmt.target.id, stmt.value
     return None, None
+
+
+def _is_mapped(stmt: ast.stmt) -> bool:
+    """An annotation ``Mapped[T]`` (a typed column when nothing is assigned)."""
+    if not isinstance(stmt, ast.AnnAssign) or not isinstance(
+        stmt.annotation, ast.Subscript
+    ):
+        return False
+    head = stmt.annotation.value
+    name = head.attr if isinstance(head, ast.Attribute) else getattr(head, "id", None)
+    return name == "Mapped"
 
 
 def _is_column_call(node: ast.Call) -> bool:

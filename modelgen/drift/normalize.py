@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import re
+from decimal import Decimal, InvalidOperation
 
 _LITERAL = re.compile(r"'(?:[^']|'')*'")
 _CAST = re.compile(
@@ -34,6 +35,30 @@ def normalize_expr(text: str | None) -> str:
     joined = re.sub(r"=anyarray\[(.*?)\]", r"in\1", joined)
     joined = re.sub(r"<>allarray\[(.*?)\]", r"notin\1", joined)
     return joined
+
+
+_BOOLEANS = {
+    **dict.fromkeys(("t", "true", "y", "yes", "on", "1"), "true"),
+    **dict.fromkeys(("f", "false", "n", "no", "off", "0"), "false"),
+}
+
+
+def same_default(model: str | None, production: str | None) -> bool:
+    """Two default expressions compared loosely (``normalize_expr``), and a quoted
+    constant (``server_default="0"``, ``"true"``) equal to the number or boolean
+    PostgreSQL stores for it on a numeric or boolean column (``0``, ``true``)."""
+    ours, theirs = normalize_expr(model), normalize_expr(production)
+    if ours == theirs:
+        return True
+    if len(ours) < 2 or ours[0] != "'" or ours[-1] != "'" or "'" in theirs:
+        return False
+    inner = ours[1:-1].strip().lower()
+    if theirs in ("true", "false"):
+        return _BOOLEANS.get(inner) == theirs
+    try:
+        return Decimal(inner) == Decimal(theirs)
+    except InvalidOperation:
+        return False
 
 
 def _normalize_code(code: str) -> str:

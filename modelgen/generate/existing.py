@@ -19,6 +19,7 @@ class ExistingModel:
     line: int
     generated: bool
     schema: str | None = None
+    bind: str | None = None  # Flask-SQLAlchemy's __bind_key__ / Table(bind_key=...)
 
 
 class ParsedSources:
@@ -108,7 +109,13 @@ def models_in(path: Path, text: str, tree: ast.Module) -> Iterator[ExistingModel
             table, schema = _class_table(node)
             if table is not None:
                 yield ExistingModel(
-                    table, node.name, path, node.lineno, generated, schema
+                    table,
+                    node.name,
+                    path,
+                    node.lineno,
+                    generated,
+                    schema,
+                    _bind_key(node),
                 )
             continue
         call = statement_call(node)
@@ -116,8 +123,9 @@ def models_in(path: Path, text: str, tree: ast.Module) -> Iterator[ExistingModel
             first = call.args[0]
             if isinstance(first, ast.Constant) and isinstance(first.value, str):
                 schema = _schema_kw(call.keywords)
+                bind = _keyword_str(call.keywords, "bind_key")
                 yield ExistingModel(
-                    first.value, None, path, call.lineno, generated, schema
+                    first.value, None, path, call.lineno, generated, schema, bind
                 )
 
 
@@ -160,6 +168,32 @@ def _class_table(node: ast.ClassDef) -> tuple[str | None, str | None]:
             elif target.id == "__table_args__" and value is not None:
                 schema = _schema_from_args(value)
     return table, schema
+
+
+def _bind_key(node: ast.ClassDef) -> str | None:
+    """``__bind_key__ = "name"`` in the class body."""
+    for stmt in node.body:
+        if (
+            isinstance(stmt, ast.Assign)
+            and any(
+                isinstance(t, ast.Name) and t.id == "__bind_key__" for t in stmt.targets
+            )
+            and isinstance(stmt.value, ast.Constant)
+            and isinstance(stmt.value.value, str)
+        ):
+            return stmt.value.value
+    return None
+
+
+def _keyword_str(keywords: list[ast.keyword], name: str) -> str | None:
+    for kw in keywords:
+        if (
+            kw.arg == name
+            and isinstance(kw.value, ast.Constant)
+            and isinstance(kw.value.value, str)
+        ):
+            return kw.value.value
+    return None
 
 
 def _schema_from_args(value: ast.expr) -> str | None:

@@ -239,6 +239,37 @@ def test_a_declared_default_must_match() -> None:
     ]
 
 
+@pytest.mark.parametrize(
+    ("model", "production", "same"),
+    [
+        # server_default="0" on a number or boolean: PostgreSQL stores the constant
+        ("'0'", "0", True),
+        ("'1.5'", "1.5", True),
+        ("'-1'", "'-1'::integer", True),
+        ("'true'", "true", True),
+        ("'f'", "false", True),
+        ("'0'", "1", False),
+        ("'true'", "false", False),
+        ("'abc'", "abc", False),  # a string stays a string
+        ("'1'", "'1'::text", True),
+    ],
+)
+def test_a_quoted_constant_default_is_the_constant_production_stores(
+    model: str, production: str, same: bool
+) -> None:
+    table = users_table()
+    prod_columns = list(table.columns)
+    prod_columns[4] = replace(prod_columns[4], default=production)
+    model_columns = list(users_model().columns or ())
+    model_columns[4] = replace(model_columns[4], server_default=model)
+    report = drift_of(
+        replace(table, columns=tuple(prod_columns)),
+        users_model(columns=tuple(model_columns)),
+    )
+    found = [f for f in report.drift if f.kind == "default"]
+    assert (found == []) is same
+
+
 def test_column_differences_are_drift_with_the_column_line() -> None:
     production = users_table(
         columns=users_table().columns + (pcol("nickname", "character varying(40)"),)
@@ -530,3 +561,93 @@ def test_snapshot_diff_reports_tables_columns_indexes_and_enums() -> None:
     assert "column added: nickname" in text
     payload = json.loads(render_snapshot_diff(diff, "json", "a.json", "b.json"))
     assert payload["tables_added"] == ["fresh"] and payload["changed"] is True
+
+
+def test_an_unqualified_foreign_key_from_another_schema_targets_the_default_schema() -> (
+    None
+):
+    # ForeignKey("users.id") on a table in schema "content" references
+    # public.users (SQLAlchemy and PostgreSQL both), not content.users
+    posts = Table(
+        schema="content",
+        name="posts",
+        columns=(
+            pcol("id", "integer", False),
+            pcol("author_id", "integer", False),
+        ),
+        primary_key=Constraint("posts_pkey", "p", ("id",), "PRIMARY KEY (id)"),
+        foreign_keys=(
+            ForeignKey(
+                "posts_author_id_fkey",
+                ("author_id",),
+                "public",
+                "users",
+                ("id",),
+                definition="FOREIGN KEY (author_id) REFERENCES users(id)",
+            ),
+        ),
+    )
+    post_model = ModelTable(
+        schema="content",
+        name="posts",
+        class_name="Post",
+        path=Path("app/models/post.py"),
+        line=5,
+        columns=(
+            mcol("id", "INTEGER", False, primary_key=True),
+            mcol("author_id", "INTEGER", False),
+        ),
+        constraints=(
+            ModelConstraint("p", None, ("id",)),
+            ModelConstraint(
+                "f", None, ("author_id",), ref_table="users", ref_columns=("id",)
+            ),
+        ),
+    )
+    report = compute_drift(
+        schema_of(users_table(), posts),
+        CONFIG,
+        ModelSet((users_model(), post_model), "import", "imported"),
+        (),
+    )
+    assert report.drift == []
+    # a real difference names both schemas
+    elsewhere = replace(
+        post_model,
+        constraints=(
+            ModelConstraint("p", None, ("id",)),
+            ModelConstraint(
+                "f",
+                None,
+                ("author_id",),
+                ref_schema="content",
+                ref_table="users",
+                ref_columns=("id",),
+            ),
+        ),
+    )
+    report = compute_drift(
+        schema_of(users_table(), posts),
+        CONFIG,
+        ModelSet((users_model(), elsewhere), "import", "imported"),
+        (),
+    )
+    fk = next(f for f in report.drift if f.kind == "foreign-key")
+    assert "references content.users(id) vs users(id)" in fk.message
+
+
+def test_a_collation_is_compared_apart_from_the_type() -> None:
+    # String(20, collation="C") compiles to VARCHAR(20) COLLATE "C"; production
+    # keeps the collation apart from the type
+    table = users_table()
+    prod_columns = list(table.columns)
+    prod_columns[1] = replace(prod_columns[1], collation="C")
+    production = replace(table, columns=tuple(prod_columns))
+    model_columns = list(users_model().columns or ())
+    model_columns[1] = replace(model_columns[1], collation="C")
+    collated = users_model(columns=tuple(model_columns))
+    assert drift_of(production, collated).drift == []
+    (finding,) = drift_of(table, collated).drift  # production: the default
+    assert finding.key == "users.email"
+    assert 'collation "C" in the model, the default in production' in finding.message
+    assert drift_of(production, users_model()).drift == []  # the model does not say

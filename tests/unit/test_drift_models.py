@@ -109,6 +109,44 @@ def test_column_lines_come_from_the_class_body(project: Path) -> None:
     assert lines["id"] == 12 and lines["updated_at"] == 24
 
 
+def test_a_module_that_fails_keeps_its_models_on_their_bind(
+    project: Path,
+) -> None:
+    # a model of another database (__bind_key__, or db.Table(bind_key=...)) in a
+    # module that fails to import is not a model of this one: it was reported
+    # "without a table" in every database but its own
+    broken = project / "app" / "models" / "analytics.py"
+    broken.write_text(
+        "from app.extensions import db\n"
+        "raise RuntimeError('boom')\n"
+        "class PageView(db.Model):\n"
+        "    __bind_key__ = 'analytics'\n"
+        "    __tablename__ = 'page_views'\n"
+        "    id = db.Column(db.Integer, primary_key=True)\n"
+        "hits = db.Table('hits', db.Column('n', db.Integer), bind_key='analytics')\n"
+    )
+    config = load_config(project / "modelgen.toml")
+    models = load_models(config)
+    assert models.method == "partial"
+    assert not {"page_views", "hits"} & {t.name for t in models.tables}
+    analytics = load_models(replace(config, bind="analytics"))
+    assert {"page_views", "hits"} <= {t.name for t in analytics.tables}
+    assert "users" not in {t.name for t in analytics.tables}
+
+
+def test_a_bare_mapped_annotation_has_its_line(tmp_path: Path) -> None:
+    model = tmp_path / "post.py"
+    model.write_text(
+        "class Post(Base):\n"
+        "    __tablename__ = 'posts'\n"
+        "    id: Mapped[int] = mapped_column(primary_key=True)\n"
+        "    title: Mapped[str]\n"
+        "    subtitle: so.Mapped[Optional[str]]\n"
+        "    note: ClassVar[str]\n"
+    )
+    assert column_lines(model, "Post", "posts") == {"id": 3, "title": 4, "subtitle": 5}
+
+
 @pytest.mark.parametrize(
     "text, key",
     [
@@ -324,3 +362,103 @@ def test_the_fast_load_falls_back_to_mapping_when_the_app_needs_mappers(
     assert fast.method == "import", fast.detail
     assert attempts == [False, True]
     assert fast.tables == load_models(load_config(project / "modelgen.toml")).tables
+
+
+def test_an_unqualified_foreign_key_target_is_in_the_metadata_schema_or_the_default() -> (
+    None
+):
+    import sqlalchemy as sa
+    from sqlalchemy.dialects import postgresql
+
+    from modelgen.drift.models import _constraint_facts
+
+    def fk_of(metadata: sa.MetaData, schema: str | None) -> tuple[str | None, ...]:
+        sa.Table("users", metadata, sa.Column("id", sa.Integer, primary_key=True))
+        posts = sa.Table(
+            "posts",
+            metadata,
+            sa.Column("author_id", sa.ForeignKey("users.id")),
+            schema=schema,
+        )
+        (fk,) = posts.foreign_key_constraints
+        fact = _constraint_facts(fk, postgresql.dialect(), sa)
+        assert fact is not None
+        return fact.ref_schema, fact.ref_table
+
+    # a table in another schema: ForeignKey("users.id") is the default schema's users
+    assert fk_of(sa.MetaData(), "content") == (None, "users")
+    assert fk_of(sa.MetaData(schema="app"), None) == ("app", "users")
+
+
+def test_a_collation_is_a_fact_of_its_own_not_part_of_the_type() -> None:
+    import sqlalchemy as sa
+    from sqlalchemy.dialects import postgresql
+
+    from modelgen.drift.models import _column_facts
+
+    column = sa.Column("code", sa.String(20, collation="C"))
+    fact = _column_facts(column, postgresql.dialect(), sa, None)
+    assert (fact.type_sql, fact.collation) == ("VARCHAR(20)", "C")
+
+
+def test_a_check_constraint_given_to_a_column_is_a_model_constraint() -> None:
+    # Column("size", Integer, CheckConstraint(...)) keeps the constraint on the
+    # column (column.constraints), not in table.constraints
+    import sqlalchemy as sa
+
+    from modelgen.drift.models import _table_facts
+    from modelgen.generate.existing import ParsedSources
+
+    table = sa.Table(
+        "team",
+        sa.MetaData(naming_convention={"ck": "ck_%(table_name)s_%(constraint_name)s"}),
+        sa.Column("id", sa.Integer, primary_key=True),
+        sa.Column("size", sa.Integer, sa.CheckConstraint("size > 0", name="positive")),
+    )
+    facts = _table_facts(table, None, None, sa, None, ParsedSources())
+    checks = [(c.name, c.expression) for c in facts.constraints if c.kind == "c"]
+    assert checks == [("ck_team_positive", "size > 0")]
+
+
+def test_lines_of_a_class_named_without_tablename_and_of_its_subclasses(
+    tmp_path: Path,
+) -> None:
+    # Flask-SQLAlchemy names Employee's table; Manager (single-table
+    # inheritance) declares a column of it: both have lines
+    from modelgen.drift.models import ModelSet, ModelTable, with_lines
+
+    model = tmp_path / "staff.py"
+    model.write_text(
+        "class Employee(db.Model):\n"
+        "    id = db.Column(db.Integer, primary_key=True)\n"
+        "\n"
+        "\n"
+        "class Manager(Employee):\n"
+        "    budget = db.Column(db.Integer)\n"
+    )
+    assert column_lines(model, "Employee", "employee") == {"id": 2, "budget": 6}
+    table = ModelTable(None, "employee", "Employee", model, None, columns=())
+    located = with_lines(ModelSet((table,), "import", ""), {model})
+    assert located.tables[0].line == 1
+
+
+def test_a_table_re_exported_by_the_package_is_in_the_file_that_defines_it(
+    project: Path,
+) -> None:
+    # `from app.models.tagging import job_tags` in models/__init__.py: the table
+    # is in tagging.py, where --fix and the annotations must point
+    models_dir = project / "app" / "models"
+    (models_dir / "tagging.py").write_text(
+        "from app.extensions import db\n"
+        "\n"
+        "job_tags = db.Table(\n"
+        "    'job_tags',\n"
+        "    db.Column('job_id', db.Integer, primary_key=True),\n"
+        ")\n"
+    )
+    init = models_dir / "__init__.py"
+    init.write_text("from app.models.tagging import job_tags\n" + init.read_text())
+    for lines in (True, False):
+        models = load_models(load_config(project / "modelgen.toml"), lines=lines)
+        table = next(t for t in models.tables if t.name == "job_tags")
+        assert table.path is not None and table.path.name == "tagging.py"
