@@ -144,9 +144,10 @@ def attribute_name(column: str) -> str:
         name = snake(column)
         if name[:1].isdigit():
             name = "_" + name
-    if name.startswith("__") or not name.strip("_"):
-        # a class-body name starting with "__" is mangled by Python (and SQLAlchemy
-        # skips it); "_" alone would become "__": never emit one
+    if name.startswith(("__", "_sa_")) or not name.strip("_"):
+        # a class-body name starting with "__" is mangled by Python, and SQLAlchemy's
+        # declarative scan skips it and every "_sa_" name (the column would be lost:
+        # a suffix does not help); "_" alone would become "__": never emit one
         name = (name.strip("_") or "column") + "_"
         if name[:1].isdigit():  # "__6x" is an identifier, "6x_" is not
             name = "_" + name
@@ -156,7 +157,6 @@ def attribute_name(column: str) -> str:
         or name in MODULE_NAMES
         or name in RESERVED_ATTRIBUTES
         or name in ("self", "cls")
-        or name.startswith("_sa_")
     ):
         name = name + "_"
     return name
