@@ -18,6 +18,7 @@ import re
 from collections.abc import Iterable
 from pathlib import Path
 
+from modelgen.catalog.reflect import quote_ident
 from modelgen.catalog.schema import Column, Schema, Table
 from modelgen.config import Config, FileSpec
 from modelgen.drift.findings import (
@@ -390,7 +391,7 @@ def compare_column(
 ) -> list[tuple[str, str]]:
     """(kind, message) for each fact the model column states that production contradicts."""
     diffs = (
-        _type_diff(mc, pc, schema),
+        _type_diff(mc, pc, schema) or _collation_diff(mc, pc),
         _enum_diff(mc, pc, schema),
         _nullable_diff(mc, pc),
         _default_diff(mc, pc),
@@ -408,6 +409,28 @@ def _type_diff(mc: ModelColumn, pc: Column, schema: Schema) -> tuple[str, str] |
     # one spelling, PostgreSQL's, on both sides (never VARCHAR(20) next to character varying(30))
     shown = normalize_type(mc.type_sql)
     return kind, f"{kind} {shown} in the model, {pc.type.display} in production"
+
+
+def _collation_diff(mc: ModelColumn, pc: Column) -> tuple[str, str] | None:
+    """Only a COLLATE the model declares counts (as a server default does); it is
+    part of the type, so --fix rewrites the type."""
+    if mc.collation is None:
+        return None
+    name, where = mc.collation
+    model = (name, None if where == "pg_catalog" else where)
+    if model == (pc.collation, pc.collation_schema):
+        return None
+
+    def shown(name: str | None, where: str | None) -> str:
+        if name is None:
+            return "the default collation"
+        return f"COLLATE {quote_ident(where) + '.' if where else ''}{quote_ident(name)}"
+
+    return (
+        "type",
+        f"type {pc.type.display} {shown(*model)} in the model, "
+        f"{shown(pc.collation, pc.collation_schema)} in production",
+    )
 
 
 def _types_match(mc: ModelColumn, pc: Column, schema: Schema) -> bool:

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import ast
 import contextlib
+import copy
 import importlib
 import sys
 import warnings
@@ -48,6 +49,8 @@ class ModelColumn:
     enum_schema: str | None = None
     enum_labels: tuple[str, ...] = ()
     line: int | None = None
+    # COLLATE the type declares, apart from type_sql: (name, schema or None)
+    collation: tuple[str, str | None] | None = None
 
 
 @dataclass(frozen=True)
@@ -544,8 +547,20 @@ def _try_sql(clause: Any, dialect: Any) -> str | None:
         return None
 
 
+def _without_collation(type_: Any) -> tuple[Any, tuple[str, str | None] | None]:
+    """The type with its COLLATE taken off (compiled, ``TEXT COLLATE "C"`` is not a
+    type name production's ``text`` can match), and that collation."""
+    collation = getattr(type_, "collation", None)
+    if not isinstance(collation, str):
+        return type_, None
+    bare = copy.copy(type_)
+    bare.collation = None
+    schema = getattr(type_, "collation_schema", None)
+    return bare, (collation, schema if isinstance(schema, str) else None)
+
+
 def _column_facts(column: Any, dialect: Any, sa: Any, line: int | None) -> ModelColumn:
-    type_ = column.type
+    type_, collation = _without_collation(column.type)
     try:
         type_sql: str | None = None
         if not isinstance(type_, sa.types.NullType):
@@ -580,6 +595,7 @@ def _column_facts(column: Any, dialect: Any, sa: Any, line: int | None) -> Model
         enum_schema=enum_schema,
         enum_labels=labels,
         line=line,
+        collation=collation,
     )
 
 

@@ -264,6 +264,29 @@ def test_column_differences_are_drift_with_the_column_line() -> None:
     assert report.exit_code == 1
 
 
+def test_a_collation_the_model_declares_is_compared_apart_from_the_type() -> None:
+    production = users_table(
+        columns=users_table().columns + (pcol("code", "text", collation="C"),)
+    )
+    model = users_model()
+
+    def with_code(collation):  # type: ignore[no-untyped-def]
+        code = mcol("code", "TEXT", collation=collation)
+        return replace(model, columns=(*(model.columns or ()), code))
+
+    assert drift_of(production, with_code(("C", None))).drift == []
+    assert drift_of(production, with_code(("C", "pg_catalog"))).drift == []
+    assert drift_of(production, with_code(None)).drift == []  # not declared
+    (finding,) = drift_of(production, with_code(("POSIX", None))).drift
+    assert (finding.kind, finding.key) == ("type", "users.code")
+    assert 'COLLATE "POSIX" in the model, COLLATE "C" in production' in finding.message
+    (finding,) = drift_of(
+        users_table(columns=users_table().columns + (pcol("code", "text"),)),
+        with_code(("C", None)),
+    ).drift
+    assert "the default collation in production" in finding.message
+
+
 def test_enum_labels_are_compared() -> None:
     report = drift_of(
         users_table(),
