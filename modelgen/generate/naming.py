@@ -30,6 +30,9 @@ MODULE_NAMES = frozenset(
         "UserDefinedType",
     }
 )
+# Builtins the typed style's annotations name (Mapped[bytes | None], Mapped[list["X"]]):
+# a class attribute of that name would shadow them for every annotation after it.
+ANNOTATION_NAMES = frozenset({"bool", "bytes", "dict", "float", "int", "list", "str"})
 # Flask-SQLAlchemy and declarative attributes a column must not overwrite.
 RESERVED_ATTRIBUTES = frozenset(
     {
@@ -155,6 +158,7 @@ def attribute_name(column: str) -> str:
         keyword.iskeyword(name)
         or keyword.issoftkeyword(name)
         or name in MODULE_NAMES
+        or name in ANNOTATION_NAMES
         or name in RESERVED_ATTRIBUTES
         or name in ("self", "cls")
     ):

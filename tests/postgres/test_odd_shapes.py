@@ -91,3 +91,23 @@ def test_generated_models_of_collated_columns_have_no_drift(
         ' code varchar(8) COLLATE "POSIX", note text)',
     )
     assert _drift_of_generated_models(tmp_path, production) == ""
+
+
+@pytest.mark.parametrize("style", ["classic", "typed"])
+def test_columns_named_like_the_annotations_types(
+    make_db: Callable[[], str], pg_admin: str, style: str
+) -> None:
+    """A typed model's annotations name bytes, str, int, ...: a column (or a
+    relationship) of that name must not shadow them for the columns after it."""
+    sql = """
+    CREATE TABLE list (id int PRIMARY KEY);
+    CREATE TABLE things (
+        id int PRIMARY KEY, bytes bytea, str text, int integer, float real,
+        bool boolean, dict hstore, list_id int REFERENCES list,
+        after_bytes bytea, after_str text, after_int integer, after_float real,
+        after_bool boolean, after_dict hstore, after_list text[]
+    );
+    CREATE TABLE other (id int PRIMARY KEY, thing_id int REFERENCES things);
+    """
+    sql = "CREATE EXTENSION IF NOT EXISTS hstore;" + sql
+    assert _round_trip(make_db, pg_admin, sql, style) == ()
