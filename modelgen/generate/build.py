@@ -32,6 +32,12 @@ from modelgen.generate.plan import (
     ViewPlan,
 )
 from modelgen.generate.relationships import association_pair, plan_relationships
+from modelgen.generate.typemap import (
+    custom_type_class,
+    domain_variable,
+    enum_variable,
+    render_type,
+)
 
 
 def select_specs(
@@ -141,6 +147,9 @@ def build_plan(
     renderer = ColumnRenderer(schema, config.style)
     for unit in units:
         unit.columns = {}
+        # a class attribute named like a module-level type variable its columns use
+        # would rebind it for every column after it in the class body
+        unit.taken |= _type_variables(schema, unit.table)
         for column in unit.table.columns:
             unit.columns[column.name] = naming.unique(
                 naming.attribute_name(column.name), unit.taken
@@ -574,3 +583,15 @@ def _bootstrap_extras(out_dir: Path, files: list[FilePlan]) -> list[tuple[Path, 
         (out_dir / "extensions.py", db_module),
         (out_dir / "__init__.py", "\n".join(lines)),
     ]
+
+
+def _type_variables(schema: Schema, table: Table) -> set[str]:
+    """The module-level names (enum and domain variables, UserDefinedType classes)
+    the table's column types refer to."""
+    names: set[str] = set()
+    for column in table.columns:
+        rendered = render_type(column.type, schema, schema.default_schema)
+        names.update(enum_variable(e) for e in rendered.enums)
+        names.update(domain_variable(d) for d in rendered.domains)
+        names.update(custom_type_class(spec) for spec in rendered.custom)
+    return names

@@ -111,3 +111,20 @@ def test_columns_named_like_the_annotations_types(
     """
     sql = "CREATE EXTENSION IF NOT EXISTS hstore;" + sql
     assert _round_trip(make_db, pg_admin, sql, style) == ()
+
+
+@pytest.mark.parametrize("style", ["classic", "typed"])
+def test_columns_named_like_the_modules_type_variables(
+    make_db: Callable[[], str], pg_admin: str, style: str
+) -> None:
+    """``mood_enum = db.Column(mood_enum)`` rebinds the module's enum variable in the
+    class body: a later column of that type got the Column, not the type."""
+    sql = """
+    CREATE TYPE mood AS ENUM ('happy', 'sad');
+    CREATE DOMAIN email AS text CHECK (VALUE ~ '@');
+    CREATE TABLE feelings (
+        id int PRIMARY KEY, mood_enum mood, later mood, email_domain email,
+        contact email, "XmlType" xml, doc xml
+    );
+    """
+    assert _round_trip(make_db, pg_admin, sql, style) == ()
