@@ -339,13 +339,13 @@ def _table_step(
             if not domain_is_expressible(domain):
                 # its exact CREATE DOMAIN is a prerequisite: required, never guessed
                 required_types.append((domain.schema, domain.name))
-                found.definitions[domain_variable(domain)] = rendered.definitions[
-                    domain_variable(domain)
-                ]
+                found.definitions[domain_variable(domain, schema)] = (
+                    rendered.definitions[domain_variable(domain, schema)]
+                )
                 continue
             found.domains[(domain.schema, domain.name)] = domain
-            expr = rendered.definitions[domain_variable(domain)]
-            found.definitions[domain_variable(domain)] = (
+            expr = rendered.definitions[domain_variable(domain, schema)]
+            found.definitions[domain_variable(domain, schema)] = (
                 expr[:-1] + ", create_type=False)"
             )
         ref = column.type
@@ -460,7 +460,7 @@ def build_migration(
     enums = [found.enums[k] for k in sorted(found.enums)]
     domains = [found.domains[k] for k in sorted(found.domains)]
     for enum in enums:
-        definitions[enum_variable(enum)] = _enum_definition(schema, enum)
+        definitions[enum_variable(enum, schema)] = _enum_definition(schema, enum)
     third = {"import sqlalchemy as sa", "from alembic import op"}
     third.add("from sqlalchemy.dialects import postgresql")
     std: set[str] = set()
@@ -486,10 +486,10 @@ def build_migration(
             (name, to_sa(expr)) for name, expr in sorted(definitions.items())
         ),
         custom_types=tuple(sorted(found.custom.items())),
-        label_enums=tuple(enum_variable(e) for e in enums),
+        label_enums=tuple(enum_variable(e, schema) for e in enums),
         schemas=tuple(lit(s) for s in schemas),
-        types=tuple(enum_variable(e) for e in enums)
-        + tuple(domain_variable(d) for d in domains),
+        types=tuple(enum_variable(e, schema) for e in enums)
+        + tuple(domain_variable(d, schema) for d in domains),
         sequences=tuple(found.sequences[k] for k in sorted(found.sequences, key=str)),
         tables=tuple(steps),
         foreign_keys=tuple(fk_steps),

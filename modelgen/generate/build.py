@@ -591,7 +591,7 @@ def _type_variables(schema: Schema, table: Table) -> set[str]:
     names: set[str] = set()
     for column in table.columns:
         rendered = render_type(column.type, schema, schema.default_schema)
-        names.update(enum_variable(e) for e in rendered.enums)
-        names.update(domain_variable(d) for d in rendered.domains)
+        names.update(enum_variable(e, schema) for e in rendered.enums)
+        names.update(domain_variable(d, schema) for d in rendered.domains)
         names.update(custom_type_class(spec) for spec in rendered.custom)
     return names

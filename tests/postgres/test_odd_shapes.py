@@ -128,3 +128,28 @@ def test_columns_named_like_the_modules_type_variables(
     );
     """
     assert _round_trip(make_db, pg_admin, sql, style) == ()
+
+
+@pytest.mark.parametrize("style", ["classic", "typed"])
+def test_types_whose_readable_variable_names_clash(
+    make_db: Callable[[], str], pg_admin: str, style: str
+) -> None:
+    """Non-ASCII names, names differing in case, and schema_name joins all read
+    the same as Python variables; each type keeps its own labels."""
+    sql = """
+    CREATE SCHEMA a;
+    CREATE TYPE "статус" AS ENUM ('новый', 'закрыт');
+    CREATE TYPE "приоритет" AS ENUM ('низкий', 'высокий');
+    CREATE TYPE "Mood" AS ENUM ('A', 'B');
+    CREATE TYPE mood AS ENUM ('a', 'b');
+    CREATE TYPE a.b AS ENUM ('x1', 'x2');
+    CREATE TYPE a_b AS ENUM ('p1', 'p2', 'p3');
+    CREATE DOMAIN "имя" AS text CHECK (VALUE <> '');
+    CREATE DOMAIN "код" AS varchar(8) CHECK (VALUE ~ '^[0-9]+$');
+    CREATE TABLE "заявки" (
+        id int PRIMARY KEY, "статус" "статус", "приоритет" "приоритет",
+        m1 "Mood", m2 mood, ab a.b, pab a_b, "имя" "имя", "код" "код"
+    );
+    CREATE TABLE a.t (id int PRIMARY KEY, ab a.b, pab a_b);
+    """
+    assert _round_trip(make_db, pg_admin, sql, style) == ()
