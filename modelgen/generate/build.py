@@ -139,7 +139,11 @@ def build_plan(
     group_order = {g: i for i, g in enumerate(dict.fromkeys(s.group for s in universe))}
     hand = _hand_written(existing, schema)
     units = _units(schema, config, universe, hand)
-    _name_classes(units, config, set(hand.values()), schema.default_schema)
+    type_names = {u.table.key: _type_variables(schema, u.table) for u in units}
+    # a model class named like a UserDefinedType class of the package (table
+    # xml_types, class XmlType) would replace it for every class after it
+    custom = {n for names in type_names.values() for n in names if n[:1].isupper()}
+    _name_classes(units, config, set(hand.values()) | custom, schema.default_schema)
     left_out = _leave_out_dangling_keys(
         schema, units, existing, selected, _unseen_models(config, schema)
     )
@@ -149,7 +153,7 @@ def build_plan(
         unit.columns = {}
         # a class attribute named like a module-level type variable its columns use
         # would rebind it for every column after it in the class body
-        unit.taken |= _type_variables(schema, unit.table)
+        unit.taken |= type_names[unit.table.key]
         for column in unit.table.columns:
             unit.columns[column.name] = naming.unique(
                 naming.attribute_name(column.name), unit.taken
@@ -586,8 +590,8 @@ def _bootstrap_extras(out_dir: Path, files: list[FilePlan]) -> list[tuple[Path, 
 
 
 def _type_variables(schema: Schema, table: Table) -> set[str]:
-    """The module-level names (enum and domain variables, UserDefinedType classes)
-    the table's column types refer to."""
+    """The module-level names (enum and domain variables, UserDefinedType classes:
+    the only capitalised ones) the table's column types refer to."""
     names: set[str] = set()
     for column in table.columns:
         rendered = render_type(column.type, schema, schema.default_schema)

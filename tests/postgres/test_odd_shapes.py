@@ -153,3 +153,16 @@ def test_types_whose_readable_variable_names_clash(
     CREATE TABLE a.t (id int PRIMARY KEY, ab a.b, pab a_b);
     """
     assert _round_trip(make_db, pg_admin, sql, style) == ()
+
+
+@pytest.mark.parametrize("style", ["classic", "typed"])
+def test_a_table_named_like_a_user_defined_type_class(
+    make_db: Callable[[], str], pg_admin: str, style: str
+) -> None:
+    """Table xml_types would be class XmlType, the name of the UserDefinedType the
+    module declares for xml: the classes after it got the model, not the type."""
+    sql = """
+    CREATE TABLE xml_types (id int PRIMARY KEY, doc xml);
+    CREATE TABLE zdocs (id int PRIMARY KEY, body xml, t_id int REFERENCES xml_types);
+    """
+    assert _round_trip(make_db, pg_admin, sql, style) == ()
