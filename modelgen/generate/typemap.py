@@ -268,7 +268,23 @@ def domain_variable(domain: Domain, schema: Schema) -> str:
     return _type_variables(schema).get(key) or f"{_readable(*key[1:])}_domain"
 
 
+# a type name the CamelCase class spells back unambiguously: lowercase words, each
+# starting with a letter (its capital marks where it starts), single underscores,
+# maybe quoted (a keyword: "char"); then its modifiers (vector(1536) -> Vector1536Type,
+# geometry(Point,4326) -> GeometryPoint4326Type)
+_WORDS = r"[a-z][a-z0-9]*(?:_[a-z][a-z0-9]*)*"
+_PLAIN_TYPE = re.compile(rf'(?:{_WORDS}|"{_WORDS}")(?:\([A-Za-z0-9_, ]+\))?')
+
+
+@lru_cache(maxsize=4096)
 def custom_type_class(spec: str) -> str:
+    """``xml`` -> ``XmlType``; a name the class cannot spell back (schema-qualified,
+    capitals, punctuation, non-ASCII: ``"адрес"`` and ``"точка"`` are both
+    ``Custom``, ``"Pair"`` and ``pair`` both ``Pair``) adds a hash of the name."""
     words = re.findall(r"[A-Za-z0-9]+", spec) or ["Custom"]
-    name = "".join(w.capitalize() for w in words) + "Type"
-    return name if not name[0].isdigit() else "T" + name
+    name = "".join(w.capitalize() for w in words)
+    if name[0].isdigit():
+        name = "T" + name
+    if not _PLAIN_TYPE.fullmatch(spec):
+        name += "_" + hashlib.sha256(spec.encode()).hexdigest()[:8]
+    return name + "Type"

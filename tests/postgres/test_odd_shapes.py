@@ -166,3 +166,19 @@ def test_a_table_named_like_a_user_defined_type_class(
     CREATE TABLE zdocs (id int PRIMARY KEY, body xml, t_id int REFERENCES xml_types);
     """
     assert _round_trip(make_db, pg_admin, sql, style) == ()
+
+
+@pytest.mark.parametrize("style", ["classic", "typed"])
+def test_types_whose_user_defined_type_classes_clash(
+    make_db: Callable[[], str], pg_admin: str, style: str
+) -> None:
+    """Composite types named in Cyrillic (both ``CustomType``) or in two cases
+    (both ``PairType``) each keep their own UserDefinedType class."""
+    sql = """
+    CREATE TYPE "адрес" AS (street text, city text);
+    CREATE TYPE "точка" AS (x int, y int);
+    CREATE TYPE "Pair" AS (a int, b int);
+    CREATE TYPE pair AS (a text, b text);
+    CREATE TABLE places (id int PRIMARY KEY, a "адрес", t "точка", p1 "Pair", p2 pair);
+    """
+    assert _round_trip(make_db, pg_admin, sql, style) == ()
