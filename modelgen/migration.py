@@ -409,14 +409,24 @@ def _fk_step(
     )
 
 
-def _owned(table: Table, found: _Collected) -> list[OwnedStatement]:
-    """What the table owns, then its foreign keys to partitions (created just now)."""
+def _owned(
+    table: Table, found: _Collected, renderer: ColumnRenderer
+) -> list[OwnedStatement]:
+    """The sequences its columns own (those that are not SERIAL are created apart,
+    before the table), what the table owns, then its foreign keys to partitions
+    (created just now)."""
+    owners = [
+        # owned_by() is db.DDL text, its % doubled: the step doubles them itself
+        OwnedStatement("sequence owner", column.name, sql.replace("%%", "%"))
+        for column in table.columns
+        if (sql := renderer.owned_by(table, column)) is not None
+    ]
     keys = [
         foreign_key_statement(table, fk)
         for fk in table.foreign_keys
         if (fk.ref_schema, fk.ref_table) in found.partitions
     ]
-    return owned_statements(table) + keys
+    return owners + owned_statements(table) + keys
 
 
 def _owned_step(schema: Schema, table: Table, statement: OwnedStatement) -> OwnedStep:
@@ -497,7 +507,7 @@ def build_migration(
             _owned_step(schema, t, s)
             for waits in (False, True)  # what reads other tables runs last
             for t in ordered
-            for s in _owned(t, found)
+            for s in _owned(t, found, renderer)
             if bool(s.waits_for) == waits
         ),
         bind=lit(bind) if bind else "",

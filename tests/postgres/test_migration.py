@@ -272,6 +272,30 @@ def test_all_tables_on_an_empty_database_with_a_cycle_and_a_second_schema(
     )
 
 
+def test_a_sequence_a_column_owns_stays_owned_when_it_is_not_a_serial(
+    tmp_path: Path, make_db: Callable[[], str]
+) -> None:
+    """A serial that is not the table's key (or one of several) is a plain sequence
+    in the revision: it must still be OWNED BY its column, as in production."""
+    source = make_db()
+    execute(
+        source,
+        'CREATE SCHEMA "Sales"',
+        'CREATE TABLE "Sales".orders (id uuid PRIMARY KEY, number bigserial, '
+        '"100%" serial)',
+        "CREATE TABLE pairs (a serial, b serial, PRIMARY KEY (a, b))",
+    )
+    schema = reflect_url(source)
+    target = make_db()
+    config, actual = upgrade_exactly(tmp_path, schema, target)
+    for table in schema.tables:
+        assert [c.serial_sequence for c in table.columns] == [
+            c.serial_sequence for c in actual.table(table.schema, table.name).columns
+        ]
+    command.downgrade(config, "base")
+    assert scalar(target, "SELECT count(*) FROM pg_class WHERE relkind = 'S'") == 0
+
+
 def test_a_large_revision_commits_in_batches_and_an_interrupted_upgrade_carries_on(
     tmp_path: Path, make_db: Callable[[], str]
 ) -> None:
