@@ -91,6 +91,12 @@ def relationship_names(
                 f"{where}: {part!r} is not a foreign-key column (or constraint) of "
                 f"{table_name}{did_you_mean(part, keys)}"
             )
+        for name in config.relationship_names[key]:
+            if name is not None and naming.attribute_name(name) != name:
+                raise ConfigError(
+                    f"{where}: {name!r} cannot be an attribute of a model (reserved "
+                    "by Flask-SQLAlchemy or SQLAlchemy, or a name the module uses)"
+                )
     return config.relationship_names
 
 
@@ -360,6 +366,12 @@ def _name_classes(
     Decided over the whole universe in sorted table order, so a name never
     depends on which files are selected or on the order tables arrive in.
     """
+    for key, chosen in config.class_names.items():
+        if naming.shadows_module_name(chosen):
+            raise ConfigError(
+                f"{config.label}: key 'class_names.{key}': {chosen!r} cannot be a "
+                "model class name (a keyword, builtin or name the module imports)"
+            )
     _mark_associations(units, config.bootstrap)
     candidates: dict[str, list[Unit]] = defaultdict(list)
     for unit in sorted(units, key=lambda u: u.table.key):

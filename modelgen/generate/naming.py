@@ -127,9 +127,15 @@ def class_name(table: str) -> str:
     )
     if name[:1].isdigit():
         name = "T" + name
-    if keyword.iskeyword(name) or name in MODULE_NAMES or hasattr(builtins, name):
+    if shadows_module_name(name):
         name += "Model"
     return name
+
+
+def shadows_module_name(name: str) -> bool:
+    """A module-level class of this name would hide a keyword, builtin or a name
+    the generated module imports (``db``, ``Any``, ``datetime``)."""
+    return keyword.iskeyword(name) or name in MODULE_NAMES or hasattr(builtins, name)
 
 
 @lru_cache(maxsize=_MEMO)
