@@ -30,7 +30,11 @@ from modelgen.catalog.owned import (
     owned_statements,
 )
 from modelgen.catalog.pgtext import referenced_table, sequence_name
-from modelgen.catalog.prerequisites import domain_is_expressible, needed_by
+from modelgen.catalog.prerequisites import (
+    Prerequisite,
+    domain_is_expressible,
+    needed_by,
+)
 from modelgen.catalog.schema import Domain, Enum, ForeignKey, Schema, Table
 from modelgen.config import Config
 from modelgen.errors import ModelgenError
@@ -483,8 +487,13 @@ def build_migration(
         tuple(sorted(group, key=_isort_key)) for group in (std, third) if group
     )
     names = [f"{t.schema}.{t.name}" for t in ordered]
-    schemas = sorted({t.schema for t in tables} - {schema.default_schema})
-    early, late = _prerequisite_steps(schema, tables)
+    # the tables' schemas and those of the types they use (a schema of types only)
+    needed = needed_by(schema, tables)
+    schemas = sorted(
+        {t.schema for t in tables} | {p.name for p in needed if p.kind == "schema"}
+    )
+    schemas = [s for s in schemas if s != schema.default_schema]
+    early, late = _prerequisite_steps(needed)
     return MigrationPlan(
         early=early,
         late=late,
@@ -657,13 +666,13 @@ def slug(message: str) -> str:
 
 
 def _prerequisite_steps(
-    schema: Schema, tables: list[Table]
+    needed: list[Prerequisite],
 ) -> tuple[tuple[tuple[str, str, str, str], ...], ...]:
     """Prerequisites the revision creates when absent. Schemas have their own step;
     extensions are never created (a missing one stops the upgrade, named)."""
     early: list[tuple[str, str, str, str]] = []
     late: list[tuple[str, str, str, str]] = []
-    for item in needed_by(schema, tables):
+    for item in needed:
         if item.kind in ("schema", "extension"):
             continue
         step = (lit(item.kind), lit(item.schema), lit(item.name), lit(item.ddl))

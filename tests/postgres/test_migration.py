@@ -296,6 +296,27 @@ def test_a_sequence_a_column_owns_stays_owned_when_it_is_not_a_serial(
     assert scalar(target, "SELECT count(*) FROM pg_class WHERE relkind = 'S'") == 0
 
 
+def test_a_schema_that_holds_only_types_is_created_first(
+    tmp_path: Path, make_db: Callable[[], str]
+) -> None:
+    source = make_db()
+    execute(
+        source,
+        "CREATE SCHEMA types",
+        "CREATE TYPE types.mood AS ENUM ('x', 'y')",
+        "CREATE DOMAIN types.code AS varchar(5) NOT NULL CHECK (VALUE ~ '^[a-z]+$')",
+        "CREATE TABLE t (id int PRIMARY KEY, moods types.mood[], c types.code)",
+    )
+    schema = reflect_url(source)
+    target = make_db()
+    config, actual = upgrade_exactly(tmp_path, schema, target)
+    assert actual.enums == schema.enums and actual.domains == schema.domains
+    command.downgrade(config, "base")
+    assert (
+        scalar(target, "SELECT count(*) FROM pg_namespace WHERE nspname = 'types'") == 0
+    )
+
+
 def test_a_large_revision_commits_in_batches_and_an_interrupted_upgrade_carries_on(
     tmp_path: Path, make_db: Callable[[], str]
 ) -> None:

@@ -182,3 +182,24 @@ def test_types_whose_user_defined_type_classes_clash(
     CREATE TABLE places (id int PRIMARY KEY, a "адрес", t "точка", p1 "Pair", p2 pair);
     """
     assert _round_trip(make_db, pg_admin, sql, style) == ()
+
+
+@pytest.mark.parametrize("style", ["classic", "typed"])
+def test_types_in_a_schema_without_tables(
+    make_db: Callable[[], str], pg_admin: str, style: str
+) -> None:
+    """A schema holding only types (a shared ``types`` schema) must exist before
+    the tables of another schema that use them."""
+    sql = """
+    CREATE SCHEMA types;
+    CREATE TYPE types.mood AS ENUM ('x', 'y''z');
+    CREATE DOMAIN types.code AS varchar(5) NOT NULL CHECK (VALUE ~ '^[a-z]+$');
+    CREATE DOMAIN types.pair AS int CONSTRAINT a CHECK (VALUE > 0)
+        CONSTRAINT b CHECK (VALUE < 9);
+    CREATE TYPE types.point2 AS (x int, y int);
+    CREATE TABLE t (
+        id int PRIMARY KEY, moods types.mood[] DEFAULT '{x}', c types.code,
+        p types.pair, pt types.point2
+    );
+    """
+    assert _round_trip(make_db, pg_admin, sql, style) == ()
