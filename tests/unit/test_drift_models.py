@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from modelgen.catalog.schema import Column, Schema, Table, TypeRef
+from modelgen.catalog.schema import Column, Domain, Schema, Table, TypeRef
 from modelgen.config import load_config
 from modelgen.drift.models import column_lines, derive_module, load_models
 from modelgen.errors import ConfigError, ModelgenError
@@ -198,6 +198,24 @@ def test_init_writes_a_config_that_loads(project: Path) -> None:
     with pytest.raises(ModelgenError, match="never overwrites"):
         write_init_config(small_schema(), target, None)
     assert target.read_text() == text
+
+
+def test_init_reads_the_schemas_of_the_types_the_tables_use(project: Path) -> None:
+    """A schema holding only types must be read: without it the models get a bare
+    UserDefinedType for the enum (no labels) and a migration cannot create it."""
+    mood = TypeRef("types.mood", "mood", "types", "e")
+    code = TypeRef("shared.code", "code", "shared", "d")
+    deep = TypeRef("deep.base", "base", "deep", "e")
+    users = _table("users")
+    users = replace(
+        users, columns=(*users.columns, Column("m", mood), Column("c", code))
+    )
+    schema = Schema(
+        tables=(users,),
+        domains=(Domain("shared", "code", deep),),
+    )
+    result = build_init_config(schema, project / "x.toml", project / "app" / "models")
+    assert 'schemas = ["deep", "public", "shared", "types"]' in result.text
 
 
 def test_init_avoids_file_names_the_models_folder_already_uses(project: Path) -> None:
