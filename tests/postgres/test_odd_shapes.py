@@ -203,3 +203,17 @@ def test_types_in_a_schema_without_tables(
     );
     """
     assert _round_trip(make_db, pg_admin, sql, style) == ()
+
+
+@pytest.mark.parametrize("style", ["classic", "typed"])
+def test_a_domain_over_a_composite_type(
+    make_db: Callable[[], str], pg_admin: str, style: str
+) -> None:
+    """The domain's definition names the composite's UserDefinedType class, so the
+    class must come first in the module."""
+    sql = """
+    CREATE TYPE pair AS (a int, b int);
+    CREATE DOMAIN positive_pair AS pair CHECK ((VALUE).a > 0);
+    CREATE TABLE nodes (id int PRIMARY KEY, p positive_pair, q pair);
+    """
+    assert _round_trip(make_db, pg_admin, sql, style) == ()
