@@ -175,12 +175,25 @@ def needed_by(schema: Schema, tables: Iterable[Table]) -> list[Prerequisite]:
             )
         for text in _expressions(table):
             called |= {m.strip('"').lower() for m in _CALL.findall(text)}
+    # a domain's base is needed too (a composite, a range, another domain, maybe
+    # in another schema), down the chain
+    bases = [(d.schema, d.name, d.base) for d in schema.domains]
+    grown = True
+    while grown:
+        grown = False
+        for nsp, name, base in bases:
+            needs = {
+                ("schema", "", base.schema),
+                ("range", base.schema, base.name),
+                ("composite", base.schema, base.name),
+                ("domain", base.schema, base.name),
+            }
+            if ("domain", nsp, name) in wanted and not needs <= wanted:
+                wanted |= needs
+                grown = True
     for domain in schema.domains:
         if ("domain", domain.schema, domain.name) in wanted and domain.collation:
             wanted.add(("collation", domain.collation_schema or "", domain.collation))
-    for domain in schema.domains:  # a domain's base may live in another schema
-        if ("domain", domain.schema, domain.name) in wanted:
-            wanted.add(("schema", "", domain.base.schema))
     every = find_prerequisites(schema)
     kept: set[Prerequisite] = set()
     for item in every:

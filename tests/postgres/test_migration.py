@@ -317,6 +317,23 @@ def test_a_schema_that_holds_only_types_is_created_first(
     )
 
 
+def test_a_domain_over_a_composite_type_upgrades_exactly(
+    tmp_path: Path, make_db: Callable[[], str]
+) -> None:
+    """The composite (a prerequisite) is created before the domain, and the
+    revision defines its UserDefinedType class before the domain names it."""
+    source = make_db()
+    execute(
+        source,
+        "CREATE TYPE pair AS (a int, b int)",
+        "CREATE DOMAIN positive_pair AS pair CHECK ((VALUE).a > 0)",
+        "CREATE DOMAIN small_pair AS positive_pair CHECK ((VALUE).b < 9)",
+        "CREATE TABLE nodes (id int PRIMARY KEY, p small_pair)",
+    )
+    schema = reflect_url(source)
+    upgrade_exactly(tmp_path, schema, make_db())
+
+
 def test_a_large_revision_commits_in_batches_and_an_interrupted_upgrade_carries_on(
     tmp_path: Path, make_db: Callable[[], str]
 ) -> None:
