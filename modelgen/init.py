@@ -170,7 +170,7 @@ def build_init_config(
         label = display_name(*table.key, default)
         if table.key not in modelled and label not in ignored:
             missing.append((table, label))
-    schemas = sorted({t.schema for t in schema.tables}) or [default]
+    schemas = sorted(_schemas_read(schema)) or [default]
     lines = _path_lines(rel_models, db_import, module)
     lines += _table_lines(schemas, ignored)
     lines += _group_lines(missing, default, models_dir)
@@ -224,6 +224,25 @@ def _path_lines(
             '# app_path = "."',
         ]
     return lines
+
+
+def _schemas_read(schema: Schema) -> set[str]:
+    """The tables' schemas and those of the types their columns use (a domain's
+    base too): a schema left out of ``schemas`` is not read, and its enums and
+    domains would be unknown types in the models."""
+    found = {t.schema for t in schema.tables}
+    refs = [c.type for t in schema.tables for c in t.columns]
+    seen: set[tuple[str, str]] = set()
+    while refs:
+        ref = refs.pop()
+        if ref.schema == "pg_catalog" or (ref.schema, ref.name) in seen:
+            continue
+        seen.add((ref.schema, ref.name))
+        found.add(ref.schema)
+        domain = schema.domain(ref.schema, ref.name)
+        if domain is not None:
+            refs.append(domain.base)
+    return found
 
 
 def _table_lines(schemas: list[str], ignored: list[str]) -> list[str]:

@@ -30,7 +30,11 @@ from modelgen.catalog.owned import (
     owned_statements,
 )
 from modelgen.catalog.pgtext import referenced_table, sequence_name
-from modelgen.catalog.prerequisites import domain_is_expressible, needed_by
+from modelgen.catalog.prerequisites import (
+    Prerequisite,
+    domain_is_expressible,
+    needed_by,
+)
 from modelgen.catalog.schema import Domain, Enum, ForeignKey, Schema, Table
 from modelgen.config import Config
 from modelgen.errors import ModelgenError
@@ -339,13 +343,13 @@ def _table_step(
             if not domain_is_expressible(domain):
                 # its exact CREATE DOMAIN is a prerequisite: required, never guessed
                 required_types.append((domain.schema, domain.name))
-                found.definitions[domain_variable(domain)] = rendered.definitions[
-                    domain_variable(domain)
-                ]
+                found.definitions[domain_variable(domain, schema)] = (
+                    rendered.definitions[domain_variable(domain, schema)]
+                )
                 continue
             found.domains[(domain.schema, domain.name)] = domain
-            expr = rendered.definitions[domain_variable(domain)]
-            found.definitions[domain_variable(domain)] = (
+            expr = rendered.definitions[domain_variable(domain, schema)]
+            found.definitions[domain_variable(domain, schema)] = (
                 expr[:-1] + ", create_type=False)"
             )
         ref = column.type
@@ -409,14 +413,24 @@ def _fk_step(
     )
 
 
-def _owned(table: Table, found: _Collected) -> list[OwnedStatement]:
-    """What the table owns, then its foreign keys to partitions (created just now)."""
+def _owned(
+    table: Table, found: _Collected, renderer: ColumnRenderer
+) -> list[OwnedStatement]:
+    """The sequences its columns own (those that are not SERIAL are created apart,
+    before the table), what the table owns, then its foreign keys to partitions
+    (created just now)."""
+    owners = [
+        # owned_by() is db.DDL text, its % doubled: the step doubles them itself
+        OwnedStatement("sequence owner", column.name, sql.replace("%%", "%"))
+        for column in table.columns
+        if (sql := renderer.owned_by(table, column)) is not None
+    ]
     keys = [
         foreign_key_statement(table, fk)
         for fk in table.foreign_keys
         if (fk.ref_schema, fk.ref_table) in found.partitions
     ]
-    return owned_statements(table) + keys
+    return owners + owned_statements(table) + keys
 
 
 def _owned_step(schema: Schema, table: Table, statement: OwnedStatement) -> OwnedStep:
@@ -460,7 +474,7 @@ def build_migration(
     enums = [found.enums[k] for k in sorted(found.enums)]
     domains = [found.domains[k] for k in sorted(found.domains)]
     for enum in enums:
-        definitions[enum_variable(enum)] = _enum_definition(schema, enum)
+        definitions[enum_variable(enum, schema)] = _enum_definition(schema, enum)
     third = {"import sqlalchemy as sa", "from alembic import op"}
     third.add("from sqlalchemy.dialects import postgresql")
     std: set[str] = set()
@@ -473,8 +487,13 @@ def build_migration(
         tuple(sorted(group, key=_isort_key)) for group in (std, third) if group
     )
     names = [f"{t.schema}.{t.name}" for t in ordered]
-    schemas = sorted({t.schema for t in tables} - {schema.default_schema})
-    early, late = _prerequisite_steps(schema, tables)
+    # the tables' schemas and those of the types they use (a schema of types only)
+    needed = needed_by(schema, tables)
+    schemas = sorted(
+        {t.schema for t in tables} | {p.name for p in needed if p.kind == "schema"}
+    )
+    schemas = [s for s in schemas if s != schema.default_schema]
+    early, late = _prerequisite_steps(needed)
     return MigrationPlan(
         early=early,
         late=late,
@@ -486,10 +505,10 @@ def build_migration(
             (name, to_sa(expr)) for name, expr in sorted(definitions.items())
         ),
         custom_types=tuple(sorted(found.custom.items())),
-        label_enums=tuple(enum_variable(e) for e in enums),
+        label_enums=tuple(enum_variable(e, schema) for e in enums),
         schemas=tuple(lit(s) for s in schemas),
-        types=tuple(enum_variable(e) for e in enums)
-        + tuple(domain_variable(d) for d in domains),
+        types=tuple(enum_variable(e, schema) for e in enums)
+        + tuple(domain_variable(d, schema) for d in domains),
         sequences=tuple(found.sequences[k] for k in sorted(found.sequences, key=str)),
         tables=tuple(steps),
         foreign_keys=tuple(fk_steps),
@@ -497,7 +516,7 @@ def build_migration(
             _owned_step(schema, t, s)
             for waits in (False, True)  # what reads other tables runs last
             for t in ordered
-            for s in _owned(t, found)
+            for s in _owned(t, found, renderer)
             if bool(s.waits_for) == waits
         ),
         bind=lit(bind) if bind else "",
@@ -647,13 +666,13 @@ def slug(message: str) -> str:
 
 
 def _prerequisite_steps(
-    schema: Schema, tables: list[Table]
+    needed: list[Prerequisite],
 ) -> tuple[tuple[tuple[str, str, str, str], ...], ...]:
     """Prerequisites the revision creates when absent. Schemas have their own step;
     extensions are never created (a missing one stops the upgrade, named)."""
     early: list[tuple[str, str, str, str]] = []
     late: list[tuple[str, str, str, str]] = []
-    for item in needed_by(schema, tables):
+    for item in needed:
         if item.kind in ("schema", "extension"):
             continue
         step = (lit(item.kind), lit(item.schema), lit(item.name), lit(item.ddl))

@@ -85,9 +85,12 @@ def find_prerequisites(schema: Schema) -> list[Prerequisite]:
     """Every prerequisite of ``schema``, in creation order (deterministic)."""
     found: list[Prerequisite] = []
     default = schema.default_schema
-    owned = sorted({t.schema for t in schema.tables} - {default, "public"})
-    extension_schemas = sorted({s for _, s in schema.extensions} - {default, "public"})
-    for name in sorted(set(owned) | set(extension_schemas)):
+    # every schema something is created in: a schema may hold only types
+    homes = {t.schema for t in schema.tables} | {s for _, s in schema.extensions}
+    homes |= {e.schema for e in schema.enums} | {d.schema for d in schema.domains}
+    homes |= {s for s, _, _ in schema.ranges + schema.composites + schema.collations}
+    homes |= {s for s, _, _ in schema.functions}
+    for name in sorted(homes - {default, "public", "pg_catalog", ""}):
         found.append(
             Prerequisite(
                 "schema",
@@ -160,21 +163,40 @@ def needed_by(schema: Schema, tables: Iterable[Table]) -> list[Prerequisite]:
         wanted.add(("schema", "", table.schema))
         for column in table.columns:
             ref = column.type
+            wanted.add(("schema", "", ref.schema))  # the type's, if it has one
             wanted.add(("range", ref.schema, ref.name))
             wanted.add(("composite", ref.schema, ref.name))
             wanted.add(("domain", ref.schema, ref.name))
             if column.collation_schema and column.collation:
                 wanted.add(("collation", column.collation_schema, column.collation))
+                wanted.add(("schema", "", column.collation_schema))
             foreign_type |= ref.schema != "pg_catalog" and (
                 (ref.schema, ref.name) not in own_types
             )
         for text in _expressions(table):
             called |= {m.strip('"').lower() for m in _CALL.findall(text)}
+    # a domain's base is needed too (a composite, a range, another domain, maybe
+    # in another schema), down the chain
+    bases = [(d.schema, d.name, d.base) for d in schema.domains]
+    grown = True
+    while grown:
+        grown = False
+        for nsp, name, base in bases:
+            needs = {
+                ("schema", "", base.schema),
+                ("range", base.schema, base.name),
+                ("composite", base.schema, base.name),
+                ("domain", base.schema, base.name),
+            }
+            if ("domain", nsp, name) in wanted and not needs <= wanted:
+                wanted |= needs
+                grown = True
     for domain in schema.domains:
         if ("domain", domain.schema, domain.name) in wanted and domain.collation:
             wanted.add(("collation", domain.collation_schema or "", domain.collation))
-    found = []
-    for item in find_prerequisites(schema):
+    every = find_prerequisites(schema)
+    kept: set[Prerequisite] = set()
+    for item in every:
         if item.kind == "function":
             keep = item.name.lower() in called
         elif item.kind == "extension":
@@ -182,8 +204,10 @@ def needed_by(schema: Schema, tables: Iterable[Table]) -> list[Prerequisite]:
         else:
             keep = (item.kind, item.schema, item.name) in wanted
         if keep:
-            found.append(item)
-    return found
+            kept.add(item)
+            wanted.add(("schema", "", item.schema))  # what it is created in
+    # schemas come first in ``every``: decided once every other item is
+    return [i for i in every if i in kept or (i.kind, "", i.name) in wanted]
 
 
 def _expressions(table: Table) -> list[str]:

@@ -341,6 +341,24 @@ _FK_ACTIONS = {
     "d": "SET DEFAULT",
 }
 _FK_MATCH = {"s": None, "f": "FULL", "p": "PARTIAL"}
+# PostgreSQL 15+: ON DELETE SET NULL / SET DEFAULT of some of the key's columns; the
+# column list is kept as PostgreSQL prints it (quoted where needed), which is what
+# SQLAlchemy's PostgreSQL dialect accepts in ondelete= and prints back.
+_FK_DELETE_COLUMNS = re.compile(
+    r' ON DELETE SET (?:NULL|DEFAULT) (\((?:"(?:[^"]|"")*"|[^()"])*\))'
+    r"(?: DEFERRABLE| INITIALLY DEFERRED| NOT VALID)*$"
+)
+
+
+def _on_delete(action: str, definition: str) -> str | None:
+    name = _FK_ACTIONS[action]
+    if action in ("n", "d"):
+        found = _FK_DELETE_COLUMNS.search(definition)
+        if found:
+            return f"{name} {found.group(1)}"
+    return name
+
+
 _MODIFIERS = re.compile(r"\(([^()]*)\)")
 
 
@@ -659,7 +677,7 @@ def _add_constraint(
                 ref_table=ref_table,
                 ref_columns=tuple(ref_cols),
                 on_update=_FK_ACTIONS[upd],
-                on_delete=_FK_ACTIONS[dele],
+                on_delete=_on_delete(dele, definition),
                 match=_FK_MATCH[match],
                 deferrable=bool(deferrable),
                 initially_deferred=bool(deferred),

@@ -165,13 +165,16 @@ def _fix_command(
     cfg: Any, drift: list[Any], config: Path | None, snapshot: Path | None
 ) -> str:
     """The generate command that brings the differing files up to date."""
+    from modelgen.generate.pipeline import bootstrap_layout_options
+
     parts = ["modelgen generate"]
     if config is not None:
         parts.append(f"--config {config}")
     if snapshot is not None:
         parts.append(f"--snapshot {snapshot}")
     if cfg.bootstrap:
-        return " ".join([*parts, f"--out {_rel(drift[0].path.parent)}"])
+        out = f"--out {_rel(drift[0].path.parent)}"
+        return " ".join([*parts, out, *bootstrap_layout_options(cfg)])
     group_of = {spec.filename: spec.group for spec in cfg.files}
     groups = [g for g in dict.fromkeys(group_of.get(d.path.name) for d in drift) if g]
     if len(groups) > 1 and len(groups) == len(cfg.groups):

@@ -18,6 +18,7 @@ import re
 from collections.abc import Iterable
 from pathlib import Path
 
+from modelgen.catalog.reflect import quote_ident
 from modelgen.catalog.schema import Column, Schema, Table
 from modelgen.config import Config, FileSpec
 from modelgen.drift.findings import (
@@ -412,11 +413,25 @@ def _type_diff(mc: ModelColumn, pc: Column, schema: Schema) -> tuple[str, str] |
 
 
 def _collation_diff(mc: ModelColumn, pc: Column) -> tuple[str, str] | None:
-    """Only a collation the model declares (``String(collation=...)``)."""
-    if mc.collation is None or mc.collation == pc.collation:
+    """Only a COLLATE the model declares counts (as a server default does); it is
+    part of the type, so --fix rewrites the type."""
+    if mc.collation is None:
         return None
-    theirs = f'"{pc.collation}"' if pc.collation else "the default"
-    return "type", f'collation "{mc.collation}" in the model, {theirs} in production'
+    name, where = mc.collation
+    model = (name, None if where == "pg_catalog" else where)
+    if model == (pc.collation, pc.collation_schema):
+        return None
+
+    def shown(name: str | None, where: str | None) -> str:
+        if name is None:
+            return "the default collation"
+        return f"COLLATE {quote_ident(where) + '.' if where else ''}{quote_ident(name)}"
+
+    return (
+        "type",
+        f"type {pc.type.display} {shown(*model)} in the model, "
+        f"{shown(pc.collation, pc.collation_schema)} in production",
+    )
 
 
 def _types_match(mc: ModelColumn, pc: Column, schema: Schema) -> bool:

@@ -49,7 +49,8 @@ class ModelColumn:
     enum_schema: str | None = None
     enum_labels: tuple[str, ...] = ()
     line: int | None = None
-    collation: str | None = None  # String(collation=...), apart from type_sql
+    # COLLATE the type declares, apart from type_sql: (name, schema or None)
+    collation: tuple[str, str | None] | None = None
 
 
 @dataclass(frozen=True)
@@ -567,19 +568,24 @@ def _try_sql(clause: Any, dialect: Any) -> str | None:
         return None
 
 
-def _column_facts(column: Any, dialect: Any, sa: Any, line: int | None) -> ModelColumn:
-    type_ = column.type
-    # String(20, collation="C") compiles to VARCHAR(20) COLLATE "C": production
-    # keeps the collation apart from the type, and so does the model's facts
+def _without_collation(type_: Any) -> tuple[Any, tuple[str, str | None] | None]:
+    """The type with its COLLATE taken off (compiled, ``TEXT COLLATE "C"`` is not a
+    type name production's ``text`` can match), and that collation."""
     collation = getattr(type_, "collation", None)
-    bare = type_
-    if isinstance(collation, str):
-        bare = copy.copy(type_)
-        bare.collation = None
+    if not isinstance(collation, str):
+        return type_, None
+    bare = copy.copy(type_)
+    bare.collation = None
+    schema = getattr(type_, "collation_schema", None)
+    return bare, (collation, schema if isinstance(schema, str) else None)
+
+
+def _column_facts(column: Any, dialect: Any, sa: Any, line: int | None) -> ModelColumn:
+    type_, collation = _without_collation(column.type)
     try:
         type_sql: str | None = None
         if not isinstance(type_, sa.types.NullType):
-            type_sql = bare.compile(dialect=dialect)
+            type_sql = type_.compile(dialect=dialect)
     except Exception:  # noqa: BLE001 - a type the dialect cannot print is "unknown"
         type_sql = None
     element = getattr(type_, "item_type", type_)
@@ -610,7 +616,7 @@ def _column_facts(column: Any, dialect: Any, sa: Any, line: int | None) -> Model
         enum_schema=enum_schema,
         enum_labels=labels,
         line=line,
-        collation=collation if isinstance(collation, str) else None,
+        collation=collation,
     )
 
 

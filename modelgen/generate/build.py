@@ -32,6 +32,12 @@ from modelgen.generate.plan import (
     ViewPlan,
 )
 from modelgen.generate.relationships import association_pair, plan_relationships
+from modelgen.generate.typemap import (
+    custom_type_class,
+    domain_variable,
+    enum_variable,
+    render_type,
+)
 
 
 def select_specs(
@@ -85,6 +91,12 @@ def relationship_names(
                 f"{where}: {part!r} is not a foreign-key column (or constraint) of "
                 f"{table_name}{did_you_mean(part, keys)}"
             )
+        for name in config.relationship_names[key]:
+            if name is not None and naming.attribute_name(name) != name:
+                raise ConfigError(
+                    f"{where}: {name!r} cannot be an attribute of a model (reserved "
+                    "by Flask-SQLAlchemy or SQLAlchemy, or a name the module uses)"
+                )
     return config.relationship_names
 
 
@@ -133,7 +145,11 @@ def build_plan(
     group_order = {g: i for i, g in enumerate(dict.fromkeys(s.group for s in universe))}
     hand = _hand_written(existing, schema)
     units = _units(schema, config, universe, hand)
-    _name_classes(units, config, set(hand.values()), schema.default_schema)
+    type_names = {u.table.key: _type_variables(schema, u.table) for u in units}
+    # a model class named like a UserDefinedType class of the package (table
+    # xml_types, class XmlType) would replace it for every class after it
+    custom = {n for names in type_names.values() for n in names if n[:1].isupper()}
+    _name_classes(units, config, set(hand.values()) | custom, schema.default_schema)
     left_out = _leave_out_dangling_keys(
         schema, units, existing, selected, _unseen_models(config, schema)
     )
@@ -141,6 +157,9 @@ def build_plan(
     renderer = ColumnRenderer(schema, config.style)
     for unit in units:
         unit.columns = {}
+        # a class attribute named like a module-level type variable its columns use
+        # would rebind it for every column after it in the class body
+        unit.taken |= type_names[unit.table.key]
         for column in unit.table.columns:
             unit.columns[column.name] = naming.unique(
                 naming.attribute_name(column.name), unit.taken
@@ -347,6 +366,12 @@ def _name_classes(
     Decided over the whole universe in sorted table order, so a name never
     depends on which files are selected or on the order tables arrive in.
     """
+    for key, chosen in config.class_names.items():
+        if naming.shadows_module_name(chosen):
+            raise ConfigError(
+                f"{config.label}: key 'class_names.{key}': {chosen!r} cannot be a "
+                "model class name (a keyword, builtin or name the module imports)"
+            )
     _mark_associations(units, config.bootstrap)
     candidates: dict[str, list[Unit]] = defaultdict(list)
     for unit in sorted(units, key=lambda u: u.table.key):
@@ -574,3 +599,15 @@ def _bootstrap_extras(out_dir: Path, files: list[FilePlan]) -> list[tuple[Path, 
         (out_dir / "extensions.py", db_module),
         (out_dir / "__init__.py", "\n".join(lines)),
     ]
+
+
+def _type_variables(schema: Schema, table: Table) -> set[str]:
+    """The module-level names (enum and domain variables, UserDefinedType classes:
+    the only capitalised ones) the table's column types refer to."""
+    names: set[str] = set()
+    for column in table.columns:
+        rendered = render_type(column.type, schema, schema.default_schema)
+        names.update(enum_variable(e, schema) for e in rendered.enums)
+        names.update(domain_variable(d, schema) for d in rendered.domains)
+        names.update(custom_type_class(spec) for spec in rendered.custom)
+    return names

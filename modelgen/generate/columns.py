@@ -172,10 +172,16 @@ class ColumnRenderer(SequenceRenderer, ConstraintRenderer):
             # a type PostgreSQL prints schema-qualified is shadowed (public.uuid by
             # pg_catalog.uuid): its schema must be named even when it is the default
             shadowed = column.type.element_display != quote_ident(enum.name)
-            out.definitions[enum_variable(enum)] = self._enum_expr(enum, shadowed)
+            out.definitions[enum_variable(enum, self.schema)] = self._enum_expr(
+                enum, shadowed
+            )
         for domain in rendered.domains:
-            out.definitions[domain_variable(domain)] = self._domain_expr(domain, out)
-            out.ranks[domain_variable(domain)] = 1 + self._domain_depth(domain)
+            out.definitions[domain_variable(domain, self.schema)] = self._domain_expr(
+                domain, out
+            )
+            out.ranks[domain_variable(domain, self.schema)] = 1 + self._domain_depth(
+                domain
+            )
         for spec in rendered.custom:
             out.custom_types[custom_type_class(spec)] = lit(spec)
             out.imports.add("from typing import Any")

@@ -30,6 +30,9 @@ MODULE_NAMES = frozenset(
         "UserDefinedType",
     }
 )
+# Builtins the typed style's annotations name (Mapped[bytes | None], Mapped[list["X"]]):
+# a class attribute of that name would shadow them for every annotation after it.
+ANNOTATION_NAMES = frozenset({"bool", "bytes", "dict", "float", "int", "list", "str"})
 # Flask-SQLAlchemy and declarative attributes a column must not overwrite.
 RESERVED_ATTRIBUTES = frozenset(
     {
@@ -124,9 +127,15 @@ def class_name(table: str) -> str:
     )
     if name[:1].isdigit():
         name = "T" + name
-    if keyword.iskeyword(name) or name in MODULE_NAMES or hasattr(builtins, name):
+    if shadows_module_name(name):
         name += "Model"
     return name
+
+
+def shadows_module_name(name: str) -> bool:
+    """A module-level class of this name would hide a keyword, builtin or a name
+    the generated module imports (``db``, ``Any``, ``datetime``)."""
+    return keyword.iskeyword(name) or name in MODULE_NAMES or hasattr(builtins, name)
 
 
 @lru_cache(maxsize=_MEMO)
@@ -144,9 +153,10 @@ def attribute_name(column: str) -> str:
         name = snake(column)
         if name[:1].isdigit():
             name = "_" + name
-    if name.startswith("__") or not name.strip("_"):
-        # a class-body name starting with "__" is mangled by Python (and SQLAlchemy
-        # skips it); "_" alone would become "__": never emit one
+    if name.startswith(("__", "_sa_")) or not name.strip("_"):
+        # a class-body name starting with "__" is mangled by Python, and SQLAlchemy's
+        # declarative scan skips it and every "_sa_" name (the column would be lost:
+        # a suffix does not help); "_" alone would become "__": never emit one
         name = (name.strip("_") or "column") + "_"
         if name[:1].isdigit():  # "__6x" is an identifier, "6x_" is not
             name = "_" + name
@@ -154,9 +164,9 @@ def attribute_name(column: str) -> str:
         keyword.iskeyword(name)
         or keyword.issoftkeyword(name)
         or name in MODULE_NAMES
+        or name in ANNOTATION_NAMES
         or name in RESERVED_ATTRIBUTES
         or name in ("self", "cls")
-        or name.startswith("_sa_")
     ):
         name = name + "_"
     return name

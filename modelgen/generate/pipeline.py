@@ -98,7 +98,17 @@ def regenerate_command(config: Config, groups: list[str]) -> str:
         parts += [f"--group {g}" for g in groups]
     else:
         parts.append(f"--url ${config.url_env} --out DIR")
+        parts += bootstrap_layout_options(config)
     return " ".join(parts)
+
+
+def bootstrap_layout_options(config: Config) -> list[str]:
+    """The options that choose a bootstrap's files: without them the same command
+    writes other modules (one per schema, no views) and leaves these stale."""
+    options = ["--views"] if config.views else []
+    if config.split:
+        options.append(f"--split {config.split}")
+    return options
 
 
 def _module_file(base: Path, dotted: str) -> bool:

@@ -6,6 +6,7 @@ PostgreSQL's catalog, exactly the ``format_type()`` production has.
 
 from __future__ import annotations
 
+import hashlib
 import re
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -107,13 +108,15 @@ def _render_element(ref: TypeRef, schema: Schema, default_schema: str) -> TypeRe
     if ref.kind == "e":
         enum = schema.enum(ref.schema, ref.name)
         if enum is not None:
-            return TypeRender(expr=enum_variable(enum), python="str", enums=(enum,))
+            return TypeRender(
+                expr=enum_variable(enum, schema), python="str", enums=(enum,)
+            )
     if ref.kind == "d":
         domain = schema.domain(ref.schema, ref.name)
         if domain is not None:
             base = _render_element(domain.base, schema, default_schema)
             return TypeRender(
-                expr=domain_variable(domain),
+                expr=domain_variable(domain, schema),
                 python=base.python,
                 imports=base.imports | {_IMPORT_PG},
                 enums=base.enums,
@@ -206,17 +209,82 @@ def _ident(text: str) -> str:
     return cleaned if not cleaned[0].isdigit() else "t_" + cleaned
 
 
-def enum_variable(enum: Enum) -> str:
-    prefix = "" if enum.schema == "public" else _ident(enum.schema) + "_"
-    return f"{prefix}{_ident(enum.name)}_enum"
+def _readable(schema: str, name: str) -> str:
+    prefix = "" if schema == "public" else _ident(schema) + "_"
+    return prefix + _ident(name)
 
 
-def domain_variable(domain: Domain) -> str:
-    prefix = "" if domain.schema == "public" else _ident(domain.schema) + "_"
-    return f"{prefix}{_ident(domain.name)}_domain"
+def _exact(schema: str, name: str) -> str:
+    return name if schema == "public" else f"{schema}_{name}"
 
 
+def _type_variables(schema: Schema) -> dict[tuple[str, str, str], str]:
+    """(kind, schema, name) -> the variable of every enum and domain of ``schema``.
+
+    The readable form (``mood``, ``billing_mood``) loses case, punctuation and every
+    non-ASCII letter, and joins schema and name with ``_``: ``"статус"`` and
+    ``"приоритет"`` are both ``type``, ``a.b`` and ``public.a_b`` both ``a_b``. Such
+    types share the readable form only with a hash of their full name added, except
+    the first of them (one the readable form spells exactly first, public first,
+    then by schema and name), so a schema without a clash keeps every name it had.
+    Computed once per Schema (stored as cached_property stores its value)."""
+    cache = "_modelgen_type_variables"
+    found: dict[tuple[str, str, str], str] | None = schema.__dict__.get(cache)
+    if found is not None:
+        return found
+    groups: dict[tuple[str, str], list[tuple[str, str, str]]] = {}
+    types = [("enum", e.schema, e.name) for e in schema.enums]
+    types += [("domain", d.schema, d.name) for d in schema.domains]
+    for kind, where, name in types:
+        groups.setdefault((kind, _readable(where, name)), []).append(
+            (kind, where, name)
+        )
+    found = {}
+    for (kind, readable), members in groups.items():
+        members.sort(
+            key=lambda m: (
+                _readable(m[1], m[2]) != _exact(m[1], m[2]),
+                m[1] != "public",
+                m,
+            )
+        )
+        for position, (_, where, name) in enumerate(members):
+            base = readable
+            if position:
+                digest = hashlib.sha256(f"{where}.{name}".encode()).hexdigest()
+                base = f"{readable}_{digest[:8]}"
+            found[(kind, where, name)] = f"{base}_{kind}"
+    schema.__dict__[cache] = found
+    return found
+
+
+def enum_variable(enum: Enum, schema: Schema) -> str:
+    key = ("enum", enum.schema, enum.name)
+    return _type_variables(schema).get(key) or f"{_readable(*key[1:])}_enum"
+
+
+def domain_variable(domain: Domain, schema: Schema) -> str:
+    key = ("domain", domain.schema, domain.name)
+    return _type_variables(schema).get(key) or f"{_readable(*key[1:])}_domain"
+
+
+# a type name the CamelCase class spells back unambiguously: lowercase words, each
+# starting with a letter (its capital marks where it starts), single underscores,
+# maybe quoted (a keyword: "char"); then its modifiers (vector(1536) -> Vector1536Type,
+# geometry(Point,4326) -> GeometryPoint4326Type)
+_WORDS = r"[a-z][a-z0-9]*(?:_[a-z][a-z0-9]*)*"
+_PLAIN_TYPE = re.compile(rf'(?:{_WORDS}|"{_WORDS}")(?:\([A-Za-z0-9_, ]+\))?')
+
+
+@lru_cache(maxsize=4096)
 def custom_type_class(spec: str) -> str:
+    """``xml`` -> ``XmlType``; a name the class cannot spell back (schema-qualified,
+    capitals, punctuation, non-ASCII: ``"адрес"`` and ``"точка"`` are both
+    ``Custom``, ``"Pair"`` and ``pair`` both ``Pair``) adds a hash of the name."""
     words = re.findall(r"[A-Za-z0-9]+", spec) or ["Custom"]
-    name = "".join(w.capitalize() for w in words) + "Type"
-    return name if not name[0].isdigit() else "T" + name
+    name = "".join(w.capitalize() for w in words)
+    if name[0].isdigit():
+        name = "T" + name
+    if not _PLAIN_TYPE.fullmatch(spec):
+        name += "_" + hashlib.sha256(spec.encode()).hexdigest()[:8]
+    return name + "Type"

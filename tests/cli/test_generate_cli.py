@@ -76,6 +76,26 @@ def test_user_templates_override_builtin_ones_file_by_file(project: Path) -> Non
     assert "class Payment(db.Model):" in text  # the built-in model template still used
 
 
+def test_a_split_bootstrap_names_split_in_its_header_and_in_checks_hint(
+    tmp_path: Path,
+) -> None:
+    """Without --split the named command would write public.py and leave the
+    public_NN.py files stale."""
+    out = tmp_path / "legacy_models"
+    args = ("--snapshot", str(SNAPSHOT), "--out", str(out), "--split", "10")
+    code, _, err = run(tmp_path, "generate", *args)
+    assert code == 0, err
+    first = (out / "public_1.py").read_text()
+    assert (
+        "# Regenerate: modelgen generate --url $DATABASE_URL --out DIR --split 10\n"
+        in (first)
+    )
+    (out / "public_1.py").unlink()
+    code, _, err = run(tmp_path, "check", *args)
+    assert code == 1
+    assert "--out legacy_models --split 10` updates them" in err
+
+
 def test_no_config_bootstraps_an_importable_package(tmp_path: Path) -> None:
     out = tmp_path / "legacy_models"
     code, _, err = run(

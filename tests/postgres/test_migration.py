@@ -272,6 +272,68 @@ def test_all_tables_on_an_empty_database_with_a_cycle_and_a_second_schema(
     )
 
 
+def test_a_sequence_a_column_owns_stays_owned_when_it_is_not_a_serial(
+    tmp_path: Path, make_db: Callable[[], str]
+) -> None:
+    """A serial that is not the table's key (or one of several) is a plain sequence
+    in the revision: it must still be OWNED BY its column, as in production."""
+    source = make_db()
+    execute(
+        source,
+        'CREATE SCHEMA "Sales"',
+        'CREATE TABLE "Sales".orders (id uuid PRIMARY KEY, number bigserial, '
+        '"100%" serial)',
+        "CREATE TABLE pairs (a serial, b serial, PRIMARY KEY (a, b))",
+    )
+    schema = reflect_url(source)
+    target = make_db()
+    config, actual = upgrade_exactly(tmp_path, schema, target)
+    for table in schema.tables:
+        assert [c.serial_sequence for c in table.columns] == [
+            c.serial_sequence for c in actual.table(table.schema, table.name).columns
+        ]
+    command.downgrade(config, "base")
+    assert scalar(target, "SELECT count(*) FROM pg_class WHERE relkind = 'S'") == 0
+
+
+def test_a_schema_that_holds_only_types_is_created_first(
+    tmp_path: Path, make_db: Callable[[], str]
+) -> None:
+    source = make_db()
+    execute(
+        source,
+        "CREATE SCHEMA types",
+        "CREATE TYPE types.mood AS ENUM ('x', 'y')",
+        "CREATE DOMAIN types.code AS varchar(5) NOT NULL CHECK (VALUE ~ '^[a-z]+$')",
+        "CREATE TABLE t (id int PRIMARY KEY, moods types.mood[], c types.code)",
+    )
+    schema = reflect_url(source)
+    target = make_db()
+    config, actual = upgrade_exactly(tmp_path, schema, target)
+    assert actual.enums == schema.enums and actual.domains == schema.domains
+    command.downgrade(config, "base")
+    assert (
+        scalar(target, "SELECT count(*) FROM pg_namespace WHERE nspname = 'types'") == 0
+    )
+
+
+def test_a_domain_over_a_composite_type_upgrades_exactly(
+    tmp_path: Path, make_db: Callable[[], str]
+) -> None:
+    """The composite (a prerequisite) is created before the domain, and the
+    revision defines its UserDefinedType class before the domain names it."""
+    source = make_db()
+    execute(
+        source,
+        "CREATE TYPE pair AS (a int, b int)",
+        "CREATE DOMAIN positive_pair AS pair CHECK ((VALUE).a > 0)",
+        "CREATE DOMAIN small_pair AS positive_pair CHECK ((VALUE).b < 9)",
+        "CREATE TABLE nodes (id int PRIMARY KEY, p small_pair)",
+    )
+    schema = reflect_url(source)
+    upgrade_exactly(tmp_path, schema, make_db())
+
+
 def test_a_large_revision_commits_in_batches_and_an_interrupted_upgrade_carries_on(
     tmp_path: Path, make_db: Callable[[], str]
 ) -> None:

@@ -295,6 +295,29 @@ def test_column_differences_are_drift_with_the_column_line() -> None:
     assert report.exit_code == 1
 
 
+def test_a_collation_the_model_declares_is_compared_apart_from_the_type() -> None:
+    production = users_table(
+        columns=users_table().columns + (pcol("code", "text", collation="C"),)
+    )
+    model = users_model()
+
+    def with_code(collation):  # type: ignore[no-untyped-def]
+        code = mcol("code", "TEXT", collation=collation)
+        return replace(model, columns=(*(model.columns or ()), code))
+
+    assert drift_of(production, with_code(("C", None))).drift == []
+    assert drift_of(production, with_code(("C", "pg_catalog"))).drift == []
+    assert drift_of(production, with_code(None)).drift == []  # not declared
+    (finding,) = drift_of(production, with_code(("POSIX", None))).drift
+    assert (finding.kind, finding.key) == ("type", "users.code")
+    assert 'COLLATE "POSIX" in the model, COLLATE "C" in production' in finding.message
+    (finding,) = drift_of(
+        users_table(columns=users_table().columns + (pcol("code", "text"),)),
+        with_code(("C", None)),
+    ).drift
+    assert "the default collation in production" in finding.message
+
+
 def test_enum_labels_are_compared() -> None:
     report = drift_of(
         users_table(),
@@ -644,10 +667,12 @@ def test_a_collation_is_compared_apart_from_the_type() -> None:
     prod_columns[1] = replace(prod_columns[1], collation="C")
     production = replace(table, columns=tuple(prod_columns))
     model_columns = list(users_model().columns or ())
-    model_columns[1] = replace(model_columns[1], collation="C")
+    model_columns[1] = replace(model_columns[1], collation=("C", None))
     collated = users_model(columns=tuple(model_columns))
     assert drift_of(production, collated).drift == []
     (finding,) = drift_of(table, collated).drift  # production: the default
     assert finding.key == "users.email"
-    assert 'collation "C" in the model, the default in production' in finding.message
+    assert 'COLLATE "C" in the model, the default collation in production' in (
+        finding.message
+    )
     assert drift_of(production, users_model()).drift == []  # the model does not say

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from modelgen.catalog.schema import Column, Schema, Table, TypeRef
+from modelgen.catalog.schema import Column, Domain, Schema, Table, TypeRef
 from modelgen.config import load_config
 from modelgen.drift.models import column_lines, derive_module, load_models
 from modelgen.errors import ConfigError, ModelgenError
@@ -238,6 +238,24 @@ def test_init_writes_a_config_that_loads(project: Path) -> None:
     assert target.read_text() == text
 
 
+def test_init_reads_the_schemas_of_the_types_the_tables_use(project: Path) -> None:
+    """A schema holding only types must be read: without it the models get a bare
+    UserDefinedType for the enum (no labels) and a migration cannot create it."""
+    mood = TypeRef("types.mood", "mood", "types", "e")
+    code = TypeRef("shared.code", "code", "shared", "d")
+    deep = TypeRef("deep.base", "base", "deep", "e")
+    users = _table("users")
+    users = replace(
+        users, columns=(*users.columns, Column("m", mood), Column("c", code))
+    )
+    schema = Schema(
+        tables=(users,),
+        domains=(Domain("shared", "code", deep),),
+    )
+    result = build_init_config(schema, project / "x.toml", project / "app" / "models")
+    assert 'schemas = ["deep", "public", "shared", "types"]' in result.text
+
+
 def test_init_avoids_file_names_the_models_folder_already_uses(project: Path) -> None:
     schema = Schema(tables=(_table("user"),))  # user.py holds the users model
     result = build_init_config(schema, project / "x.toml", project / "app" / "models")
@@ -398,7 +416,7 @@ def test_a_collation_is_a_fact_of_its_own_not_part_of_the_type() -> None:
 
     column = sa.Column("code", sa.String(20, collation="C"))
     fact = _column_facts(column, postgresql.dialect(), sa, None)
-    assert (fact.type_sql, fact.collation) == ("VARCHAR(20)", "C")
+    assert (fact.type_sql, fact.collation) == ("VARCHAR(20)", ("C", None))
 
 
 def test_a_check_constraint_given_to_a_column_is_a_model_constraint() -> None:

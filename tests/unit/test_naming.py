@@ -50,6 +50,11 @@ def test_class_names_read_like_hand_written_ones(table: str, expected: str) -> N
         "__6tbn",  # hypothesis (tests/unit/test_plan_hash.py): "6tbn_" was written
         "__1__",
         "__",
+        "_sa_instance_state",  # SQLAlchemy's declarative scan skips every "_sa_" name
+        "_sa_",
+        "bytes",  # the typed style's annotations name these builtins
+        "list",
+        "str",
     ],
 )
 def test_reserved_and_shadowing_names_get_a_safe_attribute(column: str) -> None:
@@ -57,6 +62,7 @@ def test_reserved_and_shadowing_names_get_a_safe_attribute(column: str) -> None:
     assert attr != column
     assert attr.isidentifier() and not keyword.iskeyword(attr)
     assert not attr.startswith("__")
+    assert not attr.startswith("_sa_")
 
 
 @pytest.mark.parametrize(

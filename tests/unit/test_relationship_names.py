@@ -100,6 +100,16 @@ def test_the_config_chooses_a_relationship_and_its_reverse(tmp_path: Path) -> No
         ('"aplications.reviewed_by" = "x"', "did you mean 'applications'?"),
         ('"applications.reviewed_by" = "worker_id"', "is already an attribute"),
         ('"applications.reviewed_by" = "class"', "is not a valid attribute name"),
+        # names a model class must not have: Flask-SQLAlchemy's, declarative's, the
+        # module's imports and the annotations' builtins
+        (
+            '"applications.reviewed_by" = { name = "r", back = "query" }',
+            "'query' cannot be an attribute of a model",
+        ),
+        ('"applications.reviewed_by" = "metadata"', "'metadata' cannot be"),
+        ('"applications.reviewed_by" = "_sa_registry"', "'_sa_registry' cannot"),
+        ('"applications.reviewed_by" = "db"', "'db' cannot be"),
+        ('"applications.reviewed_by" = "list"', "'list' cannot be"),
         ('"reviewed_by" = "x"', "must be table.column"),
     ],
 )
@@ -115,3 +125,13 @@ def test_no_config_still_names_by_role(tmp_path: Path) -> None:
     result = generate_files(SCHEMA, Config(path=None, root=tmp_path), out=tmp_path)
     text = next(f.content for f in result.files if f.path.name == "public.py")
     assert "    issued_to_user = db.relationship(" in text
+
+
+@pytest.mark.parametrize("name", ["db", "Any", "Mapped", "str", "datetime"])
+def test_a_class_name_that_would_shadow_the_modules_names_is_refused(
+    tmp_path: Path, name: str
+) -> None:
+    with pytest.raises(ConfigError) as info:
+        generated(tmp_path, f'[class_names]\nworkers = "{name}"\n')
+    assert "class_names.workers" in str(info.value)
+    assert f"{name!r} cannot be a model class name" in str(info.value)
