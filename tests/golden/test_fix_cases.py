@@ -74,6 +74,15 @@ def test_a_model_file_that_does_not_parse_is_named_and_nothing_is_written(
     assert shop.read_text() == broken
 
 
+def changed_lines(patch: str) -> list[str]:
+    """The removed and added lines of a unified diff, without its file headers."""
+    return [
+        line
+        for line in patch.splitlines()
+        if line[:1] in "+-" and line[:3] not in ("+++", "---")
+    ]
+
+
 BARE_TICKET = """from datetime import datetime
 from decimal import Decimal
 from typing import Any, Optional
@@ -115,11 +124,7 @@ def test_bare_mapped_annotations_are_fixed_in_place(tmp_path: Path) -> None:
     result = fixes(project)
     assert not result.unfixable, result.unfixable
     patch = result.diff(project)
-    changed = [
-        line
-        for line in patch.splitlines()
-        if line[:1] in "+-" and line[:3] not in ("+++", "---")
-    ]
+    changed = changed_lines(patch)
     assert changed == [
         "-    title: Mapped[str]  # the type from the annotation map",
         "+    title: Mapped[str] = mapped_column(sa.String(200))  # the type from the annotation map",
@@ -175,11 +180,7 @@ def test_a_single_table_subclass_column_is_fixed_where_it_is_declared(
     fixed = {f.key for f in result.files[0].fixed}
     assert {"tickets.score", "tickets.due_at"} <= fixed, result.unfixable
     patch = result.diff(project)
-    changed = [
-        line
-        for line in patch.splitlines()
-        if line[:1] in "+-" and line[:3] not in ("+++", "---")
-    ]
+    changed = changed_lines(patch)
     assert (
         "-    score: Mapped[float | None] = mapped_column(sa.Numeric(4, 1))" in changed
     )
@@ -192,7 +193,8 @@ def test_a_single_table_subclass_column_is_fixed_where_it_is_declared(
     )
 
 
-INDEXED_TICKET = """import sqlalchemy as sa
+# a hand-written typed model of the fix case's tickets table, as production has it
+TICKET_MODULE = """import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
@@ -216,7 +218,9 @@ class Ticket(Base):
     score = mapped_column(sa.Numeric(5, 1))
     meta = mapped_column(JSONB)
     due_at = mapped_column(sa.DateTime(timezone=True))
+"""
 
+INDEXED_TICKET = TICKET_MODULE + """
 
 sa.Index("ix_tickets_state_priority", Ticket.state, Ticket.priority)
 # the code lookup
@@ -234,39 +238,13 @@ def test_a_module_level_index_production_lacks_is_removed(tmp_path: Path) -> Non
     result = fixes(project)
     assert {f.key for f in result.files[0].fixed} == {"tickets.ix_tickets_code"}
     assert [f.key for f, _ in result.unfixable] == ["tickets.ix_tickets_title"]
-    changed = [
-        line
-        for line in result.diff(project).splitlines()
-        if line[:1] in "+-" and line[:3] not in ("+++", "---")
-    ]
+    changed = changed_lines(result.diff(project))
     assert changed == ['-sa.Index("ix_tickets_code", Ticket.code)']
 
 
-ARRAY_TICKET = """import sqlalchemy as sa
-from sqlalchemy.dialects.postgresql import JSONB
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
-
-
-class Base(DeclarativeBase):
-    pass
-
-
-class Ticket(Base):
-    __tablename__ = "tickets"
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    code: Mapped[str] = mapped_column(sa.String(20))
-    title: Mapped[str] = mapped_column(sa.String(200))
-    state: Mapped[str] = mapped_column(
-        sa.Enum("new", "open", "done", name="ticket_state")
-    )
-    priority: Mapped[int] = mapped_column(sa.SmallInteger)
-    body = mapped_column(sa.Text)
-    amount = mapped_column(sa.Numeric(12, 2), nullable=False)
-    score = mapped_column(sa.Numeric(5, 1))
-    meta = mapped_column(sa.ARRAY(sa.String(30)))
-    due_at = mapped_column(sa.DateTime(timezone=True))
-"""
+ARRAY_TICKET = TICKET_MODULE.replace(
+    "meta = mapped_column(JSONB)", "meta = mapped_column(sa.ARRAY(sa.String(30)))"
+)
 
 
 def test_a_changed_type_argument_keeps_the_files_spelling_and_imports(
@@ -291,42 +269,27 @@ def test_a_changed_type_argument_keeps_the_files_spelling_and_imports(
     }
     snapshot.write_text(json.dumps(data))
     result = fixes(project)
-    changed = [
-        line
-        for line in result.diff(project).splitlines()
-        if line[:1] in "+-" and line[:3] not in ("+++", "---")
-    ]
+    changed = changed_lines(result.diff(project))
     assert changed == [
         "-    meta = mapped_column(sa.ARRAY(sa.String(30)))",
         "+    meta = mapped_column(sa.ARRAY(sa.String(50)))",
     ]
 
 
-NAMED_BY_BASE = """import sqlalchemy as sa
-from sqlalchemy.dialects.postgresql import JSONB
-from sqlalchemy.orm import DeclarativeBase, Mapped, declared_attr, mapped_column
-
-
-class Base(DeclarativeBase):
-    @declared_attr.directive
-    def __tablename__(cls) -> str:
-        return cls.__name__.lower() + "s"
-
-
-class Ticket(Base):
-    id: Mapped[int] = mapped_column(primary_key=True)
-    code: Mapped[str] = mapped_column(sa.String(20))
-    title: Mapped[str] = mapped_column(sa.String(120))
-    state: Mapped[str] = mapped_column(
-        sa.Enum("new", "open", "done", name="ticket_state")
+NAMED_BY_BASE = (
+    TICKET_MODULE.replace(
+        ", Mapped, mapped_column", ", Mapped, declared_attr, mapped_column"
     )
-    priority: Mapped[int] = mapped_column(sa.SmallInteger)
-    body = mapped_column(sa.Text)
-    amount = mapped_column(sa.Numeric(12, 2), nullable=False)
-    score = mapped_column(sa.Numeric(5, 1))
-    meta = mapped_column(JSONB)
-    due_at = mapped_column(sa.DateTime(timezone=True))
-"""
+    .replace(
+        "class Base(DeclarativeBase):\n    pass\n",
+        "class Base(DeclarativeBase):\n"
+        "    @declared_attr.directive\n"
+        "    def __tablename__(cls) -> str:\n"
+        '        return cls.__name__.lower() + "s"\n',
+    )
+    .replace('    __tablename__ = "tickets"\n\n', "")
+    .replace("sa.String(200)", "sa.String(120)")
+)
 
 
 def test_a_class_without_tablename_is_found_by_its_class_name(tmp_path: Path) -> None:
@@ -336,51 +299,36 @@ def test_a_class_without_tablename_is_found_by_its_class_name(tmp_path: Path) ->
     (project / "app" / "models" / "ticket.py").write_text(NAMED_BY_BASE)
     result = fixes(project)
     assert not result.unfixable, result.unfixable
-    changed = [
-        line
-        for line in result.diff(project).splitlines()
-        if line[:1] in "+-" and line[:3] not in ("+++", "---")
-    ]
+    changed = changed_lines(result.diff(project))
     assert changed == [
         "-    title: Mapped[str] = mapped_column(sa.String(120))",
         "+    title: Mapped[str] = mapped_column(sa.String(200))",
     ]
 
 
-CONVENTION_TICKET = """import sqlalchemy as sa
-from sqlalchemy.dialects.postgresql import JSONB
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
-
-
-class Base(DeclarativeBase):
+CONVENTION_TICKET = (
+    TICKET_MODULE.replace(
+        "class Base(DeclarativeBase):\n    pass\n",
+        """class Base(DeclarativeBase):
     metadata = sa.MetaData(
         naming_convention={
             "uq": "uq_%(table_name)s_%(column_0_name)s",
             "ix": "ix_%(column_0_label)s",
         }
     )
-
-
-class Ticket(Base):
-    __tablename__ = "tickets"
+""",
+    )
+    .replace(
+        '    __tablename__ = "tickets"\n',
+        """    __tablename__ = "tickets"
     __table_args__ = (
         sa.UniqueConstraint("title", "priority"),
         sa.Index("ix_tickets_state_priority", "state", "priority"),
     )
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    code: Mapped[str] = mapped_column(sa.String(20), unique=True)
-    title: Mapped[str] = mapped_column(sa.String(200))
-    state: Mapped[str] = mapped_column(
-        sa.Enum("new", "open", "done", name="ticket_state")
+""",
     )
-    priority: Mapped[int] = mapped_column(sa.SmallInteger)
-    body = mapped_column(sa.Text)
-    amount = mapped_column(sa.Numeric(12, 2), nullable=False)
-    score = mapped_column(sa.Numeric(5, 1))
-    meta = mapped_column(JSONB)
-    due_at = mapped_column(sa.DateTime(timezone=True))
-"""
+    .replace("sa.String(20))", "sa.String(20), unique=True)")
+)
 
 
 def test_keys_named_by_a_naming_convention_are_found_by_their_columns(
@@ -392,11 +340,7 @@ def test_keys_named_by_a_naming_convention_are_found_by_their_columns(
     (project / "app" / "models" / "ticket.py").write_text(CONVENTION_TICKET)
     result = fixes(project)
     assert not result.unfixable, result.unfixable
-    changed = [
-        line
-        for line in result.diff(project).splitlines()
-        if line[:1] in "+-" and line[:3] not in ("+++", "---")
-    ]
+    changed = changed_lines(result.diff(project))
     assert changed == [
         '-        sa.UniqueConstraint("title", "priority"),',
         "-    code: Mapped[str] = mapped_column(sa.String(20), unique=True)",
