@@ -68,27 +68,38 @@ def model_classes(module: cst.Module) -> dict[str, cst.ClassDef]:
     return found
 
 
-def single_table_subclasses(
-    module: cst.Module, cls: cst.ClassDef
-) -> list[cst.ClassDef]:
-    """Top-level classes deriving from ``cls`` (at any depth) that name no table of
+class SingleTableSubclasses:
+    """Top-level classes deriving from a class (at any depth) that name no table of
     their own (no ``__tablename__`` / ``__table__``): single-table inheritance, their
-    columns are ``cls``'s table's."""
-    found: list[cst.ClassDef] = []
-    parents = {cls.name.value}
-    for stmt in module.body:  # a subclass follows its base in a module
-        if not isinstance(stmt, cst.ClassDef) or stmt is cls:
-            continue
-        bases = {dotted(arg.value) for arg in stmt.bases if arg.keyword is None}
-        own = {  # `__tablename__ = None` says "no table of my own"
-            name
-            for name, value in map(assignment, class_statements(stmt))
-            if not (isinstance(value, cst.Name) and value.value == "None")
-        }
-        if bases & parents and not own & {"__tablename__", "__table__"}:
-            found.append(stmt)
-            parents.add(stmt.name.value)
-    return found
+    columns are the base's table's.  The module is read once; each class's
+    subclasses are then found from the class itself, in module order."""
+
+    def __init__(self, module: cst.Module) -> None:
+        # base name -> (place in the module, subclass) of the classes without a table
+        self._children: dict[str, list[tuple[int, cst.ClassDef]]] = {}
+        for place, stmt in enumerate(module.body):
+            if not isinstance(stmt, cst.ClassDef):
+                continue
+            own = {  # `__tablename__ = None` says "no table of my own"
+                name
+                for name, value in map(assignment, class_statements(stmt))
+                if not (isinstance(value, cst.Name) and value.value == "None")
+            }
+            if own & {"__tablename__", "__table__"}:
+                continue
+            for base in {dotted(a.value) for a in stmt.bases if a.keyword is None}:
+                if base:
+                    self._children.setdefault(base, []).append((place, stmt))
+
+    def of(self, cls: cst.ClassDef) -> list[cst.ClassDef]:
+        found: dict[int, cst.ClassDef] = {}
+        names = [cls.name.value]
+        while names:
+            for place, sub in self._children.get(names.pop(), []):
+                if place not in found and sub is not cls:
+                    found[place] = sub
+                    names.append(sub.name.value)
+        return [found[place] for place in sorted(found)]
 
 
 def module_indexes(module: cst.Module) -> dict[str, cst.SimpleStatementLine]:

@@ -20,6 +20,7 @@ import libcst as cst
 
 from modelgen.catalog.schema import Schema, Table
 from modelgen.drift.cst import (
+    SingleTableSubclasses,
     assignment,
     bare_mapped,
     class_statements,
@@ -28,7 +29,6 @@ from modelgen.drift.cst import (
     model_classes,
     module_assignments,
     module_indexes,
-    single_table_subclasses,
 )
 from modelgen.drift.edits import COLUMN_KINDS, KEY_KINDS, TableEditor, fix_key
 from modelgen.drift.findings import DRIFT, DriftReport, Finding
@@ -161,6 +161,7 @@ def _fix_file(
     by_table = model_classes(module)
     assigned = module_assignments(module)
     indexes = module_indexes(module)
+    subclasses_of = SingleTableSubclasses(module)
     removed: list[cst.BaseStatement] = []
     by_class = {
         stmt.name.value: stmt for stmt in module.body if isinstance(stmt, cst.ClassDef)
@@ -181,7 +182,7 @@ def _fix_file(
         # single-table subclasses in this file declare columns of the same table
         subclasses = [
             _editor(sub, prod, schema, spelling, assigned)
-            for sub in single_table_subclasses(module, cls)
+            for sub in subclasses_of.of(cls)
         ]
         keys = _key_columns(model)
         for finding in found:

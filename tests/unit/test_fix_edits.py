@@ -3,6 +3,8 @@ the layout, quotes and arguments it does not change."""
 
 from __future__ import annotations
 
+from collections import Counter
+
 import libcst as cst
 import pytest
 
@@ -171,3 +173,41 @@ def test_a_class_is_found_by_tablename_and_a_column_by_its_database_name() -> No
     classes = model_classes(module)
     assert list(classes) == ["a"]
     assert column_statements(classes["a"]) == {"id": 1, "amount": 2, "sum": 3}
+
+
+def test_single_table_subclasses_read_the_module_once_and_keep_its_order(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """drift --fix asks for each fixed class's subclasses; reading the module's
+    classes again for each (as it did) is quadratic in a 2,000-class module."""
+    from modelgen.drift import cst as drift_cst
+
+    classes = [
+        "class Base(db.Model):\n    __tablename__ = 'base'\n    id = db.Column(db.Integer)\n",
+        "class A(Base):\n    a = db.Column(db.Text)\n",
+        "class Own(Base):\n    __tablename__ = 'own'\n",
+        "class B(A):\n    b = db.Column(db.Text)\n",
+        "class C(Base):\n    __tablename__ = None\n",
+    ]
+    classes += [
+        f"class T{i}(db.Model):\n    __tablename__ = 't{i}'\n" for i in range(200)
+    ]
+    module = cst.parse_module("\n\n".join(classes))
+    read = Counter[str]()
+    real = drift_cst.class_statements
+
+    def counted(cls: cst.ClassDef) -> list[cst.BaseStatement]:
+        read[cls.name.value] += 1
+        return real(cls)
+
+    monkeypatch.setattr(drift_cst, "class_statements", counted)
+    subclasses = drift_cst.SingleTableSubclasses(module)
+    top = [s for s in module.body if isinstance(s, cst.ClassDef)]
+    found = {cls.name.value: [s.name.value for s in subclasses.of(cls)] for cls in top}
+    assert found["Base"] == [
+        "A",
+        "B",
+        "C",
+    ]  # any depth, module order, none with a table
+    assert found["A"] == ["B"] and found["T7"] == [] and found["Own"] == []
+    assert max(read.values()) == 1 and len(read) == len(top)
