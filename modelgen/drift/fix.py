@@ -117,8 +117,11 @@ def plan_fixes(report: DriftReport, schema: Schema, unsafe: bool = False) -> Fix
             continue
         by_file.setdefault(model.path, []).append((tables[key], model, found))
     files = []
+    # one renderer per style for the whole run: each indexes the schema's
+    # sequences once (a renderer per class did it once per fixed class)
+    renderers = {style: ColumnRenderer(schema, style) for style in ("classic", "typed")}
     for path, items in sorted(by_file.items()):
-        fix, skipped = _fix_file(path, items, schema, unsafe)
+        fix, skipped = _fix_file(path, items, renderers, unsafe)
         files.append(fix)
         unfixable += skipped
     return FixResult(files, unfixable, without_model)
@@ -135,7 +138,7 @@ def _table_key(finding: Finding, schema: Schema) -> tuple[str, str]:
 def _fix_file(
     path: Path,
     items: list[tuple[Table, ModelTable, list[Finding]]],
-    schema: Schema,
+    renderers: dict[str, ColumnRenderer],
     unsafe: bool,
 ) -> tuple[FileFix, list[tuple[Finding, str]]]:
     """One parse of the file, every table in it edited, one new text."""
@@ -152,7 +155,7 @@ def _fix_file(
         ) from None
     fix = FileFix(path, before, before)
     skipped: list[tuple[Finding, str]] = []
-    spelling = Spelling.of(module)
+    spelling = Spelling.of(module, before)
     # the attribute uses a removed column leaves behind: read only when one is removed
     removing = any(f.kind == "column-extra" for _, _, fs in items for f in fs)
     uses = name_uses(before) if removing else {}
@@ -178,10 +181,10 @@ def _fix_file(
             reason = f"{path}: {cls.name.value} maps a Table(...) (__table__)"
             skipped += [(f, reason) for f in found]
             continue
-        editor = _editor(cls, prod, schema, spelling, assigned, indexes)
+        editor = _editor(cls, prod, renderers, spelling, assigned, indexes)
         # single-table subclasses in this file declare columns of the same table
         subclasses = [
-            _editor(sub, prod, schema, spelling, assigned)
+            _editor(sub, prod, renderers, spelling, assigned)
             for sub in subclasses_of.of(cls)
         ]
         keys = _key_columns(model)
@@ -216,7 +219,7 @@ def _fix_file(
 def _editor(
     cls: cst.ClassDef,
     prod: Table,
-    schema: Schema,
+    renderers: dict[str, ColumnRenderer],
     spelling: Spelling,
     values: dict[str, cst.BaseExpression],
     indexes: dict[str, cst.SimpleStatementLine] | None = None,
@@ -237,7 +240,7 @@ def _editor(
         and (column_call(s) or bare_mapped(s))
         for s in body
     )
-    rendered = ColumnRenderer(schema, "typed" if typed else "classic").table(
+    rendered = renderers["typed" if typed else "classic"].table(
         prod, attrs, as_table=False
     )
     return TableEditor(cls, prod, rendered, spelling, values, indexes)

@@ -695,11 +695,13 @@ def column_lines(
 
 
 # class name -> column -> line, table name -> column -> line,
-# class name -> (line of the class, the names of its bases)
+# class name -> (line of the class, the names of its bases),
+# base name -> the classes naming it as a base, in file order
 _FileLines = tuple[
     dict[str, dict[str, int]],
     dict[str, dict[str, int]],
     dict[str, tuple[int, tuple[str, ...]]],
+    dict[str, list[str]],
 ]
 
 
@@ -713,20 +715,25 @@ class _LineIndex:
     def _file(self, path: Path) -> _FileLines:
         if path not in self._files:
             parsed = self._sources.get(path)
-            self._files[path] = _file_lines(parsed[1]) if parsed else ({}, {}, {})
+            self._files[path] = _file_lines(parsed[1]) if parsed else ({}, {}, {}, {})
         return self._files[path]
 
     def lines(self, path: Path, class_name: str | None, table: str) -> dict[str, int]:
-        by_class, by_table, classes = self._file(path)
+        by_class, by_table, classes, children = self._file(path)
         found = dict(by_table.get(table, {}))
         found.update(by_class.get(class_name or "", {}))
-        # subclasses in the file (single-table inheritance) declare columns too
-        family = {class_name} if class_name else set()
-        for name, (_, bases) in classes.items():
-            if family & set(bases):
-                family.add(name)
-                for column, line in by_class.get(name, {}).items():
-                    found.setdefault(column, line)
+        # subclasses in the file (single-table inheritance) declare columns too:
+        # found through the map of bases, not by reading every class per table
+        family: set[str] = set()
+        pending = [class_name] if class_name else []
+        while pending:
+            for name in children.get(pending.pop(), []):
+                if name not in family and name != class_name:
+                    family.add(name)
+                    pending.append(name)
+        for name in sorted(family, key=lambda n: classes[n][0]):  # file order
+            for column, line in by_class.get(name, {}).items():
+                found.setdefault(column, line)
         return found
 
     def class_line(self, path: Path, class_name: str | None) -> int | None:
@@ -746,13 +753,17 @@ def _file_lines(tree: ast.Module) -> _FileLines:
     by_class: dict[str, dict[str, int]] = {}
     by_table: dict[str, dict[str, int]] = {}
     classes: dict[str, tuple[int, tuple[str, ...]]] = {}
+    children: dict[str, list[str]] = {}
     for stmt in statements(tree.body):
         if isinstance(stmt, ast.ClassDef):
             bases = tuple(
                 b.attr if isinstance(b, ast.Attribute) else getattr(b, "id", "")
                 for b in stmt.bases
             )
-            classes.setdefault(stmt.name, (stmt.lineno, bases))
+            if stmt.name not in classes:
+                classes[stmt.name] = (stmt.lineno, bases)
+                for base in dict.fromkeys(bases):
+                    children.setdefault(base, []).append(stmt.name)
             lines = by_class.setdefault(stmt.name, {})
             for member in stmt.body:
                 target, value = _assignment(member)
@@ -773,7 +784,7 @@ def _file_lines(tree: ast.Module) -> _FileLines:
                     name = _column_name(arg)
                     if name:
                         lines.setdefault(name, arg.lineno)
-    return by_class, by_table, classes
+    return by_class, by_table, classes, children
 
 
 def _assignment(stmt: ast.stmt) -> tuple[str | None, ast.expr | None]:

@@ -211,3 +211,22 @@ def test_single_table_subclasses_read_the_module_once_and_keep_its_order(
     ]  # any depth, module order, none with a table
     assert found["A"] == ["B"] and found["T7"] == [] and found["Own"] == []
     assert max(read.values()) == 1 and len(read) == len(top)
+
+
+def test_the_files_quote_is_read_from_its_plain_strings_without_its_syntax_tree() -> (
+    None
+):
+    from modelgen.drift import spelling
+
+    docstrings = '"""A module."""\n\n\nclass A:\n    """A class."""\n\n'
+    single = "x = db.Column(db.String(5), server_default='a')\ny = 'b'\n"
+    assert Spelling.of(cst.parse_module(docstrings + single)).quote == "'"
+    assert (
+        Spelling.of(cst.parse_module(single + 'z = f"{y}"\nw = f"{x}"\n')).quote == "'"
+    )
+    assert Spelling.of(cst.parse_module('a = "x"\nb = \'y\'\nc = "z"\n')).quote == '"'
+    # the file's first strings decide: a 2,000-class module is not read to its end
+    many = "a = 'x'\n" * spelling.QUOTE_SAMPLE + 'b = "y"\n' * (
+        spelling.QUOTE_SAMPLE + 1
+    )
+    assert Spelling.of(cst.parse_module(many)).quote == "'"
