@@ -16,13 +16,13 @@ import typer
 
 from modelgen.catalog.schema import Schema
 from modelgen.drift.findings import DriftReport
-from modelgen.drift.fix import (
+from modelgen.drift.report import render_report
+from modelgen.source.fix import (
     FixResult,
     check_models_readable,
     plan_fixes,
     write_fixes,
 )
-from modelgen.drift.report import render_report
 
 
 def run_fix(

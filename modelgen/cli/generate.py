@@ -32,11 +32,11 @@ from modelgen.interrupt import result_decided
 
 
 def _merged(files: list[Any], refuse: bool) -> list[Any]:
-    """The files with the hand-written code on disk kept (generate/merge.py); each
+    """The files with the hand-written code on disk kept (source/merge.py); each
     hand edit to a statement modelgen owns is printed, and refused unless --force;
     each class kept only for the team's code is printed (check and generate)."""
     from modelgen.errors import RefusedError
-    from modelgen.generate.merge import Kept, merge_with_disk
+    from modelgen.source.merge import Kept, merge_with_disk
 
     kept: list[Kept] = []
     files, conflicts = merge_with_disk(files, kept)

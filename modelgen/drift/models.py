@@ -27,7 +27,7 @@ from modelgen.config import Config
 from modelgen.drift.owned import OwnedFact, metadata_owned, owned_by
 from modelgen.errors import first_line
 from modelgen.gcpause import collector_paused
-from modelgen.generate.existing import (
+from modelgen.source.existing import (
     ExistingModel,
     ParsedSources,
     call_name,

@@ -19,7 +19,6 @@ from modelgen.errors import ConfigError, did_you_mean
 from modelgen.generate import naming
 from modelgen.generate.closure import describe_left_out, unmodelled_keys
 from modelgen.generate.columns import ColumnRenderer
-from modelgen.generate.existing import ExistingModel
 from modelgen.generate.literals import lit
 from modelgen.generate.owned import IMPORT as OWNED_IMPORT
 from modelgen.generate.owned import owned_listeners
@@ -38,6 +37,7 @@ from modelgen.generate.typemap import (
     enum_variable,
     render_type,
 )
+from modelgen.source.existing import ExistingModel
 
 
 def select_specs(

@@ -19,7 +19,7 @@ from collections.abc import Iterable
 from modelgen.catalog.schema import ForeignKey, Schema, Table
 from modelgen.config import Config, FileSpec
 from modelgen.errors import ConfigError
-from modelgen.generate.existing import ExistingModel
+from modelgen.source.existing import ExistingModel
 
 
 def _spec_tables(schema: Schema, spec: FileSpec) -> list[Table]:

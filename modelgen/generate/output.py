@@ -11,7 +11,7 @@ from pathlib import Path
 from modelgen.errors import ModelgenError, RefusedError
 from modelgen.files import atomic_write as atomic_write  # where the commands find it
 from modelgen.files import replace_all
-from modelgen.generate.ownership import owned_hash
+from modelgen.source.ownership import owned_hash
 
 HASH_PREFIX = "# modelgen-hash: sha256:"
 

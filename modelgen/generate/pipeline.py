@@ -16,7 +16,6 @@ from modelgen.config import Config
 from modelgen.errors import ConfigError, DatabaseError
 from modelgen.generate.build import PackagePlan, build_plan, select_specs
 from modelgen.generate.closure import complete_selection
-from modelgen.generate.existing import scan_models
 from modelgen.generate.format import black_format, format_source
 from modelgen.generate.output import (
     HASH_PREFIX,
@@ -24,10 +23,11 @@ from modelgen.generate.output import (
     content_hash,
     split_header,
 )
-from modelgen.generate.ownership import owned_hash
 from modelgen.generate.plan import FilePlan
-from modelgen.generate.planhash import plan_hash
 from modelgen.generate.render import make_environment, render_file, render_header
+from modelgen.source.existing import scan_models
+from modelgen.source.ownership import owned_hash
+from modelgen.source.planhash import plan_hash
 
 
 @dataclass(frozen=True)

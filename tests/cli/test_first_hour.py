@@ -85,7 +85,7 @@ def test_check_covers_every_group_and_names_the_command_that_fixes_it(
     assert fixed.returncode == 0, fixed.stderr
     body = (models / "invoices.py").read_text()
     from modelgen.generate.output import split_header
-    from modelgen.generate.ownership import owned_hash
+    from modelgen.source.ownership import owned_hash
 
     recorded, rest = split_header(body)
     assert recorded is not None

@@ -19,8 +19,8 @@ from conftest import ROOT
 from modelgen.catalog.snapshot import load_snapshot
 from modelgen.config import load_config
 from modelgen.generate.output import hand_edited, split_header
-from modelgen.generate.ownership import owned_hash
 from modelgen.generate.pipeline import generate_files
+from modelgen.source.ownership import owned_hash
 
 SNAPSHOT = "production/schema.json"
 ARGS = ["generate", "--snapshot", SNAPSHOT, "--all", "--force"]

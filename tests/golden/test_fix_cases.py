@@ -15,8 +15,8 @@ import pytest
 from helpers.fix_cases import CASES, NAMES, UPDATE, drift_of, fixes, make_project
 
 from modelgen.catalog.snapshot import load_snapshot
-from modelgen.drift.fix import plan_fixes, write_fixes
 from modelgen.errors import ModelgenError
+from modelgen.source.fix import plan_fixes, write_fixes
 
 
 @pytest.mark.parametrize("name", NAMES)

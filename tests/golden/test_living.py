@@ -19,9 +19,9 @@ from conftest import FIXTURES
 
 from modelgen.catalog.snapshot import load_snapshot
 from modelgen.config import load_config
-from modelgen.generate.merge import Conflict, Source, merge_with_disk
 from modelgen.generate.output import GeneratedFile, write_files
 from modelgen.generate.pipeline import generate_files
+from modelgen.source.merge import Conflict, Source, merge_with_disk
 
 CASES = FIXTURES / "living"
 NAMES = sorted(p.name for p in CASES.iterdir() if (p / "case.toml").is_file())

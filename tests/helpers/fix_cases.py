@@ -16,8 +16,8 @@ from modelgen.catalog.snapshot import load_snapshot
 from modelgen.config import load_config
 from modelgen.drift.engine import compute_drift
 from modelgen.drift.findings import DriftReport
-from modelgen.drift.fix import FixResult, plan_fixes
 from modelgen.drift.models import load_models
+from modelgen.source.fix import FixResult, plan_fixes
 
 CASES = FIXTURES / "fix_cases"
 NAMES = sorted(p.name for p in CASES.iterdir() if (p / "expected.diff").exists())

@@ -18,8 +18,8 @@ from modelgen.catalog.reflect import reflect_url
 from modelgen.config import Config
 from modelgen.generate.format import black_format
 from modelgen.generate.output import split_header
-from modelgen.generate.ownership import items_hash, owned_items
 from modelgen.generate.pipeline import generate_files
+from modelgen.source.ownership import items_hash, owned_items
 from modelgen.verify import verify_schema
 
 ABSENT = (

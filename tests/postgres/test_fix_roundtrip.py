@@ -15,7 +15,7 @@ from helpers.fix_cases import CASES, NAMES, fixes, make_project
 from modelgen.catalog.reflect import reflect_url
 from modelgen.catalog.schema import Table
 from modelgen.catalog.scratch import run_sql_file
-from modelgen.drift.fix import write_fixes
+from modelgen.source.fix import write_fixes
 
 CREATE = """
 import sys

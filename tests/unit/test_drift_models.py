@@ -425,7 +425,7 @@ def test_a_check_constraint_given_to_a_column_is_a_model_constraint() -> None:
     import sqlalchemy as sa
 
     from modelgen.drift.models import _table_facts
-    from modelgen.generate.existing import ParsedSources
+    from modelgen.source.existing import ParsedSources
 
     table = sa.Table(
         "team",

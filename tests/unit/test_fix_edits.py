@@ -8,15 +8,15 @@ from collections import Counter
 import libcst as cst
 import pytest
 
-from modelgen.drift.calls import (
+from modelgen.source.calls import (
     insert_type_arg,
     remove_arg,
     replace_string_args,
     set_kwarg,
     set_optional,
 )
-from modelgen.drift.cst import column_statements, model_classes
-from modelgen.drift.spelling import Spelling, add_imports, respell
+from modelgen.source.cst import column_statements, model_classes
+from modelgen.source.spelling import Spelling, add_imports, respell
 
 
 def code(node: cst.CSTNode) -> str:
@@ -180,7 +180,7 @@ def test_single_table_subclasses_read_the_module_once_and_keep_its_order(
 ) -> None:
     """drift --fix asks for each fixed class's subclasses; reading the module's
     classes again for each (as it did) is quadratic in a 2,000-class module."""
-    from modelgen.drift import cst as drift_cst
+    from modelgen.source import cst as drift_cst
 
     classes = [
         "class Base(db.Model):\n    __tablename__ = 'base'\n    id = db.Column(db.Integer)\n",
@@ -216,7 +216,7 @@ def test_single_table_subclasses_read_the_module_once_and_keep_its_order(
 def test_the_files_quote_is_read_from_its_plain_strings_without_its_syntax_tree() -> (
     None
 ):
-    from modelgen.drift import spelling
+    from modelgen.source import spelling
 
     docstrings = '"""A module."""\n\n\nclass A:\n    """A class."""\n\n'
     single = "x = db.Column(db.String(5), server_default='a')\ny = 'b'\n"

@@ -34,7 +34,6 @@ from modelgen.catalog.schema import (
 )
 from modelgen.gcpause import collector_paused
 from modelgen.generate.columns import ColumnRenderer
-from modelgen.generate.existing import scan_models
 from modelgen.generate.render import make_environment
 from modelgen.init import _db_imports, build_init_config, detect_db_import
 from modelgen.migration import (
@@ -46,6 +45,7 @@ from modelgen.migration import (
     to_sa,
     with_revision,
 )
+from modelgen.source.existing import scan_models
 
 
 def _models_dir(root: Path, files: int, per_file: int = 3) -> Path:

@@ -11,8 +11,8 @@ from modelgen.catalog.schema import Schema
 from modelgen.catalog.snapshot import load_snapshot
 from modelgen.config import load_config
 from modelgen.errors import ModelgenError
-from modelgen.generate.merge import merge_file
 from modelgen.generate.pipeline import generate_files
+from modelgen.source.merge import merge_file
 
 CASE = FIXTURES / "living" / "hand_code"
 BEFORE = load_snapshot(CASE / "before.json")

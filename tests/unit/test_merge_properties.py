@@ -15,8 +15,8 @@ from hypothesis import strategies as st
 from modelgen.catalog.schema import Schema
 from modelgen.catalog.snapshot import load_snapshot
 from modelgen.config import load_config
-from modelgen.generate.merge import merge_file
 from modelgen.generate.pipeline import generate_files
+from modelgen.source.merge import merge_file
 
 OUT = Path("/nonexistent/models")  # nothing is written: contents only
 

@@ -112,8 +112,8 @@ def test_regenerating_an_up_to_date_package_does_not_rehash_it(
     from modelgen.catalog.snapshot import load_snapshot
     from modelgen.config import load_config
     from modelgen.generate import pipeline
-    from modelgen.generate.ownership import owned_hash
-    from modelgen.generate.planhash import plan_hash
+    from modelgen.source.ownership import owned_hash
+    from modelgen.source.planhash import plan_hash
 
     schema = load_snapshot(
         Path(__file__).parents[2] / "fixtures" / "production" / "schema.json"

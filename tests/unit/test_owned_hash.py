@@ -16,8 +16,8 @@ from helpers.randschema import random_schema
 
 from modelgen.config import Config
 from modelgen.generate.output import split_header
-from modelgen.generate.ownership import items_hash, owned_hash, owned_items
 from modelgen.generate.pipeline import generate_files
+from modelgen.source.ownership import items_hash, owned_hash, owned_items
 
 
 def reference_hash(body: str) -> str:
@@ -123,7 +123,7 @@ def test_a_repeated_statement_is_canonicalised_once(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     """The reuse is real: the same column in many classes costs one member_item."""
-    from modelgen.generate import ownership
+    from modelgen.source import ownership
 
     classes = "\n\n".join(
         f'class T{i}(db.Model):\n    __tablename__ = "t{i}"\n\n'

@@ -26,7 +26,7 @@ from modelgen.config import Config, load_config
 from modelgen.generate.output import HASH_PREFIX, split_header
 from modelgen.generate.pipeline import Generation, generate_files
 from modelgen.generate.plan import AttrPlan, FilePlan
-from modelgen.generate.planhash import plan_hash
+from modelgen.source.planhash import plan_hash
 
 CASES = FIXTURES / "cases"
 NAMES = sorted(
@@ -155,8 +155,8 @@ def test_a_first_bootstrap_parses_no_generated_module(
 def test_a_statement_invalid_alone_falls_back_to_the_body(tmp_path: Path) -> None:
     """A plan whose statement does not parse alone (a naming bug, say) gets no
     plan hash; the header then holds owned_hash of the body, as it always did."""
-    from modelgen.generate.ownership import owned_hash
     from modelgen.generate.pipeline import header_hash
+    from modelgen.source.ownership import owned_hash
 
     config = Config(path=None, root=tmp_path)
     result = generate_files(load_snapshot(PRODUCTION), config, out=tmp_path / "m")

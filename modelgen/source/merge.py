@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING
 
 from modelgen.errors import ModelgenError
 from modelgen.generate.output import GeneratedFile, content_hash, split_header
-from modelgen.generate.ownership import (
+from modelgen.source.ownership import (
     Owned,
     item_line,
     lines_hash,
@@ -31,7 +31,7 @@ from modelgen.generate.ownership import (
 if TYPE_CHECKING:
     import libcst as cst
 
-    from modelgen.generate.merge_cst import Unit
+    from modelgen.source.merge_cst import Unit
 
 # libcst (0.3 s to import) and the CST modules are imported only when a file
 # actually needs an edit: a run where production did not change never pays it.
@@ -325,7 +325,7 @@ class _Assembly:
             return old_text  # every import modelgen needs is there as it writes it
         import libcst as cst
 
-        from modelgen.generate.merge_imports import merge_imports
+        from modelgen.source.merge_imports import merge_imports
 
         old_mod = cst.parse_module(old_text)
         new_mod = cst.parse_module(new.text(0, new.tops[new.imports - 1].end))
@@ -353,7 +353,7 @@ class _Assembly:
             return text
         import libcst as cst
 
-        from modelgen.generate.merge_cst import StatementMerger, pairs
+        from modelgen.source.merge_cst import StatementMerger, pairs
 
         old_mod = cst.parse_module(text)
         new_mod = cst.parse_module(self.new.text(fresh.start, fresh.end))
@@ -378,7 +378,7 @@ class _Assembly:
 def _unit(module: cst.Module, item: Owned) -> Unit:
     import libcst as cst
 
-    from modelgen.generate.merge_cst import Unit, class_unit
+    from modelgen.source.merge_cst import Unit, class_unit
 
     node = module.body[0]
     if item.kind == "class" and isinstance(node, cst.ClassDef):

@@ -4,7 +4,7 @@ module's top-level assignments.
 
 Nothing here knows about drift: these are the pieces a repair (``drift --fix``)
 or a regeneration that keeps hand code needs to find its way around a file.
-How a file spells names is ``drift.spelling``.
+How a file spells names is ``source.spelling``.
 """
 
 from __future__ import annotations

@@ -27,8 +27,8 @@ import re
 from collections.abc import Iterator
 
 from modelgen.gcpause import collector_paused
-from modelgen.generate.ownership import TABLE_ATTRS, member_item, module_item
 from modelgen.generate.plan import AttrPlan, ClassPlan, FilePlan
+from modelgen.source.ownership import TABLE_ATTRS, member_item, module_item
 
 # Statements a mapped class's table_of() reads, or whose presence makes a
 # class without __tablename__ a definition: the only members its item needs.

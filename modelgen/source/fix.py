@@ -19,7 +19,13 @@ from pathlib import Path
 import libcst as cst
 
 from modelgen.catalog.schema import Schema, Table
-from modelgen.drift.cst import (
+from modelgen.drift.findings import DRIFT, DriftReport, Finding
+from modelgen.drift.models import ModelTable
+from modelgen.errors import ModelgenError
+from modelgen.files import replace_all
+from modelgen.generate.columns import ColumnRenderer
+from modelgen.generate.naming import attribute_name, unique
+from modelgen.source.cst import (
     SingleTableSubclasses,
     assignment,
     bare_mapped,
@@ -30,14 +36,8 @@ from modelgen.drift.cst import (
     module_assignments,
     module_indexes,
 )
-from modelgen.drift.edits import COLUMN_KINDS, KEY_KINDS, TableEditor, fix_key
-from modelgen.drift.findings import DRIFT, DriftReport, Finding
-from modelgen.drift.models import ModelTable
-from modelgen.drift.spelling import Spelling, add_imports
-from modelgen.errors import ModelgenError
-from modelgen.files import replace_all
-from modelgen.generate.columns import ColumnRenderer
-from modelgen.generate.naming import attribute_name, unique
+from modelgen.source.edits import COLUMN_KINDS, KEY_KINDS, TableEditor, fix_key
+from modelgen.source.spelling import Spelling, add_imports
 
 FIXABLE = ("column-missing", "column-extra", *COLUMN_KINDS, *KEY_KINDS)
 

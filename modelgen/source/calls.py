@@ -7,8 +7,8 @@ from __future__ import annotations
 
 import libcst as cst
 
-from modelgen.drift.cst import call_name, string_value
 from modelgen.generate.literals import lit
+from modelgen.source.cst import call_name, string_value
 
 _NOT_TYPES = ("ForeignKey", "Sequence", "Identity", "Computed")
 _SPACE = cst.SimpleWhitespace(" ")

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 import libcst as cst
 
 from modelgen.generate.format import black_format
-from modelgen.generate.ownership import Owned, member_item, numbered, table_of
+from modelgen.source.ownership import Owned, member_item, numbered, table_of
 
 
 @dataclass

@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 
 import libcst as cst
 
-from modelgen.drift.cst import dotted
+from modelgen.source.cst import dotted
 
 # how generated code names modules -> the modules that name can come from
 RENDERED_MODULES = {

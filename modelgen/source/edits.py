@@ -16,7 +16,8 @@ from dataclasses import dataclass, field
 import libcst as cst
 
 from modelgen.catalog.schema import Table
-from modelgen.drift.calls import (
+from modelgen.generate.columns import RenderedTable
+from modelgen.source.calls import (
     edit_sequence,
     enum_labels,
     insert_type_arg,
@@ -32,7 +33,7 @@ from modelgen.drift.calls import (
     set_optional,
     type_arg,
 )
-from modelgen.drift.cst import (
+from modelgen.source.cst import (
     assignment,
     call_name,
     class_statements,
@@ -41,8 +42,7 @@ from modelgen.drift.cst import (
     string_value,
     table_args_entries,
 )
-from modelgen.drift.spelling import Spelling, respell
-from modelgen.generate.columns import RenderedTable
+from modelgen.source.spelling import Spelling, respell
 
 # column findings fixed by changing one statement's arguments
 COLUMN_KINDS = ("type", "length", "nullable", "default", "comment", "enum")
