@@ -200,3 +200,17 @@ def test_command_line_mistakes_are_one_line_and_exit_2(
     )
     assert proc.returncode == 2
     assert message in proc.stderr and len(proc.stderr.strip().splitlines()) == 1
+
+
+def test_quiet_prints_no_wrote_lines_only_what_needs_attention(project: Path) -> None:
+    args = ("--snapshot", str(SNAPSHOT), "--group", "critical")
+    code, out, err = run(project, "generate", *args, "-q")
+    assert code == 0, err
+    assert (project / "app" / "models" / "payments.py").is_file()
+    assert "wrote" not in out and "wrote" not in err
+    # what the user must still do is not progress: the __init__.py lines stay
+    assert "from .payments import Payment  # noqa: F401" in out
+    code, out, err = run(project, "generate", *args, "-q")  # a rerun: all unchanged
+    assert code == 0 and "unchanged" not in out
+    code, out, err = run(project, "generate", *args)  # without -q they are said
+    assert "unchanged app/models/payments.py" in out
