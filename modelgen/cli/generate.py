@@ -219,6 +219,12 @@ def check(
     _report_list(
         "foreign keys left out (their target has no model)", result.plan.left_out
     )
+    # not a file that differs (the exit code stays check's), but never silent
+    _report_list(
+        "production tables with no model, in no group of the config (add them to "
+        "a group, or to 'ignore'; `modelgen drift` fails on them)",
+        result.unassigned,
+    )
     result_decided()  # what is left is the report
     for item in drift:
         sys.stdout.write(item.diff)

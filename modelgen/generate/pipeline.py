@@ -15,7 +15,7 @@ from modelgen.catalog.schema import Schema
 from modelgen.config import Config
 from modelgen.errors import ConfigError, DatabaseError
 from modelgen.generate.build import PackagePlan, build_plan, select_specs
-from modelgen.generate.closure import complete_selection
+from modelgen.generate.closure import complete_selection, unassigned_tables
 from modelgen.generate.format import black_format, format_source
 from modelgen.generate.output import (
     HASH_PREFIX,
@@ -35,6 +35,7 @@ class Generation:
     files: tuple[GeneratedFile, ...]
     plan: PackagePlan
     out_dir: Path
+    unassigned: tuple[str, ...] = ()  # production tables no model or group has
 
 
 def load_schema(config: Config, url: str | None, snapshot: Path | None) -> Schema:
@@ -193,7 +194,10 @@ def generate_files(
     for path, content in plan.extras:  # one statement a line, as the models: no Black
         formatted = format_source(content, str(path))  # import unless a line is long
         files.append(GeneratedFile(path, formatted, overwrite_if_present=False))
-    return Generation(tuple(files), plan, out_dir)
+    # models unknown without a models folder: the output package's, as drift reads
+    known = existing if config.models else scan_models(config.output)
+    unassigned = unassigned_tables(schema, config, known)
+    return Generation(tuple(files), plan, out_dir, unassigned)
 
 
 def header_hash(path: Path, body: str, plan: FilePlan | None = None) -> str:
