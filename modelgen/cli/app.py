@@ -43,7 +43,8 @@ ConfigOpt = Annotated[
         "--config",
         "-c",
         metavar="FILE",
-        help="modelgen.toml or pyproject.toml (default: found from here upward)",
+        help="modelgen.toml or pyproject.toml (default: found from here upward; "
+        "a relative FILE is looked for from here upward too)",
     ),
 ]
 UrlOpt = Annotated[

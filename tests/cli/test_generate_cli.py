@@ -237,3 +237,29 @@ def test_check_names_a_new_production_table_in_no_group(project: Path) -> None:
     assert err.splitlines()[-1].endswith("(1): coupons")
     code, _, err = run(project, "check", "--snapshot", str(SNAPSHOT))
     assert code == 0 and "in no group" not in err  # ignored, hand-written: not named
+
+
+def test_the_regenerate_line_works_from_any_folder_of_the_project(
+    project: Path,
+) -> None:
+    """The header's command, run where the file is (or anywhere below the config),
+    finds the config and writes the same files to the same place."""
+    import shlex
+
+    code, _, err = run(
+        project, "generate", "--snapshot", str(SNAPSHOT), "-g", "critical"
+    )
+    assert code == 0, err
+    models = project / "app" / "models"
+    text = (models / "payments.py").read_text()
+    line = next(x for x in text.splitlines() if x.startswith("# Regenerate: "))
+    command = shlex.split(line.removeprefix("# Regenerate: "))
+    assert command[:2] == ["modelgen", "generate"]
+    deeper = project / "app" / "models" / "sub"
+    deeper.mkdir()
+    for folder in (project, models, deeper):
+        code, out, err = run(folder, *command[1:], "--snapshot", str(SNAPSHOT))
+        assert code == 0, err
+        assert "wrote" not in out and "unchanged" in out, out
+        assert (models / "payments.py").read_text() == text
+        assert not (folder / "app").exists() or folder == project
