@@ -26,6 +26,7 @@ from modelgen.files import replace_all
 from modelgen.generate.columns import ColumnRenderer
 from modelgen.generate.naming import attribute_name, unique
 from modelgen.generate.output import HASH_PREFIX, file_state, split_header
+from modelgen.source.blackstyle import follow_layout
 from modelgen.source.cst import (
     SingleTableSubclasses,
     assignment,
@@ -206,8 +207,8 @@ def _fix_file(
     new_body = _without(
         [_replace_module_stmt(s, classes, values) for s in module.body], removed
     )
-    module = add_imports(module.with_changes(body=new_body), spelling.added)
-    fix.after = _rehashed(before, module.code)
+    edited = add_imports(module.with_changes(body=new_body), spelling.added)
+    fix.after = _rehashed(before, follow_layout(path, module, edited).code)
     try:  # a fix must never leave a file Python cannot read
         compile(fix.after, str(path), "exec", dont_inherit=True)
     except SyntaxError as exc:
