@@ -203,7 +203,12 @@ def check(
     hand), 2 error.
     """
     from modelgen.generate.output import compare_files
-    from modelgen.generate.pipeline import check_db_import, generate_files, output_dir
+    from modelgen.generate.pipeline import (
+        check_db_import,
+        generate_files,
+        output_dir,
+        unassigned,
+    )
 
     cfg = _load(config, views, split)
     if cfg.path is None and out is None:
@@ -223,7 +228,7 @@ def check(
     _report_list(
         "production tables with no model, in no group of the config (add them to "
         "a group, or to 'ignore'; `modelgen drift` fails on them)",
-        result.unassigned,
+        unassigned(result, schema, cfg),
     )
     result_decided()  # what is left is the report
     for item in drift:
