@@ -8,11 +8,18 @@ In a Flask-Migrate ``migrations/env.py``, before ``context.configure(...)``::
 ``include_object`` skips partitions (their parent is the model), views and
 materialized views (mapped read-only or not at all), extension-owned tables,
 the config's ``ignore`` tables, what ``.modelgen-ignore`` / ``[ignore_findings]``
-accept, and ``alembic_version`` / ``modelgen_migration_log``.  Importing the
+accept, ``alembic_version`` / ``modelgen_migration_log``, and a production
+index, unique constraint or foreign key that no model declares.  Importing the
 module also makes Alembic compare ``nextval()`` defaults as text (see
-``_compare_nextval_default``), and connects to nothing: the config and one
-catalog query are read on the first call and cached for the run.  The config is ``$MODELGEN_CONFIG``, else
-the one found from the current directory.
+``_compare_nextval_default``) and leave alone a server default or comment the
+model does not declare, and connects to nothing: the config and one catalog
+query are read on the first call and cached for the run.  The config is
+``$MODELGEN_CONFIG``, else the one found from the current directory.
+
+One rule with ``modelgen drift``: what drift reports as info (production has
+it, the model does not say; docs/drift.md, "Drift or info") is not drift, so
+autogenerate proposes no operation for it either, and ``drift`` exits 0 where
+autogenerate with these hooks is empty (tests/postgres/test_drift_alembic.py).
 
 This module is ``modelgen.alembic``; ``import alembic`` (absolute, as every
 import in this package is) still reaches the real Alembic.
@@ -33,6 +40,9 @@ from modelgen.errors import ModelgenError
 
 CONFIG_ENV = "MODELGEN_CONFIG"
 ALWAYS_SKIPPED = ("alembic_version", "modelgen_migration_log")
+# objects of a table that drift reports as info when production has them and no
+# model declares them: autogenerate would drop them
+UNDECLARED_KEYS = ("index", "unique_constraint", "foreign_key_constraint")
 _NEXTVAL = re.compile(r"^nextval\('(?P<seq>(?:[^']|'')+)'(?:::regclass)?\)$")
 
 
@@ -136,6 +146,8 @@ def include_object(
         if not (only_in_database or only_in_models):
             return True
         return skips.table_reason(object.schema, object.name, reflected) is None
+    if type_ in UNDECLARED_KEYS and reflected and compare_to is None:
+        return False  # production's, undeclared: info for drift, not a drop
     return skips.object_reason(object, name, type_) is None
 
 
@@ -176,6 +188,8 @@ def _compare_nextval_default(
 ) -> Any:
     """Runs before Alembic's own server-default comparison, on PostgreSQL only.
 
+    A column whose model declares no server default is left alone, as drift
+    leaves it (hand-written models set Python-side defaults).  Otherwise:
     Alembic strips ``::regclass`` from the database's ``nextval('s'::regclass)``
     but not from the model's same text, finds them unequal and then evaluates
     ``SELECT nextval(..) = nextval(..)`` on the server: false every time, and it
@@ -188,6 +202,11 @@ def _compare_nextval_default(
     context = autogen_context.migration_context
     if getattr(context, "_user_compare_server_default", False) is False:
         return PriorityDispatchResult.CONTINUE  # defaults are not compared at all
+    if metadata_col.server_default is None:
+        # the model does not declare one (a Python-side default, say): drift's
+        # rule, not a default (or an identity) to drop
+        alter_column_op.existing_server_default = conn_col.server_default
+        return PriorityDispatchResult.STOP
     dialect = autogen_context.dialect
     differs = nextval_defaults_differ(
         _default_text(conn_col.server_default),
@@ -202,6 +221,46 @@ def _compare_nextval_default(
     return PriorityDispatchResult.STOP
 
 
+def _keep_undeclared_column_comment(
+    autogen_context: Any,
+    alter_column_op: Any,
+    schema: str | None,
+    tname: str,
+    cname: str,
+    conn_col: Any,
+    metadata_col: Any,
+) -> Any:
+    """A column comment production has and the model does not declare is not
+    dropped: drift compares comments only where the model declares one."""
+    from alembic.util import PriorityDispatchResult
+
+    if metadata_col.comment is None and conn_col.comment:
+        alter_column_op.existing_comment = conn_col.comment
+        return PriorityDispatchResult.STOP
+    return PriorityDispatchResult.CONTINUE
+
+
+def _keep_undeclared_table_comment(
+    autogen_context: Any,
+    modify_table_ops: Any,
+    schema: str | None,
+    tname: str,
+    conn_table: Any,
+    metadata_table: Any,
+) -> Any:
+    """The same for a table's comment."""
+    from alembic.util import PriorityDispatchResult
+
+    if (
+        conn_table is not None
+        and metadata_table is not None
+        and metadata_table.comment is None
+        and conn_table.comment
+    ):
+        return PriorityDispatchResult.STOP
+    return PriorityDispatchResult.CONTINUE
+
+
 def _register_comparator() -> None:
     """Alembic's registry for third-party comparators (Alembic 1.18 and later)."""
     try:
@@ -209,12 +268,17 @@ def _register_comparator() -> None:
         from alembic.util import DispatchPriority
     except ImportError:  # an older Alembic: its own comparison stays in charge
         return
-    comparators.dispatch_for(
-        "column",
-        subgroup="server_default",
-        priority=DispatchPriority.FIRST,
-        qualifier="postgresql",
-    )(_compare_nextval_default)
+    for target, subgroup, function in (
+        ("column", "server_default", _compare_nextval_default),
+        ("column", "comments", _keep_undeclared_column_comment),
+        ("table", "comments", _keep_undeclared_table_comment),
+    ):
+        comparators.dispatch_for(
+            target,
+            subgroup=subgroup,
+            priority=DispatchPriority.FIRST,
+            qualifier="postgresql",
+        )(function)
 
 
 _PARENTHESISED_NAME = re.compile(r"\((\w+)\)")

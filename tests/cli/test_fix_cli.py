@@ -102,3 +102,55 @@ def test_ignored_findings_are_not_fixed(tmp_path: Path) -> None:
     assert result.returncode == 1
     assert "slug = db.Column" not in result.stdout
     assert "+    tags = db.Column(ARRAY(db.Text))" in result.stdout
+
+
+def with_columns(source: Path, target: Path, table: str, *names: str) -> None:
+    """``source`` with ``table`` given new text columns (copies of a text column)."""
+    from dataclasses import replace
+
+    from modelgen.catalog.snapshot import load_snapshot, write_snapshot
+
+    schema = load_snapshot(source)
+    found = schema.find_table(table)
+    assert found is not None
+    text = next(c for c in found.columns if c.type.display == "text")
+    columns = found.columns + tuple(replace(text, name=n) for n in names)
+    tables = tuple(
+        replace(t, columns=columns) if t is found else t for t in schema.tables
+    )
+    write_snapshot(replace(schema, tables=tables), target)
+
+
+def test_after_fixing_a_generated_file_check_tells_the_truth(tmp_path: Path) -> None:
+    """drift --fix on an untouched generated file writes what generate would: the
+    header records the fixed statements, so check passes, the file is not taken
+    for a hand edit (no refusal, no .bak), and the next production change is
+    merged as usual."""
+    from modelgen.generate.output import file_state
+
+    project = tmp_path / "project"
+    shutil.copytree(
+        FIXTURES, project, ignore=shutil.ignore_patterns("cases", "__pycache__")
+    )
+    shutil.copy(FIXTURES / "production" / "schema.json", project / "schema.json")
+    critical = ("-g", "critical")
+    assert modelgen(project, "generate", *SNAP, *critical, "-q").returncode == 0
+    payments = project / "app" / "models" / "payments.py"
+    with_columns(project / "schema.json", project / "new.json", "payments", "note")
+    new = ("--snapshot", "new.json")
+    fixed = modelgen(project, "drift", *new, "--fix")
+    assert "fixed app/models/payments.py: payments.note" in fixed.stdout
+    assert "    note = db.Column(db.Text)\n" in payments.read_text()
+    assert file_state(payments.read_text()) == "generated"  # not a hand edit
+    check = modelgen(project, "check", *new, *critical)
+    assert check.returncode == 0, check.stdout + check.stderr
+    dry = modelgen(project, "generate", *new, *critical, "--dry-run")
+    assert (dry.returncode, dry.stdout) == (0, ""), dry.stdout
+    with_columns(project / "new.json", project / "newer.json", "payments", "memo")
+    again = modelgen(project, "generate", "--snapshot", "newer.json", *critical)
+    assert again.returncode == 0, again.stderr
+    assert "kept the hand-edited version" not in again.stdout
+    assert not list(payments.parent.glob("*.bak"))
+    text = payments.read_text()
+    assert "    note = db.Column(db.Text)\n    memo = db.Column(db.Text)\n" in text
+    assert file_state(text) == "generated"
