@@ -624,7 +624,7 @@ def _constraint_facts(constraint: Any, dialect: Any, sa: Any) -> ModelConstraint
     name = _name(constraint.name)
     columns = tuple(c.name for c in constraint.columns)
     if isinstance(constraint, sa.PrimaryKeyConstraint):
-        return ModelConstraint("p", name, columns) if columns else None
+        return ModelConstraint("p", name, _key_order(constraint)) if columns else None
     if isinstance(constraint, sa.UniqueConstraint):
         return ModelConstraint("u", name, columns)
     if isinstance(constraint, sa.CheckConstraint):
@@ -652,6 +652,19 @@ def _constraint_facts(constraint: Any, dialect: Any, sa: Any) -> ModelConstraint
     if type(constraint).__name__ == "ExcludeConstraint":
         return ModelConstraint("x", name, columns)
     return None
+
+
+def _key_order(key: Any) -> tuple[str, ...]:
+    """A primary key's columns in the order ``CREATE TABLE`` gets them (the index's
+    order): a key made of ``primary_key=True`` columns puts its ``autoincrement=True``
+    column first (SQLAlchemy's DDL compiler does the same)."""
+    columns = key.columns
+    if getattr(key, "_implicit_generated", False):
+        try:
+            columns = key.columns_autoinc_first
+        except Exception:  # noqa: BLE001 - a bad autoincrement is not this finding
+            pass
+    return tuple(c.name for c in columns)
 
 
 def _metadata_schema(constraint: Any) -> str | None:

@@ -93,7 +93,7 @@ class ColumnRenderer(SequenceRenderer, ConstraintRenderer):
         pk_cols = pk.columns if pk else ()
         pk_explicit = pk is not None and (
             pk.name != default_name(table.name, "pkey")
-            or list(pk_cols) != [c.name for c in table.columns if c.name in pk_cols]
+            or list(pk_cols) != self._implicit_pk_order(table)
             or pk.deferrable
         )
         attributes = []
@@ -154,6 +154,21 @@ class ColumnRenderer(SequenceRenderer, ConstraintRenderer):
             kwargs.append(('"listeners"', _listeners(after_create)))
         out.table_kwargs = tuple(kwargs)
         return out
+
+    def _implicit_pk_order(self, table: Table) -> list[str]:
+        """The key's columns as SQLAlchemy writes a key made of ``primary_key=True``
+        columns: in table order, but the ``autoincrement=True`` one (a SERIAL in a
+        composite key) first.  Where that is not production's order (the index's
+        order), the key is written as an explicit ``PrimaryKeyConstraint``."""
+        pk = table.primary_key
+        assert pk is not None
+        columns = [c for c in table.columns if c.name in pk.columns]
+        first = [
+            c.name
+            for c in columns
+            if len(pk.columns) > 1 and self.is_pg_serial(table, c)
+        ]
+        return first + [c.name for c in columns if c.name not in first]
 
     # -- columns -------------------------------------------------------------
 
