@@ -24,7 +24,12 @@ from pathlib import Path
 from typing import Any
 
 from modelgen.config import Config
-from modelgen.drift.owned import OwnedFact, metadata_owned, owned_by
+from modelgen.drift.owned import (
+    OwnedFact,
+    added_constraints,
+    metadata_owned,
+    owned_by,
+)
 from modelgen.errors import first_line
 from modelgen.gcpause import collector_paused
 from modelgen.source.existing import (
@@ -368,7 +373,11 @@ def _facts(
             where = locations.get(key) or by_name.get(table.name)
             home = _home(table.name, homes.get(id(table), []), sources)
             facts = _table_facts(table, cls, where, sa, lines, sources, home)
-            tables.append(replace(facts, owned=owned_by(table, on_metadata)))
+            added, owned = added_constraints(table, owned_by(table, on_metadata))
+            constraints = facts.constraints + tuple(ModelConstraint(*a) for a in added)
+            tables.append(
+                replace(facts, owned=owned, constraints=_sorted_keys(constraints))
+            )
     imported = {(t.schema, t.name) for t in tables}
     # models in modules that failed to import: known from the scan only
     for model in scanned:
@@ -491,9 +500,7 @@ def _table_facts(
         line=line,
         generated=where.generated if where else _generated_file(path, sources),
         columns=columns,
-        constraints=tuple(
-            sorted(constraints, key=lambda c: (c.kind, c.name or "", c.columns))
-        ),
+        constraints=_sorted_keys(constraints),
         indexes=tuple(sorted(indexes, key=lambda i: (i.name or "", i.elements))),
         comment=table.comment,
     )
@@ -652,6 +659,10 @@ def _constraint_facts(constraint: Any, dialect: Any, sa: Any) -> ModelConstraint
     if type(constraint).__name__ == "ExcludeConstraint":
         return ModelConstraint("x", name, columns)
     return None
+
+
+def _sorted_keys(keys: Iterable[ModelConstraint]) -> tuple[ModelConstraint, ...]:
+    return tuple(sorted(keys, key=lambda c: (c.kind, c.name or "", c.columns)))
 
 
 def _key_order(key: Any) -> tuple[str, ...]:

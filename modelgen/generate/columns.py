@@ -23,7 +23,11 @@ from modelgen.catalog.schema import (
     Schema,
     Table,
 )
-from modelgen.generate.constraints import ConstraintRenderer
+from modelgen.generate.constraints import (
+    ConstraintRenderer,
+    add_constraint,
+    merged_in_create,
+)
 from modelgen.generate.literals import call, lit
 from modelgen.generate.plan import AttrPlan
 from modelgen.generate.sequences import SequenceRenderer, default_name
@@ -118,11 +122,19 @@ class ColumnRenderer(SequenceRenderer, ConstraintRenderer):
         if pk is not None and pk_explicit:
             args.append(self._constraint("db.PrimaryKeyConstraint", pk))
         args += [self._fk_constraint(table, fk) for fk in composite_fks]
-        args += [self._constraint("db.UniqueConstraint", u) for u in table.uniques]
-        # A CHECK added NOT VALID inside CREATE TABLE would be validated: like a
-        # NOT VALID foreign key it is added after the table, by ALTER TABLE.
+        # A unique constraint CREATE TABLE would merge into an earlier one, and a
+        # CHECK added NOT VALID (CREATE TABLE would validate it): like a NOT VALID
+        # foreign key, they are added after the table, by ALTER TABLE.
+        merged = merged_in_create(table) if self.keep_not_valid else []
+        args += [
+            self._constraint("db.UniqueConstraint", u)
+            for u in table.uniques
+            if u not in merged
+        ]
         later = [c for c in table.checks if c.not_valid and self.keep_not_valid]
-        after_create = [_not_valid_check(self.ddl_table_name(table), c) for c in later]
+        ddl_name = self.ddl_table_name(table)
+        after_create = [add_constraint(ddl_name, u) for u in merged]
+        after_create += [_not_valid_check(ddl_name, c) for c in later]
         if (
             self.keep_not_valid
         ):  # the models (a migration keeps it simple: no listeners)
