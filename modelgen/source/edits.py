@@ -413,6 +413,25 @@ def fix_key(
     return _fix_column_key(editor, kind, subject, production, columns)
 
 
+def fix_primary_key(editor: TableEditor) -> str | None:
+    """Production's primary key (its name, columns and their order) in place of the
+    model's ``PrimaryKeyConstraint(...)`` in ``__table_args__``."""
+    pk = editor.prod.primary_key
+    production = rendered_by_name(editor.table_args).get(pk.name) if pk else None
+    if production is None or call_name(production) != "PrimaryKeyConstraint":
+        return "production's key is written on its columns (primary_key=True)"
+    for position, stmt in enumerate(editor.body):
+        name, value = assignment(stmt)
+        if name != "__table_args__" or not isinstance(value, cst.Tuple | cst.List):
+            continue
+        for _, entry in table_args_entries(editor.cls):
+            if call_name(entry) == "PrimaryKeyConstraint":
+                new_value = edit_sequence(value, entry, editor._respell(production))
+                editor.body[position] = replace_value(stmt, new_value)
+                return None
+    return "the model declares its key on its columns (primary_key=True)"
+
+
 def _entry_columns(entry: cst.Call) -> tuple[str, ...]:
     """The column names a ``__table_args__`` call lists first: ``UniqueConstraint("a",
     "b")``, ``ForeignKeyConstraint(["a"], [...])``."""

@@ -36,10 +36,16 @@ from modelgen.source.cst import (
     module_assignments,
     module_indexes,
 )
-from modelgen.source.edits import COLUMN_KINDS, KEY_KINDS, TableEditor, fix_key
+from modelgen.source.edits import (
+    COLUMN_KINDS,
+    KEY_KINDS,
+    TableEditor,
+    fix_key,
+    fix_primary_key,
+)
 from modelgen.source.spelling import Spelling, add_imports
 
-FIXABLE = ("column-missing", "column-extra", *COLUMN_KINDS, *KEY_KINDS)
+FIXABLE = ("column-missing", "column-extra", "primary-key", *COLUMN_KINDS, *KEY_KINDS)
 
 
 @dataclass
@@ -321,6 +327,10 @@ def _apply(
         editor.remove_column(column)
     elif finding.kind in COLUMN_KINDS:
         why = editor.change_column(column, finding.kind)
+        if why is not None:
+            return why
+    elif finding.kind == "primary-key":
+        why = fix_primary_key(editor)
         if why is not None:
             return why
     else:

@@ -102,3 +102,69 @@ def test_ignored_findings_are_not_fixed(tmp_path: Path) -> None:
     assert result.returncode == 1
     assert "slug = db.Column" not in result.stdout
     assert "+    tags = db.Column(ARRAY(db.Text))" in result.stdout
+
+
+EVENTS = """from app.extensions import db
+
+
+class BufferedEvent(db.Model):
+    __tablename__ = "buffered_events"
+    __table_args__ = (
+        db.PrimaryKeyConstraint("id", "shard_id", "run_id"),  # the id first, by hand
+        db.UniqueConstraint("id", name="buffered_events_id_key"),
+    )
+
+    shard_id = db.Column(db.Integer, nullable=False)
+    run_id = db.Column(db.LargeBinary, nullable=False)
+    id = db.Column(db.BigInteger, autoincrement=True, nullable=False)
+    data = db.Column(db.LargeBinary, nullable=False)
+
+
+class EventHistory(db.Model):
+    __tablename__ = "event_history"
+    __table_args__ = (db.PrimaryKeyConstraint("shard_id", "id"),)
+
+    id = db.Column(db.BigInteger, autoincrement=True)
+    shard_id = db.Column(db.Integer)
+    at = db.Column(db.DateTime(timezone=True))
+"""
+
+
+def test_a_primary_key_in_another_column_order_is_fixed_in_table_args(
+    tmp_path: Path,
+) -> None:
+    """Issue 20: the key's column order is its index's order.  A key declared in
+    __table_args__ gets production's; one production writes on its columns
+    (primary_key=True) is left for the team, named."""
+    project = make_project("classic", tmp_path)
+    shutil.copy(
+        FIXTURES / "cases" / "composite_key_serial_last" / "schema.json", project
+    )
+    models = project / "app" / "models"
+    for path in models.glob("*.py"):
+        path.unlink()
+    (models / "__init__.py").write_text("from .events import *  # noqa: F403\n")
+    (models / "events.py").write_text(EVENTS)
+
+    result = modelgen(project, "drift", *SNAP)
+    assert result.returncode == 1
+    assert (
+        "buffered_events: primary key columns in the order (id, shard_id, run_id) "
+        "in the model, (shard_id, run_id, id) in production" in result.stdout
+    )
+    assert "event_history: primary key columns in the order (shard_id, id)" in (
+        result.stdout
+    )
+    result = modelgen(project, "drift", *SNAP, "--fix")
+    assert result.returncode == 1, result.stderr  # event_history: by hand
+    fixed = (models / "events.py").read_text()
+    assert fixed == EVENTS.replace(
+        'db.PrimaryKeyConstraint("id", "shard_id", "run_id"),',
+        'db.PrimaryKeyConstraint("shard_id", "run_id", "id", name="buffered_events_pkey"),',
+    )
+    assert "production's key is written on its columns (primary_key=True)" in (
+        result.stdout + result.stderr
+    )
+    left = modelgen(project, "drift", *SNAP)
+    assert "buffered_events: primary key" not in left.stdout
+    assert "event_history: primary key" in left.stdout
