@@ -105,6 +105,7 @@ class TableEditor:
         self.edit = ClassEdit(body=[])
         self.removed: set[int] = set()
         self.inserted: dict[str, cst.BaseStatement] = {}
+        self.new_table_args: cst.BaseStatement | None = None  # after __tablename__
 
     def _respell(self, node: cst.BaseExpression) -> cst.BaseExpression:
         return respell(cst.Module([]).code_for_node(node), self.spelling, self.inline)
@@ -288,6 +289,10 @@ class TableEditor:
                 after.setdefault(_tablename_index(self.body), []).append(
                     self.inserted[name]
                 )
+        if self.new_table_args is not None:
+            after.setdefault(_tablename_index(self.body), []).insert(
+                0, self.new_table_args
+            )
         body: list[cst.BaseStatement] = []
         carry: list[cst.EmptyLine] = []
         for i, stmt in enumerate(self.body):
@@ -411,25 +416,6 @@ def fix_key(
             editor.body[position] = replace_value(stmt, new_value)
             return None
     return _fix_column_key(editor, kind, subject, production, columns)
-
-
-def fix_primary_key(editor: TableEditor) -> str | None:
-    """Production's primary key (its name, columns and their order) in place of the
-    model's ``PrimaryKeyConstraint(...)`` in ``__table_args__``."""
-    pk = editor.prod.primary_key
-    production = rendered_by_name(editor.table_args).get(pk.name) if pk else None
-    if production is None or call_name(production) != "PrimaryKeyConstraint":
-        return "production's key is written on its columns (primary_key=True)"
-    for position, stmt in enumerate(editor.body):
-        name, value = assignment(stmt)
-        if name != "__table_args__" or not isinstance(value, cst.Tuple | cst.List):
-            continue
-        for _, entry in table_args_entries(editor.cls):
-            if call_name(entry) == "PrimaryKeyConstraint":
-                new_value = edit_sequence(value, entry, editor._respell(production))
-                editor.body[position] = replace_value(stmt, new_value)
-                return None
-    return "the model declares its key on its columns (primary_key=True)"
 
 
 def _entry_columns(entry: cst.Call) -> tuple[str, ...]:

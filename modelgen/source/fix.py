@@ -41,8 +41,8 @@ from modelgen.source.edits import (
     KEY_KINDS,
     TableEditor,
     fix_key,
-    fix_primary_key,
 )
+from modelgen.source.primary_key import fix_primary_key
 from modelgen.source.spelling import Spelling, add_imports
 
 FIXABLE = ("column-missing", "column-extra", "primary-key", *COLUMN_KINDS, *KEY_KINDS)

@@ -7,6 +7,7 @@ import json
 import shutil
 from pathlib import Path
 
+import pytest
 from conftest import FIXTURES
 from helpers.fix_cases import make_project
 from test_bad_input import modelgen, tree
@@ -104,7 +105,20 @@ def test_ignored_findings_are_not_fixed(tmp_path: Path) -> None:
     assert "+    tags = db.Column(ARRAY(db.Text))" in result.stdout
 
 
-EVENTS = """from app.extensions import db
+# what modelgen before issue 20 generated: create_all writes the key (id, shard_id, run_id)
+ON_COLUMNS = """from app.extensions import db
+
+
+class BufferedEvent(db.Model):
+    __tablename__ = "buffered_events"
+    __table_args__ = (db.UniqueConstraint("id", name="buffered_events_id_key"),)
+
+    shard_id = db.Column(db.Integer, primary_key=True)
+    run_id = db.Column(db.LargeBinary, primary_key=True)
+    id = db.Column(db.BigInteger, primary_key=True, autoincrement=True)  # the serial
+    data = db.Column(db.LargeBinary, nullable=False)
+"""
+IN_TABLE_ARGS = """from app.extensions import db
 
 
 class BufferedEvent(db.Model):
@@ -118,7 +132,9 @@ class BufferedEvent(db.Model):
     run_id = db.Column(db.LargeBinary, nullable=False)
     id = db.Column(db.BigInteger, autoincrement=True, nullable=False)
     data = db.Column(db.LargeBinary, nullable=False)
-
+"""
+# production writes this key on its columns: --fix leaves the hand-made form alone
+HISTORY = """
 
 class EventHistory(db.Model):
     __tablename__ = "event_history"
@@ -128,23 +144,51 @@ class EventHistory(db.Model):
     shard_id = db.Column(db.Integer)
     at = db.Column(db.DateTime(timezone=True))
 """
+PKEY = (
+    'db.PrimaryKeyConstraint("shard_id", "run_id", "id", name="buffered_events_pkey")'
+)
+FIXED = {
+    # the one-line tuple laid out again as Black would; primary_key=True gone
+    "on columns": """from app.extensions import db
 
 
-def test_a_primary_key_in_another_column_order_is_fixed_in_table_args(
-    tmp_path: Path,
-) -> None:
-    """Issue 20: the key's column order is its index's order.  A key declared in
-    __table_args__ gets production's; one production writes on its columns
-    (primary_key=True) is left for the team, named."""
-    project = make_project("classic", tmp_path)
-    shutil.copy(
-        FIXTURES / "cases" / "composite_key_serial_last" / "schema.json", project
+class BufferedEvent(db.Model):
+    __tablename__ = "buffered_events"
+    __table_args__ = (
+        db.PrimaryKeyConstraint(
+            "shard_id", "run_id", "id", name="buffered_events_pkey"
+        ),
+        db.UniqueConstraint("id", name="buffered_events_id_key"),
     )
+
+    shard_id = db.Column(db.Integer)
+    run_id = db.Column(db.LargeBinary)
+    id = db.Column(db.BigInteger, autoincrement=True)  # the serial
+    data = db.Column(db.LargeBinary, nullable=False)
+""",
+    # only the entry replaced: the comment after it stays
+    "in __table_args__": IN_TABLE_ARGS.replace(
+        'db.PrimaryKeyConstraint("id", "shard_id", "run_id")', PKEY
+    ),
+}
+
+
+@pytest.mark.parametrize("form", sorted(FIXED))
+def test_a_primary_key_in_another_column_order_is_fixed(
+    tmp_path: Path, form: str
+) -> None:
+    """Issue 20: the key's column order is its index's order.  --fix writes
+    production's key in __table_args__ whether the model declared it there or on
+    its columns; a key production writes on its columns is left for the team, named."""
+    project = make_project("classic", tmp_path)
+    case = FIXTURES / "cases" / "composite_key_serial_last"
+    shutil.copy(case / "schema.json", project)
     models = project / "app" / "models"
     for path in models.glob("*.py"):
         path.unlink()
     (models / "__init__.py").write_text("from .events import *  # noqa: F403\n")
-    (models / "events.py").write_text(EVENTS)
+    before = (ON_COLUMNS if form == "on columns" else IN_TABLE_ARGS) + HISTORY
+    (models / "events.py").write_text(before)
 
     result = modelgen(project, "drift", *SNAP)
     assert result.returncode == 1
@@ -157,14 +201,10 @@ def test_a_primary_key_in_another_column_order_is_fixed_in_table_args(
     )
     result = modelgen(project, "drift", *SNAP, "--fix")
     assert result.returncode == 1, result.stderr  # event_history: by hand
-    fixed = (models / "events.py").read_text()
-    assert fixed == EVENTS.replace(
-        'db.PrimaryKeyConstraint("id", "shard_id", "run_id"),',
-        'db.PrimaryKeyConstraint("shard_id", "run_id", "id", name="buffered_events_pkey"),',
-    )
+    assert (models / "events.py").read_text() == FIXED[form] + HISTORY
     assert "production's key is written on its columns (primary_key=True)" in (
         result.stdout + result.stderr
     )
     left = modelgen(project, "drift", *SNAP)
-    assert "buffered_events: primary key" not in left.stdout
+    assert "buffered_events:" not in left.stdout
     assert "event_history: primary key" in left.stdout
