@@ -31,11 +31,10 @@ def merged_in_create(table: Table) -> list[Constraint]:
 
 def add_constraint(table_name: str, constraint: Constraint) -> str:
     """``ALTER TABLE <table_name> ADD CONSTRAINT <name> <production's definition>``
-    for ``db.DDL`` (whose text is %-formatted)."""
-    name = quote_ident(constraint.name)
-    return f"ALTER TABLE {table_name} ADD CONSTRAINT {name} {constraint.definition}".replace(
-        "%", "%%"
-    )
+    for ``db.DDL``, whose text is %-formatted (``table_name`` is escaped already)."""
+    name = quote_ident(constraint.name).replace("%", "%%")
+    definition = constraint.definition.replace("%", "%%")
+    return f"ALTER TABLE {table_name} ADD CONSTRAINT {name} {definition}"
 
 
 class ConstraintRenderer:

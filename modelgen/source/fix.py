@@ -36,12 +36,7 @@ from modelgen.source.cst import (
     module_assignments,
     module_indexes,
 )
-from modelgen.source.edits import (
-    COLUMN_KINDS,
-    KEY_KINDS,
-    TableEditor,
-    fix_key,
-)
+from modelgen.source.edits import COLUMN_KINDS, KEY_KINDS, TableEditor, fix_key
 from modelgen.source.primary_key import fix_primary_key
 from modelgen.source.spelling import Spelling, add_imports
 
