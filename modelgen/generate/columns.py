@@ -52,6 +52,9 @@ class RenderedTable:
     ranks: dict[str, int] = field(default_factory=dict)
     custom_types: dict[str, str] = field(default_factory=dict)
     imports: set[str] = field(default_factory=set)
+    # unique constraints CREATE TABLE would merge into another key: added after it
+    merged: tuple[Constraint, ...] = ()
+    merged_args: tuple[str, ...] = ()  # the same as UniqueConstraint(...): for --fix
 
     def table_expr(self, metadata: str | None = None, bind_key: str = "") -> str:
         """``db.Table(name, [metadata,] columns..., constraints..., kwargs...)``."""
@@ -125,15 +128,19 @@ class ColumnRenderer(SequenceRenderer, ConstraintRenderer):
         # A unique constraint CREATE TABLE would merge into an earlier one, and a
         # CHECK added NOT VALID (CREATE TABLE would validate it): like a NOT VALID
         # foreign key, they are added after the table, by ALTER TABLE.
-        merged = merged_in_create(table) if self.keep_not_valid else []
-        args += [
-            self._constraint("db.UniqueConstraint", u)
-            for u in table.uniques
-            if u not in merged
-        ]
+        # (Never inside CREATE TABLE, where it is lost; a migration, which has no
+        # listeners, must add ``out.merged`` after the table itself.)
+        out.merged = tuple(merged_in_create(table))
+        uniques = {
+            u.name: self._constraint("db.UniqueConstraint", u) for u in table.uniques
+        }
+        args += [uniques[u.name] for u in table.uniques if u not in out.merged]
+        out.merged_args = tuple(uniques[u.name] for u in out.merged)
         later = [c for c in table.checks if c.not_valid and self.keep_not_valid]
         ddl_name = self.ddl_table_name(table)
-        after_create = [add_constraint(ddl_name, u) for u in merged]
+        after_create = [
+            add_constraint(ddl_name, u) for u in out.merged if self.keep_not_valid
+        ]
         after_create += [_not_valid_check(ddl_name, c) for c in later]
         if (
             self.keep_not_valid

@@ -93,7 +93,9 @@ class TableEditor:
             c.name: a.name
             for c, a in zip(prod.columns, rendered.attributes, strict=True)
         }
-        self.table_args = rendered.table_args
+        # production's keys by name, as a model declaring them would: the unique
+        # constraints the generator adds after the table too
+        self.table_args = rendered.table_args + rendered.merged_args
         self.custom = set(rendered.custom_types)
         self.definitions = {
             name: cst.parse_expression(expr)

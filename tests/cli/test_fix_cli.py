@@ -208,3 +208,40 @@ def test_a_primary_key_in_another_column_order_is_fixed(
     left = modelgen(project, "drift", *SNAP)
     assert "buffered_events:" not in left.stdout
     assert "event_history: primary key" in left.stdout
+
+
+DUPLICATES = """from app.extensions import db
+
+
+class T(db.Model):
+    __tablename__ = "t"
+    __table_args__ = (
+        db.UniqueConstraint("code", name="t_code_a"),
+        db.UniqueConstraint("id", name="t_code_b"),
+    )
+
+    id = db.Column(db.Integer, primary_key=True, autoincrement=False)
+    code = db.Column(db.Text)
+"""
+
+
+def test_a_key_the_generator_adds_after_the_table_is_fixed_not_removed(
+    tmp_path: Path,
+) -> None:
+    """t_code_b duplicates t_code_a in production (the models add it by ALTER TABLE);
+    a hand model declaring it on other columns gets production's, not a removal."""
+    project = make_project("classic", tmp_path)
+    case = FIXTURES / "cases" / "duplicate_unique_constraints"
+    shutil.copy(case / "schema.json", project)
+    models = project / "app" / "models"
+    for path in models.glob("*.py"):
+        path.unlink()
+    (models / "__init__.py").write_text("from .t import *  # noqa: F403\n")
+    (models / "t.py").write_text(DUPLICATES)
+    result = modelgen(project, "drift", *SNAP, "--fix")
+    assert result.stdout.startswith("fixed app/models/t.py: t.t_code_b\n")
+    assert "0 left to fix by hand" in result.stdout  # exit 1: pairs% has no model
+    assert (models / "t.py").read_text() == DUPLICATES.replace(
+        'UniqueConstraint("id", name="t_code_b")',
+        'UniqueConstraint("code", name="t_code_b")',
+    )
