@@ -7,6 +7,7 @@ In a Flask-Migrate ``migrations/env.py``, before ``context.configure(...)``::
 
 ``include_object`` skips partitions (their parent is the model), views and
 materialized views (mapped read-only or not at all), extension-owned tables,
+unique constraints a model adds after its table (``after_create`` DDL),
 the config's ``ignore`` tables, what ``.modelgen-ignore`` / ``[ignore_findings]``
 accept, ``alembic_version`` / ``modelgen_migration_log``, and a production
 index, unique constraint or foreign key that no model declares.  Importing the
@@ -140,6 +141,9 @@ def include_object(
 ) -> bool:
     """Alembic's ``include_object`` hook: False for what modelgen deliberately leaves out."""
     skips = _skips()
+    if type_ == "unique_constraint" and reflected and compare_to is None:
+        if _added_after_create(object, name):
+            return False
     if type_ == "table":
         only_in_database = reflected and compare_to is None
         only_in_models = not reflected and compare_to is None
@@ -149,6 +153,40 @@ def include_object(
     if type_ in UNDECLARED_KEYS and reflected and compare_to is None:
         return False  # production's, undeclared: info for drift, not a drop
     return skips.object_reason(object, name, type_) is None
+
+
+def _added_after_create(constraint: Any, name: str | None) -> bool:
+    """A database unique constraint the model's Table adds by ``after_create`` DDL
+    (one CREATE TABLE would merge it into another key): the MetaData holds no
+    UniqueConstraint for it, and Alembic would propose dropping it.  Read from the
+    listeners as drift reads them (``drift.owned.added_constraints``)."""
+    from modelgen.drift.owned import added_constraints, table_owned
+
+    table = getattr(constraint, "table", None)
+    if table is None or not name:
+        return False
+    key = f"{table.schema}.{table.name}" if table.schema else table.name
+    for metadata in _target_metadatas():
+        model = metadata.tables.get(key)
+        if model is not None:
+            added, _ = added_constraints(model, tuple(table_owned(model)))
+            return any(
+                kind == "u" and added_name == name for kind, added_name, *_ in added
+            )
+    return False
+
+
+def _target_metadatas() -> list[Any]:
+    """The running migration's ``target_metadata`` (one MetaData or a list of them)."""
+    try:
+        from alembic import context
+
+        target = context.get_context().opts.get("target_metadata")
+    except Exception:  # no env.py run in progress
+        return []
+    if target is None:
+        return []
+    return list(target) if isinstance(target, list | tuple) else [target]
 
 
 def nextval_defaults_differ(

@@ -96,7 +96,9 @@ class TableEditor:
             c.name: a.name
             for c, a in zip(prod.columns, rendered.attributes, strict=True)
         }
-        self.table_args = rendered.table_args
+        # production's keys by name, as a model declaring them would: the unique
+        # constraints the generator adds after the table too
+        self.table_args = rendered.table_args + rendered.merged_args
         self.custom = set(rendered.custom_types)
         self.definitions = {
             name: cst.parse_expression(expr)
@@ -108,6 +110,7 @@ class TableEditor:
         self.edit = ClassEdit(body=[])
         self.removed: set[int] = set()
         self.inserted: dict[str, cst.BaseStatement] = {}
+        self.new_table_args: cst.BaseStatement | None = None  # after __tablename__
 
     def _respell(self, node: cst.BaseExpression) -> cst.BaseExpression:
         return respell(cst.Module([]).code_for_node(node), self.spelling, self.inline)
@@ -292,6 +295,10 @@ class TableEditor:
                 after.setdefault(_tablename_index(self.body), []).append(
                     self.inserted[name]
                 )
+        if self.new_table_args is not None:
+            after.setdefault(_tablename_index(self.body), []).insert(
+                0, self.new_table_args
+            )
         body: list[cst.BaseStatement] = []
         carry: list[cst.EmptyLine] = []
         for i, stmt in enumerate(self.body):

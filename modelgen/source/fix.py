@@ -40,9 +40,10 @@ from modelgen.source.cst import (
 )
 from modelgen.source.edits import COLUMN_KINDS, KEY_KINDS, TableEditor, fix_key
 from modelgen.source.ownership import owned_hash
+from modelgen.source.primary_key import fix_primary_key
 from modelgen.source.spelling import Spelling, add_imports
 
-FIXABLE = ("column-missing", "column-extra", *COLUMN_KINDS, *KEY_KINDS)
+FIXABLE = ("column-missing", "column-extra", "primary-key", *COLUMN_KINDS, *KEY_KINDS)
 
 
 @dataclass
@@ -339,6 +340,10 @@ def _apply(
         editor.remove_column(column)
     elif finding.kind in COLUMN_KINDS:
         why = editor.change_column(column, finding.kind)
+        if why is not None:
+            return why
+    elif finding.kind == "primary-key":
+        why = fix_primary_key(editor)
         if why is not None:
             return why
     else:

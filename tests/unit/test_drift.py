@@ -337,6 +337,21 @@ def test_enum_labels_are_compared() -> None:
     assert enum.line == 16
 
 
+def test_primary_key_column_order_is_a_difference() -> None:
+    """The same columns in another order: another index order, so drift."""
+    table = users_table(
+        primary_key=Constraint("users_pkey", "p", ("id", "email"), "PRIMARY KEY")
+    )
+    model = users_model(constraints=(ModelConstraint("p", None, ("email", "id")),))
+    (finding,) = [f for f in drift_of(table, model).drift if f.kind == "primary-key"]
+    assert finding.message == (
+        "primary key columns in the order (email, id) in the model, "
+        "(id, email) in production"
+    )
+    same = users_model(constraints=(ModelConstraint("p", None, ("id", "email")),))
+    assert "primary-key" not in [f.kind for f in drift_of(table, same).drift]
+
+
 def test_primary_key_differences() -> None:
     model = users_model(
         constraints=(ModelConstraint("p", None, ("email",)),),
