@@ -17,6 +17,7 @@ from modelgen.catalog.schema import Schema, Table
 from modelgen.config import Config, FileSpec
 from modelgen.errors import ConfigError, did_you_mean
 from modelgen.generate import naming
+from modelgen.generate.base import MODEL, base_shim
 from modelgen.generate.closure import describe_left_out, unmodelled_keys
 from modelgen.generate.columns import ColumnRenderer
 from modelgen.generate.literals import lit
@@ -201,6 +202,7 @@ def build_plan(
                 config.style,
                 modules,
                 lit(config.bind) if config.bind else "",
+                None if bootstrap else config.base,
             )
         )
     extras: list[tuple[Path, str]] = []
@@ -434,6 +436,7 @@ def _file_plan(
     style: str,
     class_modules: dict[str, str],
     bind_key: str = "",
+    base: str | None = None,
 ) -> FilePlan:
     classes: list[ClassPlan] = []
     table_vars: list[TableVarPlan] = []
@@ -471,8 +474,8 @@ def _file_plan(
             )
             continue
         rels = unit.relationships
-        if style == "typed":
-            imports.add("from sqlalchemy.orm import Mapped")
+        if rels and style == "typed":
+            imports.add("from sqlalchemy.orm import relationship")
         classes.append(
             ClassPlan(
                 name=unit.class_name,
@@ -497,10 +500,14 @@ def _file_plan(
         for name in sorted(referenced):
             if name in class_modules:
                 by_module[class_modules[name]].append(name)
-        for module in sorted(by_module, key=lambda m: (m.startswith("."), m)):
+        for module in by_module:
             type_checking.append(f"from {module} import {', '.join(by_module[module])}")
-        if type_checking:
-            imports.add("from typing import TYPE_CHECKING")
+    shim = base_shim(base) if classes or views else None
+    if shim is not None:
+        type_checking += shim.imports
+    if type_checking:
+        imports.add("from typing import TYPE_CHECKING")
+    type_checking.sort(key=lambda line: (line.startswith("from ."), line))
     return FilePlan(
         path=out_dir / spec.filename,
         module=spec.filename[:-3],
@@ -519,6 +526,9 @@ def _file_plan(
         style=style,
         class_names=tuple(c.name for c in classes) + tuple(v.name for v in views),
         type_checking_imports=tuple(type_checking),
+        type_checking_body=shim.body if shim else (),
+        type_checking_else=shim.orelse if shim else (),
+        base=MODEL if shim else "db.Model",
         views=tuple(views),
         listeners=tuple(listeners),
     )
