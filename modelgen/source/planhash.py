@@ -139,7 +139,7 @@ def _class_source(name: str, base: str, body: list[str]) -> str:
 
 def _custom_type_source(name: str, spec: str) -> str:
     return (
-        f"class {name}(UserDefinedType):\n"
+        f"class {name}(UserDefinedType[Any]):\n"
         '    """A PostgreSQL type SQLAlchemy has no class for: DDL prints its name."""\n'
         "\n"
         "    cache_ok = True\n"
