@@ -25,7 +25,7 @@ from modelgen.errors import ConfigError, ModelgenError
 from modelgen.files import new_file_mode
 from modelgen.gcpause import collector_paused
 from modelgen.generate import naming
-from modelgen.setup_detect import Setup, detect_setup
+from modelgen.generate.setup_detect import Setup, detect_setup
 from modelgen.source.existing import (
     ExistingModel,
     models_in,

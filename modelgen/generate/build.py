@@ -32,6 +32,7 @@ from modelgen.generate.plan import (
     ViewPlan,
 )
 from modelgen.generate.relationships import association_pair, plan_relationships
+from modelgen.generate.setup_detect import is_dataclass_base
 from modelgen.generate.typemap import (
     custom_type_class,
     domain_variable,
@@ -155,7 +156,8 @@ def build_plan(
         schema, units, existing, selected, _unseen_models(config, schema)
     )
     lookup = {u.table.key: u for u in units}
-    renderer = ColumnRenderer(schema, config.style)
+    dataclass = config.style == "typed" and is_dataclass_base(config.root, config.base)
+    renderer = ColumnRenderer(schema, config.style, dataclass=dataclass)
     for unit in units:
         unit.columns = {}
         # a class attribute named like a module-level type variable its columns use
@@ -179,6 +181,12 @@ def build_plan(
         schema.tables,
         names=relationship_names(config, schema),
     )
+    if dataclass:  # set after construction, never an argument of __init__
+        for unit in units:
+            unit.relationships = [
+                replace(r, expr=r.expr[:-1] + ", init=False)")
+                for r in unit.relationships
+            ]
 
     db_import = ".extensions" if bootstrap else config.db_import
     files = []

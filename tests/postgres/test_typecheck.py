@@ -103,6 +103,41 @@ def _bootstrap(schema: Schema, style: str, out: Path) -> list[Path]:
     return _generate(schema, Config(path=None, root=out, style=style), out)
 
 
+# Code a team writes against the generated models, the same in every set-up: the
+# constructor takes the columns the database does not fill (all a MappedAsDataclass
+# __init__ requires), and attributes read back with their Python types.
+USAGE = """
+import decimal
+from typing import Any, Literal
+
+from .models.public import Invoice, Payment
+
+
+def new_payment(invoice: Invoice) -> Payment:
+    payment = Payment(
+        contract_id=None,
+        invoice_id=invoice.id,
+        payer_id=1,
+        payee_id=None,
+        amount=decimal.Decimal("9.50"),
+        payment_method=None,
+        stripe_payment_intent_id=None,
+        stripe_charge_id=None,
+        failure_reason=None,
+        paid_at=None,
+        updated_at=None,
+    )
+    amount: decimal.Decimal = payment.amount
+    status: Literal[
+        "pending", "processing", "succeeded", "failed", "refunded", "cancelled"
+    ] = payment.status
+    metadata: dict[str, Any] = payment.metadata_
+    found: Invoice | None = payment.invoice
+    print(amount, status, metadata, found)
+    return payment
+"""
+
+
 def _setup(schema: Schema, root: Path, package: str) -> list[Path]:
     """The fixture's tables as one module per table, in an app of the given set-up."""
     extensions, base = SETUPS[package]
@@ -121,7 +156,8 @@ def _setup(schema: Schema, root: Path, package: str) -> list[Path]:
         files=tuple(bootstrap_specs(scan, schema)),
     )
     _package(folder / "models")
-    return _generate(schema, config, folder / "models")
+    (folder / "usage.py").write_text(USAGE.lstrip("\n"))
+    return [folder / "usage.py", *_generate(schema, config, folder / "models")]
 
 
 def _golden_typed(root: Path) -> list[Path]:
@@ -257,6 +293,35 @@ def test_a_type_error_in_a_generated_file_is_caught(
     source.write_text(text + "\n\nWRONG: int = Payment().amount\n")
     proc = _mypy(root, [source], "--strict")
     assert proc.returncode == 1 and "public.py" in proc.stdout, proc.stdout
+
+
+def test_a_dataclass_constructor_takes_what_the_database_does_not_fill(
+    checked: tuple[Path, list[Path], list[Path]],
+) -> None:
+    """With a MappedAsDataclass base, a column the database fills (identity,
+    server default) is no __init__ argument (init=False), and every other column is
+    a required one: leaving out `amount` (NOT NULL, no default) is a type error."""
+    root, _, _ = checked
+    text = (root / "setup_dataclass" / "models" / "public.py").read_text()
+    assert (
+        "id: Mapped[int] = mapped_column(db.Integer, primary_key=True, init=False)"
+        in text
+    )
+    assert (
+        "init=False"
+        not in (root / "setup_declarative" / "models" / "public.py").read_text()
+    )
+    broken = root / "setup_dataclass" / "missing.py"
+    broken.write_text(
+        USAGE.lstrip("\n").replace('        amount=decimal.Decimal("9.50"),\n', "")
+    )
+    try:
+        proc = _mypy(root, [broken], "--strict")
+    finally:
+        broken.unlink()
+    assert (
+        proc.returncode == 1 and 'argument "amount" in call to "Payment"' in proc.stdout
+    ), proc.stdout
 
 
 def _pyright() -> list[str] | None:

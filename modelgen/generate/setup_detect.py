@@ -54,6 +54,22 @@ def detect_setup(root: Path, db_import: str | None) -> Setup:
     )
 
 
+def is_dataclass_base(root: Path, base: str | None) -> bool:
+    """Whether the config's ``base`` (``module:Name``) is a class of a module under
+    ``root`` that subclasses ``MappedAsDataclass`` (read, never imported)."""
+    if base is None:
+        return False
+    module, _, name = base.partition(":")
+    path = module_file(root, module)
+    if path is None:
+        return False
+    try:
+        tree = ast.parse(path.read_text(encoding="utf-8"), str(path))
+    except (SyntaxError, UnicodeDecodeError, ValueError, OSError):
+        return False
+    return "MappedAsDataclass" in _kinds(tree, name)
+
+
 def _db_call(tree: ast.Module) -> ast.Call | None:
     """The ``SQLAlchemy(...)`` call assigned to ``db`` at module level."""
     for stmt in tree.body:
