@@ -343,8 +343,25 @@ class _Assembly:
             return old_text
         return old_mod.with_changes(body=body).code
 
+    def _rebased(self, top: Top, text: str) -> str:
+        """A class modelgen wrote before the ``Model`` block (generate/base.py)
+        subclasses ``db.Model``, which mypy rejects: it becomes ``Model``, as in the
+        fresh file (the same class at run time)."""
+        if top.item is None or top.item.kind != "class":
+            return text
+        fresh = self.fresh_tops.get(top.item.identity)
+        old, new = top.node, fresh.node if fresh is not None else None
+        if not (isinstance(old, ast.ClassDef) and isinstance(new, ast.ClassDef)):
+            return text
+        if old.keywords or [ast.unparse(b) for b in old.bases] != ["db.Model"]:
+            return text
+        if [ast.unparse(b) for b in new.bases] != ["Model"]:
+            return text
+        header = f"class {old.name}(db.Model):"
+        return text.replace(header, f"class {old.name}(Model):", 1)
+
     def _top(self, top: Top) -> str:
-        text = self.old.text(top.start, top.end)
+        text = self._rebased(top, self.old.text(top.start, top.end))
         if top.item is None or id(top.node) not in self.chosen:
             return text
         fresh = self.fresh_tops[top.item.identity]

@@ -21,6 +21,7 @@ import subprocess
 import sys
 import textwrap
 from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -33,10 +34,11 @@ from modelgen.config import Config, load_config
 from modelgen.drift.engine import compute_drift
 from modelgen.drift.models import load_models
 from modelgen.generate.build import bootstrap_specs
-from modelgen.generate.output import write_files
+from modelgen.generate.output import split_header, write_files
 from modelgen.generate.pipeline import generate_files
 from modelgen.source.fix import plan_fixes, write_fixes
 from modelgen.source.merge import merge_with_disk
+from modelgen.source.ownership import owned_hash
 
 CORPUS_NAMES = (
     sorted(p.name for p in CORPUS.iterdir() if (p / "schema.sql").is_file())
@@ -173,18 +175,43 @@ def _golden_typed(root: Path) -> list[Path]:
     return [f.path for f in result.files]
 
 
+def _old_format(text: str) -> str:
+    """The living typed file as modelgen wrote it before the Model block: classes
+    on db.Model, db.mapped_column and db.relationship; its header hash made anew."""
+    start = text.index("if TYPE_CHECKING:")
+    end = text.index("    Model = db.Model\n") + len("    Model = db.Model\n\n")
+    body = (
+        (text[:start] + text[end:])
+        .replace("(Model):", "(db.Model):")
+        .replace("= mapped_column(", "= db.mapped_column(")
+        .replace("= relationship(", "= db.relationship(")
+        .replace("TYPE_CHECKING, Any", "Any")
+        .replace("Mapped, mapped_column, relationship, validates", "Mapped, validates")
+    )
+    recorded, rest = split_header(body)
+    assert recorded is not None
+    return body.replace(recorded, owned_hash(rest), 1)
+
+
 def _regenerated_with_hand_code(root: Path) -> list[Path]:
-    """fixtures/living/typed: the file as the team left it, regenerated."""
+    """fixtures/living/typed: the file as the team left it, regenerated; and the same
+    file as an earlier modelgen wrote it (db.Model, db.mapped_column), regenerated."""
     case = FIXTURES / "living" / "typed"
     out = _package(root / "living")
-    shutil.copy(case / "disk" / "shop.py", out / "shop.py")
+    disk = (case / "disk" / "shop.py").read_text()
+    (out / "shop.py").write_text(disk)
+    (out / "old_shop.py").write_text(_old_format(disk))
     config = load_config(case / "modelgen.toml")
     after = load_snapshot(FIXTURES / "living" / "hand_code" / "after.json")
     fresh = generate_files(after, config, [], True, out=out).files
-    files, conflicts = merge_with_disk(list(fresh))
+    old = [replace(f, path=out / "old_shop.py") for f in fresh]
+    files, conflicts = merge_with_disk([*fresh, *old])
     assert conflicts == []
     write_files(files)
-    return [out / "shop.py"]
+    upgraded = (out / "old_shop.py").read_text()
+    assert "(db.Model):" not in upgraded and "    Model = db.Model\n" in upgraded
+    assert "lower_email" in upgraded and "db.mapped_column" not in upgraded
+    return [out / "shop.py", out / "old_shop.py"]
 
 
 def _fixed_by_drift(root: Path) -> list[Path]:
