@@ -23,7 +23,7 @@ KEYS = {
     "models": "directory of hand-written models, scanned for __tablename__",
     "schemas": "database schemas to read",
     "ignore": "tables that never get a model",
-    "style": '"classic" (db.Column) or "typed" (Mapped[...] = db.mapped_column)',
+    "style": '"classic" (db.Column) or "typed" (Mapped[...] = mapped_column)',
     "templates": "folder of templates overriding the built-in ones, file by file",
     "class_names": "table -> class name overrides",
     "groups": "group -> {file.py -> [tables]}",
@@ -33,6 +33,7 @@ KEYS = {
     "ignore_findings": "drift findings to ignore: pattern -> reason (see docs/drift.md)",
     "relationship_names": '"table.column" -> relationship name, or {name, back} (see docs)',
     "bind": "Flask-SQLAlchemy bind key of these tables' database (SQLALCHEMY_BINDS)",
+    "base": 'the DeclarativeBase subclass passed to SQLAlchemy(model_class=...), "module:Name"',
 }
 
 
@@ -73,6 +74,8 @@ class Config:
     # `flask modelgen`: the app's database URL, used when neither --url nor url_env gives one
     fallback_url: str | None = field(default=None, repr=False, compare=False)
     split: int = 0  # bootstrap: at most this many tables per module (0: one per schema)
+    # "app.extensions:Base": what type checkers see under db.Model (docs/typing.md)
+    base: str | None = None
 
     @property
     def groups(self) -> tuple[str, ...]:
@@ -240,6 +243,15 @@ def _validate(data: dict[str, Any], path: Path, prefix: str) -> Config:
     bind = string("bind")
     if bind is not None and not bind.isprintable():
         raise err("bind", f"{bind!r} is not a bind key")
+    base = string("base")
+    if base is not None:
+        module, _, name = base.partition(":")
+        if not (
+            _DOTTED.fullmatch(module)
+            and _IDENT.fullmatch(name)
+            and not keyword.iskeyword(name)
+        ):
+            raise err("base", f"{base!r} is not a class path like app.extensions:Base")
     files = _groups(data.get("groups", {}), err)
     relationship_names = _relationship_names(data.get("relationship_names", {}), err)
     return Config(
@@ -261,6 +273,7 @@ def _validate(data: dict[str, Any], path: Path, prefix: str) -> Config:
         views=views,
         relationship_names=relationship_names,
         bind=bind,
+        base=base,
         keys=frozenset(data),
     )
 

@@ -25,6 +25,7 @@ from modelgen.errors import ConfigError, ModelgenError
 from modelgen.files import new_file_mode
 from modelgen.gcpause import collector_paused
 from modelgen.generate import naming
+from modelgen.generate.setup_detect import Setup, detect_setup
 from modelgen.source.existing import (
     ExistingModel,
     models_in,
@@ -172,7 +173,7 @@ def build_init_config(
             missing.append((table, label))
     schemas = sorted(_schemas_read(schema)) or [default]
     lines = _path_lines(rel_models, db_import, module)
-    lines += _table_lines(schemas, ignored)
+    lines += _table_lines(schemas, ignored, detect_setup(root, db_import))
     lines += _group_lines(missing, default, models_dir)
     text = "\n".join(lines) + "\n"
     return InitResult(
@@ -245,8 +246,40 @@ def _schemas_read(schema: Schema) -> set[str]:
     return found
 
 
-def _table_lines(schemas: list[str], ignored: list[str]) -> list[str]:
-    """schemas, ignore, style and an empty [ignore_findings]."""
+def _setup_lines(setup: Setup) -> list[str]:
+    """base and style, for the Flask-SQLAlchemy set-up the db module uses."""
+    if setup.base is not None:
+        kinds = " + ".join(setup.kinds) or "a declarative base"
+        lines = [
+            f"# The app passes {setup.base.partition(':')[2]} ({kinds}) as "
+            "SQLAlchemy(model_class=...): the class",
+            "# type checkers see under db.Model in the generated files (docs/typing.md).",
+            f"base = {_toml(setup.base)}",
+        ]
+        if "MappedAsDataclass" in setup.kinds:
+            lines.append(
+                "# MappedAsDataclass: read docs/typing.md, 'MappedAsDataclass', first."
+            )
+        return [
+            *lines,
+            "",
+            '# "typed": Mapped[...] = mapped_column(...), as a SQLAlchemy 2 base suggests;',
+            '# "classic": db.Column(...).',
+            'style = "typed"',
+        ]
+    found = "uses" if setup.found else "seems to use"
+    return [
+        f"# The app {found} `db = SQLAlchemy()` (no model_class): type checkers see",
+        "# db.Model as SQLAlchemy's DeclarativeBase. With SQLAlchemy(model_class=Base), set",
+        '# base = "app.extensions:Base"   (docs/typing.md)',
+        "",
+        '# "classic": db.Column(...); "typed": Mapped[...] = mapped_column(...).',
+        'style = "classic"',
+    ]
+
+
+def _table_lines(schemas: list[str], ignored: list[str], setup: Setup) -> list[str]:
+    """schemas, ignore, base, style and an empty [ignore_findings]."""
     return [
         "",
         "# Database schemas to read.",
@@ -256,8 +289,7 @@ def _table_lines(schemas: list[str], ignored: list[str]) -> list[str]:
         "# tables (PostGIS spatial_ref_sys, ...) are never read, so they need no entry.",
         "ignore = [" + ", ".join(_toml(t) for t in ignored) + "]",
         "",
-        '# "classic": db.Column(...); "typed": Mapped[...] = db.mapped_column(...).',
-        'style = "classic"',
+        *_setup_lines(setup),
         "",
         "# Findings `modelgen drift` should not fail on, each with a reason",
         "# (or use a .modelgen-ignore file beside this one; see docs/drift.md).",

@@ -17,6 +17,7 @@ from modelgen.catalog.schema import Schema, Table
 from modelgen.config import Config, FileSpec
 from modelgen.errors import ConfigError, did_you_mean
 from modelgen.generate import naming
+from modelgen.generate.base import MODEL, base_shim
 from modelgen.generate.closure import describe_left_out, unmodelled_keys
 from modelgen.generate.columns import ColumnRenderer
 from modelgen.generate.literals import lit
@@ -31,6 +32,7 @@ from modelgen.generate.plan import (
     ViewPlan,
 )
 from modelgen.generate.relationships import association_pair, plan_relationships
+from modelgen.generate.setup_detect import is_dataclass_base
 from modelgen.generate.typemap import (
     custom_type_class,
     domain_variable,
@@ -154,7 +156,8 @@ def build_plan(
         schema, units, existing, selected, _unseen_models(config, schema)
     )
     lookup = {u.table.key: u for u in units}
-    renderer = ColumnRenderer(schema, config.style)
+    dataclass = config.style == "typed" and is_dataclass_base(config.root, config.base)
+    renderer = ColumnRenderer(schema, config.style, dataclass=dataclass)
     for unit in units:
         unit.columns = {}
         # a class attribute named like a module-level type variable its columns use
@@ -178,6 +181,12 @@ def build_plan(
         schema.tables,
         names=relationship_names(config, schema),
     )
+    if dataclass:  # set after construction, never an argument of __init__
+        for unit in units:
+            unit.relationships = [
+                replace(r, expr=r.expr[:-1] + ", init=False)")
+                for r in unit.relationships
+            ]
 
     db_import = ".extensions" if bootstrap else config.db_import
     files = []
@@ -201,6 +210,7 @@ def build_plan(
                 config.style,
                 modules,
                 lit(config.bind) if config.bind else "",
+                None if bootstrap else config.base,
             )
         )
     extras: list[tuple[Path, str]] = []
@@ -434,6 +444,7 @@ def _file_plan(
     style: str,
     class_modules: dict[str, str],
     bind_key: str = "",
+    base: str | None = None,
 ) -> FilePlan:
     classes: list[ClassPlan] = []
     table_vars: list[TableVarPlan] = []
@@ -471,8 +482,8 @@ def _file_plan(
             )
             continue
         rels = unit.relationships
-        if style == "typed":
-            imports.add("from sqlalchemy.orm import Mapped")
+        if rels and style == "typed":
+            imports.add("from sqlalchemy.orm import relationship")
         classes.append(
             ClassPlan(
                 name=unit.class_name,
@@ -497,10 +508,14 @@ def _file_plan(
         for name in sorted(referenced):
             if name in class_modules:
                 by_module[class_modules[name]].append(name)
-        for module in sorted(by_module, key=lambda m: (m.startswith("."), m)):
+        for module in by_module:
             type_checking.append(f"from {module} import {', '.join(by_module[module])}")
-        if type_checking:
-            imports.add("from typing import TYPE_CHECKING")
+    shim = base_shim(base) if classes or views else None
+    if shim is not None:
+        type_checking += shim.imports
+    if type_checking:
+        imports.add("from typing import TYPE_CHECKING")
+    type_checking.sort(key=lambda line: (line.startswith("from ."), line))
     return FilePlan(
         path=out_dir / spec.filename,
         module=spec.filename[:-3],
@@ -519,6 +534,9 @@ def _file_plan(
         style=style,
         class_names=tuple(c.name for c in classes) + tuple(v.name for v in views),
         type_checking_imports=tuple(type_checking),
+        type_checking_body=shim.body if shim else (),
+        type_checking_else=shim.orelse if shim else (),
+        base=MODEL if shim else "db.Model",
         views=tuple(views),
         listeners=tuple(listeners),
     )

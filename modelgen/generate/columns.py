@@ -73,9 +73,18 @@ class RenderedTable:
 
 
 class ColumnRenderer(SequenceRenderer, ConstraintRenderer):
-    def __init__(self, schema: Schema, style: str, keep_not_valid: bool = True) -> None:
+    def __init__(
+        self,
+        schema: Schema,
+        style: str,
+        keep_not_valid: bool = True,
+        dataclass: bool = False,
+    ) -> None:
         self.schema = schema
         self.style = style
+        # the app's base is a MappedAsDataclass: a column the database fills is no
+        # argument of the generated __init__ (init=False; docs/typing.md)
+        self.dataclass = dataclass
         # models recreate NOT VALID foreign keys through ALTER TABLE (use_alter);
         # a migration's op.create_table would silently drop such a key, so it
         # creates them valid instead (its tables are new and empty)
@@ -258,12 +267,18 @@ class ColumnRenderer(SequenceRenderer, ConstraintRenderer):
             kwargs.append(("server_default", call("db.text", [lit(column.default)])))
         if column.comment is not None:
             kwargs.append(("comment", lit(column.comment)))
+        fills = serial or column.default is not None or column.identity is not None
+        if typed and self.dataclass and (fills or column.generated is not None):
+            kwargs.append(("init", "False"))
         if typed:
             py = rendered.python
             optional = column.nullable and not in_pk
             out.imports |= python_imports(py)
             annotation = f"Mapped[{py} | None]" if optional else f"Mapped[{py}]"
-            return call("db.mapped_column", args, kwargs), annotation
+            # SQLAlchemy's own typed function: Flask-SQLAlchemy's db.mapped_column
+            # proxy is untyped (mypy --strict: "call to untyped function")
+            out.imports.add("from sqlalchemy.orm import Mapped, mapped_column")
+            return call("mapped_column", args, kwargs), annotation
         return call("db.Column", args, kwargs), None
 
     def _enum_expr(self, enum: Enum, shadowed: bool = False) -> str:

@@ -28,6 +28,13 @@ MODULE_NAMES = frozenset(
         "Mapped",
         "TYPE_CHECKING",
         "UserDefinedType",
+        # the typed style's functions and the base class block (generate/base.py)
+        "Literal",
+        "mapped_column",
+        "relationship",
+        "Model",
+        "FlaskModel",
+        "ModelBase",
     }
 )
 # Builtins the typed style's annotations name (Mapped[bytes | None], Mapped[list["X"]]):

@@ -75,6 +75,10 @@ class FilePlan:
     class_names: tuple[str, ...] = ()
     # typed style: import lines for the classes named in annotations
     type_checking_imports: tuple[str, ...] = ()
+    # the rest of the `if TYPE_CHECKING:` block and its `else:` (generate/base.py)
+    type_checking_body: tuple[str, ...] = ()
+    type_checking_else: tuple[str, ...] = ()
+    base: str = "db.Model"  # what the classes subclass
     views: tuple[ViewPlan, ...] = ()
     # event.listen(<table>, "after_create", DDL(<literal>)) statements: triggers,
     # row-level security and policies (modelgen.generate.owned)

@@ -187,7 +187,7 @@ def _add_many_to_many(
     ):
         assert other.class_name is not None
         expr = call(
-            "db.relationship",
+            relationship_function(style),
             [lit(other.class_name)],
             [("secondary", lit(secondary)), ("back_populates", lit(back))],
         )
@@ -195,6 +195,13 @@ def _add_many_to_many(
             f"Mapped[list[{lit(other.class_name)}]]" if style == "typed" else None
         )
         owner.relationships.append(AttrPlan(name, expr, annotation))
+
+
+def relationship_function(style: str) -> str:
+    """``relationship`` (SQLAlchemy's own, typed) in the typed style: Flask-SQLAlchemy's
+    ``db.relationship`` returns a ``RelationshipProperty`` that mypy will not assign to
+    ``Mapped[list[X]]``."""
+    return "relationship" if style == "typed" else "db.relationship"
 
 
 # A key column named <role><suffix> says its role: author_id -> author.
@@ -311,7 +318,7 @@ def _add_forward(
             kwargs.append(("back_populates", lit(reverse)))
         else:
             kwargs.append(("backref", lit(reverse)))
-    expr = call("db.relationship", [lit(target_class)], kwargs)
+    expr = call(relationship_function(style), [lit(target_class)], kwargs)
     annotation = None
     if style == "typed":
         nullable = any(unit.table.column(c).nullable for c in fk.columns)
@@ -358,7 +365,7 @@ def _add_reverse(
     if one:
         kwargs.append(("uselist", "False"))
     kwargs.append(("back_populates", lit(forward)))
-    expr = call("db.relationship", [lit(source.class_name)], kwargs)
+    expr = call(relationship_function(style), [lit(source.class_name)], kwargs)
     annotation = None
     if style == "typed":
         inner = f"{source.class_name} | None" if one else source.class_name

@@ -33,11 +33,17 @@ PYTHON_IMPORTS = {
     "decimal.": "import decimal",
     "uuid.": "import uuid",
     "Any": "from typing import Any",
+    "Literal[": "from typing import Literal",
 }
+_MARKER = re.compile("|".join(re.escape(m) for m in PYTHON_IMPORTS))
+_STRING = re.compile(r"\"(?:[^\"\\]|\\.)*\"|'(?:[^'\\]|\\.)*'")
 
 
 def python_imports(annotation: str) -> set[str]:
-    return {imp for marker, imp in PYTHON_IMPORTS.items() if marker in annotation}
+    """The imports an annotation needs; an enum label inside ``Literal[...]`` is data,
+    never a reason to import (``Literal["Any"]``)."""
+    code = _STRING.sub('""', annotation)
+    return {PYTHON_IMPORTS[m] for m in _MARKER.findall(code)}
 
 
 # pg_catalog type name -> (expression without modifiers, python type, imports)
@@ -50,8 +56,8 @@ _SIMPLE: dict[str, tuple[str, str, tuple[str, ...]]] = {
     "float4": ("db.REAL", "float", ()),
     "float8": ("db.Double", "float", ()),
     "date": ("db.Date", "datetime.date", ()),
-    "json": ("db.JSON", "Any", ()),
-    "jsonb": ("postgresql.JSONB", "Any", (_IMPORT_PG,)),
+    "json": ("db.JSON", "dict[str, Any]", ()),
+    "jsonb": ("postgresql.JSONB", "dict[str, Any]", (_IMPORT_PG,)),
     "uuid": ("db.Uuid", "uuid.UUID", ()),
     "bytea": ("db.LargeBinary", "bytes", ()),
     "inet": ("postgresql.INET", "str", (_IMPORT_PG,)),
@@ -103,13 +109,23 @@ def render_type(
     )
 
 
+def enum_python(enum: Enum) -> str:
+    """``Literal["new", "paid"]``: the labels a column of the enum can hold (``str``
+    for an enum without labels, which ``Literal[]`` cannot spell)."""
+    if not enum.labels:
+        return "str"
+    return "Literal[" + ", ".join(lit(label) for label in enum.labels) + "]"
+
+
 def _render_element(ref: TypeRef, schema: Schema, default_schema: str) -> TypeRender:
     mods = ref.modifiers
     if ref.kind == "e":
         enum = schema.enum(ref.schema, ref.name)
         if enum is not None:
             return TypeRender(
-                expr=enum_variable(enum, schema), python="str", enums=(enum,)
+                expr=enum_variable(enum, schema),
+                python=enum_python(enum),
+                enums=(enum,),
             )
     if ref.kind == "d":
         domain = schema.domain(ref.schema, ref.name)

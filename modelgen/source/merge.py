@@ -148,16 +148,22 @@ def _tops(tree: ast.Module) -> list[Top]:
     return tops
 
 
+def _import_like(node: ast.stmt) -> bool:
+    """An import, or an ``if TYPE_CHECKING:`` block (imports, and the base class type
+    checkers see: modelgen/generate/base.py), wherever it is in the file."""
+    return isinstance(node, ast.Import | ast.ImportFrom) or (
+        isinstance(node, ast.If)
+        and isinstance(node.test, ast.Name)
+        and node.test.id == "TYPE_CHECKING"
+    )
+
+
 def _import_region(tops: list[Top]) -> int:
     """How many leading statements are imports (a module docstring may come first)."""
     count = 0
     for index, top in enumerate(tops):
         node = top.node
-        if isinstance(node, ast.Import | ast.ImportFrom) or (
-            isinstance(node, ast.If)
-            and isinstance(node.test, ast.Name)
-            and node.test.id == "TYPE_CHECKING"
-        ):
+        if _import_like(node):
             count = index + 1
         elif not (
             index == 0
@@ -316,11 +322,7 @@ class _Assembly:
         old_text = old.text(0, old.tops[old.imports - 1].end) if old.imports else ""
         if not new.imports:
             return old_text
-        present = {
-            ast.dump(t.node)
-            for t in old.tops
-            if isinstance(t.node, ast.Import | ast.ImportFrom)
-        }
+        present = {ast.dump(t.node) for t in old.tops if _import_like(t.node)}
         if all(ast.dump(t.node) in present for t in new.tops[: new.imports]):
             return old_text  # every import modelgen needs is there as it writes it
         import libcst as cst
@@ -332,7 +334,7 @@ class _Assembly:
         later = [
             cst.parse_statement(old.text(t.start, t.end))
             for t in old.tops[old.imports :]
-            if isinstance(t.node, ast.Import | ast.ImportFrom)
+            if _import_like(t.node)
         ]
         body = merge_imports(old_mod, new_mod, list(old_mod.body), later)
         if len(body) == len(old_mod.body) and all(
@@ -341,8 +343,25 @@ class _Assembly:
             return old_text
         return old_mod.with_changes(body=body).code
 
+    def _rebased(self, top: Top, text: str) -> str:
+        """A class modelgen wrote before the ``Model`` block (generate/base.py)
+        subclasses ``db.Model``, which mypy rejects: it becomes ``Model``, as in the
+        fresh file (the same class at run time)."""
+        if top.item is None or top.item.kind != "class":
+            return text
+        fresh = self.fresh_tops.get(top.item.identity)
+        old, new = top.node, fresh.node if fresh is not None else None
+        if not (isinstance(old, ast.ClassDef) and isinstance(new, ast.ClassDef)):
+            return text
+        if old.keywords or [ast.unparse(b) for b in old.bases] != ["db.Model"]:
+            return text
+        if [ast.unparse(b) for b in new.bases] != ["Model"]:
+            return text
+        header = f"class {old.name}(db.Model):"
+        return text.replace(header, f"class {old.name}(Model):", 1)
+
     def _top(self, top: Top) -> str:
-        text = self.old.text(top.start, top.end)
+        text = self._rebased(top, self.old.text(top.start, top.end))
         if top.item is None or id(top.node) not in self.chosen:
             return text
         fresh = self.fresh_tops[top.item.identity]

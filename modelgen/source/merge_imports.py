@@ -151,24 +151,49 @@ def _add_type_checking(
         for line in _lines(fresh)
         if any(_imported(new, s) - present for s in line.body)
     ]
-    if not lacking:
-        return body
-    for line in lacking:
-        for small in line.body:
-            present |= _imported(new, small)
+    fresh_if = cst.ensure_type(fresh, cst.If)
     for index, node in enumerate(body):
         if _is_type_checking(node):
             block = cst.ensure_type(
                 cst.ensure_type(node, cst.If).body, cst.IndentedBlock
             )
             grown = block.with_changes(body=[*block.body, *lacking])
+            changes: dict[str, object] = {"body": grown}
+            if (
+                fresh_if.orelse is not None
+                and cst.ensure_type(node, cst.If).orelse is None
+            ):
+                # a file written before the base class block (generate/base.py):
+                # the block's class and its `else: Model = db.Model` come too
+                extra = _not_imports(cst.ensure_type(fresh_if.body, cst.IndentedBlock))
+                changes["body"] = grown.with_changes(body=[*grown.body, *extra])
+                changes["orelse"] = fresh_if.orelse
+            elif not lacking:
+                return body
+            for line in lacking:
+                for small in line.body:
+                    present |= _imported(new, small)
             return [
                 *body[:index],
-                cst.ensure_type(node, cst.If).with_changes(body=grown),
+                cst.ensure_type(node, cst.If).with_changes(**changes),
                 *body[index + 1 :],
             ]
+    if not lacking:
+        return body
     last = max(
         (i for i, node in enumerate(body) if _lines(node)),
         default=-1,
     )
     return _insert(body, last, fresh)
+
+
+def _not_imports(block: cst.IndentedBlock) -> list[cst.BaseStatement]:
+    """A block's statements other than import lines (the base class type checkers see)."""
+    return [
+        s
+        for s in block.body
+        if not (
+            isinstance(s, cst.SimpleStatementLine)
+            and all(isinstance(i, cst.Import | cst.ImportFrom) for i in s.body)
+        )
+    ]

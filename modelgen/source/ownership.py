@@ -144,7 +144,11 @@ def module_item(stmt: ast.stmt) -> Owned | None:
         table = table_of(stmt.body)
         if table is not None:
             return Owned(f"class:{table}", "", "class", stmt.name)
-        bases = {_call_name(b) for b in stmt.bases}
+        # UserDefinedType[Any]: the generic base a type checker wants
+        bases = {
+            _call_name(b.value if isinstance(b, ast.Subscript) else b)
+            for b in stmt.bases
+        }
         if "UserDefinedType" in bases or any(
             _target(s) is not None and _target(s)[0] == "__table__"  # type: ignore[index]
             for s in stmt.body

@@ -125,10 +125,10 @@ def _indent(lines: list[str]) -> str:
     return "".join(f"    {line}\n" for line in lines)
 
 
-def _view_source(name: str, table_expr: str, mapper_args: str) -> str:
+def _view_source(name: str, table_expr: str, mapper_args: str, base: str) -> str:
     return _class_source(
         name,
-        "db.Model",
+        base,
         [f"__table__ = {table_expr}", f"__mapper_args__ = {mapper_args}"],
     )
 
@@ -139,7 +139,7 @@ def _class_source(name: str, base: str, body: list[str]) -> str:
 
 def _custom_type_source(name: str, spec: str) -> str:
     return (
-        f"class {name}(UserDefinedType):\n"
+        f"class {name}(UserDefinedType[Any]):\n"
         '    """A PostgreSQL type SQLAlchemy has no class for: DDL prints its name."""\n'
         "\n"
         "    cache_ok = True\n"
@@ -286,7 +286,9 @@ def _plan_hash(plan: FilePlan) -> str:
         for cls in plan.classes:
             hasher.mapped_class(cls)
         for view in plan.views:
-            hasher.top_level(_view_source(view.name, view.table_expr, view.mapper_args))
+            hasher.top_level(
+                _view_source(view.name, view.table_expr, view.mapper_args, plan.base)
+            )
         for table in plan.table_vars:
             hasher.top_level(f"{table.name} = {table.expr}")
         for line in plan.listeners:

@@ -32,7 +32,16 @@ RENDERED_MODULES = {
     "uuid": ("uuid",),
 }
 # bare names generated code uses, and where they come from
-RENDERED_NAMES = {"Mapped": "sqlalchemy.orm", "Any": "typing"}
+RENDERED_NAMES = {
+    "Mapped": "sqlalchemy.orm",
+    "mapped_column": "sqlalchemy.orm",
+    "relationship": "sqlalchemy.orm",
+    "Any": "typing",
+    "Literal": "typing",
+}
+# of those, the functions Flask-SQLAlchemy's db also offers (a file that writes
+# db.mapped_column(...) gets db.mapped_column(...))
+DB_FUNCTIONS = frozenset({"mapped_column", "relationship"})
 
 
 @dataclass
@@ -99,7 +108,8 @@ class Spelling:
             if (source, name) in self.names:
                 return self.names[(source, name)]
         is_sa = candidates[0] == "sqlalchemy"
-        if is_sa and self.has_db and self.prefer_db:
+        db_function = rendered_module is None and name in DB_FUNCTIONS
+        if (is_sa or db_function) and self.has_db and self.prefer_db:
             return f"db.{name}"
         for source in candidates:
             if source in self.modules and _exports(source, name):

@@ -79,7 +79,7 @@ def test_demo_generates_the_critical_models_and_its_next_steps_work(
     models = tmp_path / "demo" / "app" / "models"
     for table in CRITICAL:
         assert (models / f"{table}.py").is_file()
-    assert "class Payment(db.Model):" in proc.stdout
+    assert "class Payment(Model):" in proc.stdout
     steps = next_steps(proc.stdout)
     assert steps[0] == ["cd", "demo"]
     folder = tmp_path / "demo"
@@ -99,7 +99,7 @@ def test_demo_generates_the_critical_models_and_its_next_steps_work(
     again = modelgen(tmp_path, "demo", "--dir", "demo")
     assert again.returncode == 0, again.stderr
     assert "an earlier demo; started it over" in again.stderr
-    assert "class Payment(db.Model):" in (models / "payments.py").read_text()
+    assert "class Payment(Model):" in (models / "payments.py").read_text()
     # a folder that is not a demo is never replaced
     other = tmp_path / "mine"
     other.mkdir()

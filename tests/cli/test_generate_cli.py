@@ -53,7 +53,7 @@ def test_dry_run_prints_a_diff_and_writes_nothing(project: Path) -> None:
         "--dry-run",
     )
     assert code == 0, err
-    assert "+++ b/app/models/payments.py" in out and "+class Payment(db.Model):" in out
+    assert "+++ b/app/models/payments.py" in out and "+class Payment(Model):" in out
     assert sorted(p.name for p in (project / "app" / "models").iterdir()) == before
 
 
@@ -73,7 +73,7 @@ def test_user_templates_override_builtin_ones_file_by_file(project: Path) -> Non
     assert text.startswith(
         "# ACME generated models: public.payments\n# modelgen-hash: "
     )
-    assert "class Payment(db.Model):" in text  # the built-in model template still used
+    assert "class Payment(Model):" in text  # the built-in model template still used
 
 
 def test_a_split_bootstrap_names_split_in_its_header_and_in_checks_hint(

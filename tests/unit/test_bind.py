@@ -42,7 +42,7 @@ def test_generated_models_carry_the_bind_key(project: Path) -> None:
     result = generate_files(load_snapshot(SNAPSHOT), config, ["critical"])
     for item in result.files:
         assert item.content.count('__bind_key__ = "reporting"') == item.content.count(
-            "(db.Model):"
+            "(Model):"
         ), item.path
         item.path.write_text(item.content, encoding="utf-8")
     probe = subprocess.run(

@@ -118,6 +118,11 @@ def test_mapped_annotation_follows_nullability(
 FLASK = "from app.extensions import db\nfrom sqlalchemy.dialects.postgresql import ARRAY\n\nx = db.Column(db.Text)\n"
 TYPED = "import sqlalchemy as sa\nfrom sqlalchemy.orm import Mapped, mapped_column\n\nx: Mapped[str] = mapped_column(sa.Text)\n"
 BARE = "from sqlalchemy import Column, Integer\n\nx = Column(Integer)\n"
+# a typed file as modelgen writes it, one from before issue 23 (db.mapped_column), and
+# a typed file that declares its columns by annotation only
+GENERATED = "from sqlalchemy.orm import Mapped, mapped_column, relationship\n\nfrom app.extensions import db\n\nx: Mapped[str] = mapped_column(db.Text)\n"
+OLD_TYPED = "from sqlalchemy.orm import Mapped\n\nfrom app.extensions import db\n\nx: Mapped[str] = db.mapped_column(db.Text)\n"
+ANNOTATED = "from sqlalchemy.orm import Mapped\n\nfrom app.extensions import db\n\nx: Mapped[str]\n"
 
 
 @pytest.mark.parametrize(
@@ -142,6 +147,23 @@ BARE = "from sqlalchemy import Column, Integer\n\nx = Column(Integer)\n"
             "db.Column(db.String(3))",
             "Column(String(3))",
             {"sqlalchemy": ["String"]},
+        ),
+        # what drift --fix adds in the typed style: SQLAlchemy's typed functions,
+        # unless the file writes Flask-SQLAlchemy's db.mapped_column
+        (TYPED, "mapped_column(db.String(3))", "mapped_column(sa.String(3))", {}),
+        (GENERATED, 'relationship("X")', 'relationship("X")', {}),
+        (OLD_TYPED, "mapped_column(db.Text)", "db.mapped_column(db.Text)", {}),
+        (
+            ANNOTATED,
+            "mapped_column(db.Text)",
+            "mapped_column(db.Text)",
+            {"sqlalchemy.orm": ["mapped_column"]},
+        ),
+        (
+            GENERATED,
+            'Mapped[Literal["a", "b"] | None]',
+            'Mapped[Literal["a", "b"] | None]',
+            {"typing": ["Literal"]},
         ),
     ],
 )

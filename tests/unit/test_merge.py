@@ -36,7 +36,7 @@ def production_module(tmp_path: Path) -> str:
 
 def with_method(source: str, cls: str) -> str:
     """``source`` with the team's method added at the top of class ``cls``."""
-    line = f"class {cls}(db.Model):"
+    line = f"class {cls}(Model):"
     assert line in source
     return source.replace(line + "\n", line + METHOD + "\n", 1)
 
@@ -58,7 +58,7 @@ def test_a_class_whose_table_left_the_file_goes_unless_the_team_added_code(
     edited = pristine + METHOD
     kept = merge_file(Path("shop.py"), edited, fresh)
     assert kept.conflicts == ()
-    assert "class Setting(db.Model):" in kept.content and METHOD in kept.content
+    assert "class Setting(Model):" in kept.content and METHOD in kept.content
 
 
 def test_an_edited_owned_statement_is_a_conflict_with_its_line() -> None:
@@ -133,14 +133,14 @@ def test_a_production_change_in_a_self_referencing_class_keeps_both_sides(
     hand-edited (chinook: employee.reports_to, after any change to employee)."""
     fresh = production_module(tmp_path)
     edited = with_method(fresh, "Category")
-    start = fresh.index("class Category(db.Model):")
+    start = fresh.index("class Category(Model):")
     old_icon = "    icon = db.Column(db.String(50))\n"
     at = fresh.index(old_icon, start)
     new_icon = old_icon.replace("String(50)", "String(80)")
     changed = fresh[:at] + new_icon + fresh[at + len(old_icon) :]
     merged = merge_file(Path("public.py"), edited, changed)
     assert merged.conflicts == ()
-    at = edited.index(old_icon, edited.index("class Category(db.Model):"))
+    at = edited.index(old_icon, edited.index("class Category(Model):"))
     assert merged.content == edited[:at] + new_icon + edited[at + len(old_icon) :]
 
 
@@ -162,8 +162,8 @@ def test_a_team_relationship_survives_a_dropped_table_with_many_statements(
     anchor = '    jobs = db.relationship("Job", back_populates="category")\n'
     assert anchor in fresh
     edited = fresh.replace(anchor, anchor + TEAM_RELATIONSHIP, 1)
-    start = fresh.index("class Achievement(db.Model):")
-    end = fresh.index("class AlembicVersion(db.Model):")
+    start = fresh.index("class Achievement(Model):")
+    end = fresh.index("class AlembicVersion(Model):")
     changed = fresh[:start] + fresh[end:]  # production dropped achievements
     merged = merge_file(Path("public.py"), edited, changed)
     assert merged.conflicts == ()
@@ -186,11 +186,11 @@ def test_a_class_kept_for_the_teams_code_is_reported_with_its_line(
     pristine, fresh = shop(BEFORE), shop(BEFORE, config)
     assert merge_file(Path("shop.py"), pristine, fresh).kept == ()
     edited = pristine.replace(
-        "class Setting(db.Model):\n", "class Setting(db.Model):" + METHOD + "\n", 1
+        "class Setting(Model):\n", "class Setting(Model):" + METHOD + "\n", 1
     )
-    line = edited.splitlines().index("class Setting(db.Model):") + 1
+    line = edited.splitlines().index("class Setting(Model):") + 1
     merged = merge_file(Path("shop.py"), edited, fresh)
-    assert "class Setting(db.Model):" in merged.content
+    assert "class Setting(Model):" in merged.content
     assert [(k.line, k.name, k.table) for k in merged.kept] == [
         (line, "Setting", "settings")
     ]
