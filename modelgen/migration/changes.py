@@ -231,11 +231,30 @@ def _label_renames(old: Enum, new: Enum) -> list[tuple[str, str]]:
     ]
 
 
+# what modelgen and Alembic keep in a database for themselves: never migrated
+NEVER = ("alembic_version", "modelgen_migration_log")
+BACKUP_SCHEMA = "modelgen_backup"
+
+
+def _migrated(schema: Schema) -> dict[Key, Table]:
+    return {
+        t.key: t
+        for t in schema.tables
+        if t.name not in NEVER and t.schema != BACKUP_SCHEMA
+    }
+
+
 def find_changes(old: Schema, new: Schema, renames: bool = True) -> Changes:
     """Every difference between OLD and production, renames found first."""
+    old = replace(
+        old, sequences=tuple(s for s in old.sequences if s.schema != BACKUP_SCHEMA)
+    )
+    new = replace(
+        new, sequences=tuple(s for s in new.sequences if s.schema != BACKUP_SCHEMA)
+    )
     found = Changes(old, new)
-    old_tables = {t.key: t for t in old.tables}
-    new_tables = {t.key: t for t in new.tables}
+    old_tables = _migrated(old)
+    new_tables = _migrated(new)
     gone = [t for k, t in old_tables.items() if k not in new_tables]
     came = [t for k, t in new_tables.items() if k not in old_tables]
     if renames:
