@@ -52,20 +52,28 @@ def ref_name(schema: str, table: str) -> str:
     return f"{quote_ident(schema)}.{quote_ident(table)}"
 
 
-def _signature(table: Table) -> tuple[tuple[str, str], ...]:
-    return tuple((c.name, c.type.display) for c in table.columns)
+def _signature(table: Table) -> tuple[str, ...]:
+    return tuple(c.type.display for c in table.columns)
 
 
 def _pairs(olds: list[Table], news: list[Table]) -> list[tuple[Table, Table]]:
-    """Tables alike in one schema, each signature once on each side."""
+    """Tables alike in one schema: the same column types in the same order, most
+    column names the same (a column may be renamed with its table), each such
+    signature once on each side."""
     old_count = Counter((t.schema, _signature(t)) for t in olds)
     new_by = {(t.schema, _signature(t)): t for t in news}
     new_count = Counter((t.schema, _signature(t)) for t in news)
     found = []
     for table in olds:
         sig = (table.schema, _signature(table))
-        if old_count[sig] == 1 and new_count[sig] == 1 and table.columns:
-            found.append((table, new_by[sig]))
+        if old_count[sig] != 1 or new_count[sig] != 1 or not table.columns:
+            continue
+        other = new_by[sig]
+        same = sum(
+            a.name == b.name for a, b in zip(table.columns, other.columns, strict=True)
+        )
+        if 2 * same >= len(table.columns):
+            found.append((table, other))
     return found
 
 
