@@ -13,21 +13,21 @@ from modelgen.cli.app import _note, _read_schema, _rel
 from modelgen.errors import ModelgenError
 
 
-def _old_schema(old: str, quiet: bool) -> Any:
-    """OLD: a snapshot file, or the URL of a database (read-only)."""
-    from modelgen.catalog.reflect import reflect_url
-    from modelgen.catalog.snapshot import load_snapshot
+def _old_schema(cfg: Any, old: str, quiet: bool) -> Any:
+    """OLD: a snapshot file, or the URL of a database (read-only), read as
+    production is (the config's schemas)."""
+    from modelgen.generate.pipeline import load_schema
     from modelgen.migration import MigrationError
 
     if "://" in old:
         _note(quiet, "reading the old schema from its database (read-only) ...")
-        return reflect_url(old)
+        return load_schema(cfg, old, None)
     path = Path(old)
     if not path.is_file():
         raise MigrationError(
             f"--from {old}: no such snapshot file (or pass a database URL)"
         )
-    return load_snapshot(path)
+    return load_schema(cfg, None, path)
 
 
 def migration_from(
@@ -63,7 +63,7 @@ def migration_from(
         production = _read_schema(cfg, None, snapshot, quiet, then="comparing")
     else:
         production = _read_schema(cfg, url, snapshot, quiet, then="comparing")
-    before = _old_schema(old or target or "", quiet)
+    before = _old_schema(cfg, old or target or "", quiet)
     versions = (
         out.resolve() if out is not None else cfg.root / "migrations" / "versions"
     )
