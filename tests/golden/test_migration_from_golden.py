@@ -26,6 +26,7 @@ from modelgen.catalog.schema import (
     TypeRef,
 )
 from modelgen.catalog.snapshot import load_snapshot
+from modelgen.generate.format import black_format
 from modelgen.migration.render import diff_migration, offline_upgrade
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -139,6 +140,7 @@ def test_the_revision_is_the_reviewed_one(case: str, tmp_path: Path) -> None:
         GOLDEN.mkdir(exist_ok=True)
         expected.write_text(item.content, "utf-8")
     assert item.content == expected.read_text("utf-8")
+    assert black_format(item.content, case) == item.content  # Black's own output
     compile(item.content, str(expected), "exec")
     sql = offline_upgrade(item.content, str(expected), None)
     for step in item.plan:
