@@ -9,6 +9,8 @@ bring the development database back to exactly OLD's catalog with every row.
 
 from __future__ import annotations
 
+import threading
+import time
 from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
@@ -336,3 +338,32 @@ def test_a_missing_prerequisite_stops_the_upgrade_with_one_line_naming_it(
     assert "add trigger books_stamp on public.books" in message
     assert "function stamp() does not exist" in message
     assert differences(old, reflect_url(dev)) == []
+
+
+def test_a_step_that_waits_for_a_lock_tries_again(
+    pair: Callable[[list[str]], tuple[str, str]], tmp_path: Path
+) -> None:
+    """lock_timeout (5 s) ends the wait; the statement is retried, and succeeds
+    once the other session lets go of the table."""
+    dev, prod = pair(["COMMENT ON TABLE books IS 'every book'"])
+    new = reflect_url(prod)
+    root, _ = revision(tmp_path, reflect_url(dev), new)
+    locked = threading.Event()
+
+    def hold() -> None:
+        with connect(dev) as conn:
+            cur = conn.cursor()
+            cur.execute("BEGIN")
+            cur.execute("LOCK TABLE books IN ACCESS EXCLUSIVE MODE")
+            locked.set()
+            time.sleep(7)
+            cur.execute("COMMIT")
+
+    holder = threading.Thread(target=hold)
+    holder.start()
+    assert locked.wait(30)
+    start = time.perf_counter()
+    command.upgrade(alembic_config(root, dev), "head")
+    holder.join()
+    assert time.perf_counter() - start > 5  # waited past one lock_timeout
+    assert differences(new, reflect_url(dev)) == []
