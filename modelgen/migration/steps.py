@@ -397,15 +397,16 @@ def _owned_steps(
         got = None
     if want is None:
         assert got is not None
-        undo_drop = (got.sql,)
+        run_drop, undo_drop = keys.owned_drop(old, got)
         steps.append(
             Step(
                 f"drop {got.label} on {old.schema}.{old.name}",
                 probe,
-                (None, "false", ""),
-                (keys.owned_drop(old, got),),
+                (form_want, None),
+                run_drop,
                 undo_drop,
                 DROP_KEYS,
+                hazards=keys.owned_hazards(got, dropped=True),
             )
         )
         return steps
@@ -419,7 +420,7 @@ def _owned_steps(
             probe,
             (form_want,),
             run,
-            (keys.owned_drop(new, want),) + undo,
+            keys.owned_remove(new, want) + undo,
             OWNED,
             hazards=keys.owned_hazards(want),
         )

@@ -43,6 +43,11 @@ BASE = [
     "INSERT INTO books (author_id, title, pages, isbn) VALUES "
     "(1, 'A', 10, '978-1'), (2, 'B', 20, NULL), (1, 'C', NULL, '978-3')",
     "INSERT INTO old_logs (message) VALUES ('one'), ('two')",
+    "CREATE TABLE events (id bigint NOT NULL, at date NOT NULL, body text) "
+    "PARTITION BY RANGE (at)",
+    "CREATE TABLE events_2025 PARTITION OF events "
+    "FOR VALUES FROM ('2025-01-01') TO ('2026-01-01')",
+    "INSERT INTO events VALUES (1, '2025-03-01', 'kept')",
 ]
 
 CASES = {
@@ -97,6 +102,11 @@ CASES = {
         "CONSTRAINT ck_reviews_body CHECK (length(body) < 1000), UNIQUE (book_id, number))",
         "COMMENT ON TABLE reviews IS 'one per reader'",
     ],
+    "partitions": [
+        "CREATE TABLE events_2026 PARTITION OF events "
+        "FOR VALUES FROM ('2026-01-01') TO ('2027-01-01')",
+        "DROP TABLE events_2025",
+    ],
     "row security and policy": [
         "ALTER TABLE books ENABLE ROW LEVEL SECURITY",
         "CREATE POLICY books_read ON books FOR SELECT USING (pages > 0)",
@@ -112,7 +122,7 @@ def rows(url: str) -> dict[str, list[tuple[object, ...]]]:
     found = {}
     with connect(url) as conn:
         cur = conn.cursor()
-        for table in ("authors", "books", "old_logs"):
+        for table in ("authors", "books", "old_logs", "events"):
             cur.execute(f"SELECT * FROM {table} ORDER BY 1")
             found[table] = [tuple(r) for r in cur.fetchall()]
     return found
@@ -205,7 +215,11 @@ def test_a_change_upgrades_exactly_is_a_no_op_on_production_and_downgrades_with_
         )
         for table, found in before_rows.items()
     }
-    assert "modelgen_backup" not in {t.schema for t in restored.tables}
+    assert "modelgen_backup" not in {t.schema for t in restored.tables}, [
+        (t.name, t.columns[0].name)
+        for t in restored.tables
+        if t.schema == "modelgen_backup"
+    ]
 
 
 def test_renames_are_said_and_turned_off_by_no_renames(
