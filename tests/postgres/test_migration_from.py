@@ -25,7 +25,12 @@ from modelgen.catalog.reflect import reflect_url
 from modelgen.catalog.schema import Schema
 from modelgen.catalog.scratch import execute
 from modelgen.migration import LOG_TABLE
-from modelgen.migration.render import DiffMigration, diff_migration, preflight
+from modelgen.migration.render import (
+    DiffMigration,
+    diff_migration,
+    diff_sql,
+    preflight,
+)
 
 BASE = [
     "CREATE TYPE mood AS ENUM ('sad', 'ok', 'happy')",
@@ -291,6 +296,11 @@ def test_check_names_the_steps_that_would_fail_on_the_targets_data(
     assert pages.runs and pages.failure and "NULLs" in pages.failure
     unique = results["create index ix_books_author on public.books (concurrently)"]
     assert unique.runs and unique.failure and "duplicate" in unique.failure
+    # --sql: what would run there, in order; nothing for the column it has
+    sql = diff_sql(item, dev)
+    assert '"country"' not in sql
+    assert sql.index("VALIDATE CONSTRAINT") < sql.index("SET NOT NULL")
+    assert "CREATE UNIQUE INDEX CONCURRENTLY ix_books_author ON public.books" in sql
 
 
 def _without_country(url: str) -> Schema:
