@@ -107,6 +107,12 @@ CASES = {
         "CONSTRAINT ck_reviews_body CHECK (length(body) < 1000), UNIQUE (book_id, number))",
         "COMMENT ON TABLE reviews IS 'one per reader'",
     ],
+    "identity, collation, generated column": [
+        "ALTER TABLE books ALTER COLUMN id SET GENERATED ALWAYS SET CACHE 5",
+        'ALTER TABLE authors ALTER COLUMN name TYPE text COLLATE "C"',
+        "ALTER TABLE books ADD COLUMN title_key text "
+        "GENERATED ALWAYS AS (lower(title)) STORED",
+    ],
     "partitions": [
         "CREATE TABLE events_2026 PARTITION OF events "
         "FOR VALUES FROM ('2026-01-01') TO ('2027-01-01')",
