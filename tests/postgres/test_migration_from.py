@@ -397,3 +397,23 @@ def test_a_step_that_waits_for_a_lock_tries_again(
     holder.join()
     assert time.perf_counter() - start > 5  # waited past one lock_timeout
     assert differences(new, reflect_url(dev)) == []
+
+
+def test_a_failure_after_enum_labels_were_committed_undoes_them_too(
+    pair: Callable[[list[str]], tuple[str, str]], tmp_path: Path
+) -> None:
+    """Labels are added outside the transaction; a later step failing (a NOT NULL
+    column with no default, on a table with rows) leaves OLD's labels."""
+    dev, prod = pair(
+        [
+            "ALTER TYPE mood ADD VALUE 'ecstatic'",
+            "DELETE FROM old_logs",
+            "ALTER TABLE old_logs ADD COLUMN level integer NOT NULL",
+        ]
+    )
+    old = reflect_url(dev)
+    root, _ = revision(tmp_path, old, reflect_url(prod))
+    with pytest.raises(SystemExit, match=r"add column public.old_logs.level: .*null"):
+        command.upgrade(alembic_config(root, dev), "head")
+    assert differences(old, reflect_url(dev)) == []
+    assert LOG_TABLE not in {t.name for t in reflect_url(dev).tables}
