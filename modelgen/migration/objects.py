@@ -266,6 +266,14 @@ def drop_column_steps(table: Table, column: Column) -> list[Step]:
         restore.append(f"ALTER TABLE {target} ALTER COLUMN {name} SET NOT NULL")
     restore += _column_extras(table, column)
     restore.append(f"DROP TABLE {q.qualified(q.BACKUP_SCHEMA, backup)}")
+    later = _later_columns(table, column)
+    if later:
+        restore = _back_in_place(table, column, later, restore)
+        hazards.append(
+            f"downgrade rewrites {_label(table)}: {column.name} goes back in its place, "
+            f"so the {len(later)} column(s) after it are added again in order, and the "
+            "table's keys, indexes and triggers dropped and recreated"
+        )
     copy = (
         f"CREATE TABLE {q.qualified(q.BACKUP_SCHEMA, backup)} AS SELECT {', '.join(picked)}, "
         f"{name}::text AS value FROM {target}"
@@ -281,6 +289,108 @@ def drop_column_steps(table: Table, column: Column) -> list[Step]:
             hazards=tuple(hazards),
         )
     ]
+
+
+def _later_columns(table: Table, column: Column) -> list[Column]:
+    names = [c.name for c in table.columns]
+    return list(table.columns[names.index(column.name) + 1 :])
+
+
+_ASIDE = "_modelgen_aside"
+
+
+def _back_in_place(
+    table: Table, column: Column, later: list[Column], restore: list[str]
+) -> list[str]:
+    """The column put back at its position: PostgreSQL only appends, so the later
+    columns are set aside, the column and then they are added again in order and
+    filled, and the keys, indexes and triggers that used them are dropped first
+    and recreated last (read from the catalog at that moment, in a DO block)."""
+    target = _table(table)
+    out = [_SAVE_DEPENDENTS.replace("@T@", q.literal(target))]
+    for item in later:
+        if item.serial_sequence:
+            out.append(f"ALTER SEQUENCE {item.serial_sequence} OWNED BY NONE")
+        aside = q.ident(item.name[:40] + _ASIDE)
+        out.append(
+            f"ALTER TABLE {target} RENAME COLUMN {q.ident(item.name)} TO {aside}"
+        )
+    # the column and its values first: while nothing has been rewritten, a row
+    # keyed by its position (ctid) is still where the backup saw it
+    out += restore[:2]
+    copied = []
+    for item in later:
+        bare = Column(
+            item.name,
+            item.type,
+            collation=item.collation,
+            collation_schema=item.collation_schema,
+            generated=item.generated,
+        )
+        out.append(f"ALTER TABLE {target} ADD COLUMN {q.column_definition(bare)}")
+        if item.generated is None:
+            copied.append(f"{q.ident(item.name)} = {q.ident(item.name[:40] + _ASIDE)}")
+    if copied:
+        out.append(f"UPDATE {target} SET {', '.join(copied)}")
+    for item in later:
+        out.append(
+            f"ALTER TABLE {target} DROP COLUMN {q.ident(item.name[:40] + _ASIDE)}"
+        )
+    out += restore[2:]  # the column's NOT NULL, identity, comment; the backup goes
+    for item in later:
+        if item.generated is None and item.default is not None:
+            out.append(_alter(table, item, f"SET DEFAULT {item.default}"))
+        if item.identity is not None:
+            out.append(_alter(table, item, "ADD" + q.identity_clause(item.identity)))
+            out.append(
+                f"SELECT setval(pg_get_serial_sequence({q.literal(target)}, "
+                f"{q.literal(item.name)}), COALESCE((SELECT max({q.ident(item.name)}) "
+                f"FROM {target}), {item.identity.start}), (SELECT max({q.ident(item.name)}) "
+                f"FROM {target}) IS NOT NULL)"
+            )
+        if not item.nullable:
+            out.append(_alter(table, item, "SET NOT NULL"))
+        out += _column_extras(table, item)
+    out.append(_RESTORE_DEPENDENTS)
+    return out
+
+
+# Keys (and foreign keys into the table), indexes and triggers of @T@, saved as
+# their exact CREATE text and dropped; _RESTORE_DEPENDENTS creates them again.
+_SAVE_DEPENDENTS = """DO $modelgen$
+DECLARE r record;
+BEGIN
+  CREATE TEMP TABLE IF NOT EXISTS modelgen_dependents (n serial, ddl text);
+  TRUNCATE modelgen_dependents;
+  FOR r IN SELECT c.conrelid::regclass AS rel, c.conname, pg_get_constraintdef(c.oid) AS def
+           FROM pg_constraint c
+           WHERE (c.conrelid = @T@::regclass OR c.confrelid = @T@::regclass)
+             AND c.contype IN ('p', 'u', 'f', 'c', 'x') AND c.conparentid = 0
+           ORDER BY c.contype <> 'f', c.conname LOOP
+    INSERT INTO modelgen_dependents (ddl)
+      VALUES (format('ALTER TABLE %s ADD CONSTRAINT %I %s', r.rel, r.conname, r.def));
+    EXECUTE format('ALTER TABLE %s DROP CONSTRAINT %I', r.rel, r.conname);
+  END LOOP;
+  FOR r IN SELECT i.indexrelid::regclass AS idx, pg_get_indexdef(i.indexrelid) AS def
+           FROM pg_index i WHERE i.indrelid = @T@::regclass LOOP
+    INSERT INTO modelgen_dependents (ddl) VALUES (r.def);
+    EXECUTE format('DROP INDEX %s', r.idx);
+  END LOOP;
+  FOR r IN SELECT t.tgname, pg_get_triggerdef(t.oid, false) AS def FROM pg_trigger t
+           WHERE t.tgrelid = @T@::regclass AND NOT t.tgisinternal LOOP
+    INSERT INTO modelgen_dependents (ddl) VALUES (r.def);
+    EXECUTE format('DROP TRIGGER %I ON %s', r.tgname, @T@);
+  END LOOP;
+END $modelgen$"""
+
+_RESTORE_DEPENDENTS = """DO $modelgen$
+DECLARE r record;
+BEGIN
+  FOR r IN SELECT ddl FROM modelgen_dependents ORDER BY n DESC LOOP
+    EXECUTE r.ddl;
+  END LOOP;
+  DROP TABLE modelgen_dependents;
+END $modelgen$"""
 
 
 def alter_column_steps(
