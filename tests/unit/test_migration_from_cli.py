@@ -48,7 +48,8 @@ def test_writes_one_revision_and_says_its_steps_and_hazards(tmp_path: Path) -> N
     (written,) = versions.glob("*.py")
     assert f"wrote {written}" in result.stdout
     assert "drop column public.payments.failure_reason (values kept in" in result.stdout
-    assert "hazards (1):" in result.stdout
+    assert "hazards (2):" in result.stdout
+    assert "downgrade rewrites public.payments" in result.stdout
     assert "its values are kept in modelgen_backup." in result.stdout
     again = CliRunner().invoke(app, ["migration", *args])
     assert again.exit_code == 0 and len(list(versions.glob("*.py"))) == 2  # on the head
