@@ -97,6 +97,12 @@ def migration(
     cfg = _load(config)
     if old is not None or check:
         from modelgen.cli.migration_from import migration_from
+        from modelgen.migration import MigrationError
+
+        if group or all_groups:
+            raise MigrationError(
+                "--from and --check take every difference: leave out --group/--all"
+            )
 
         migration_from(
             cfg, old, url, snapshot, out, message, no_renames, check, sql, quiet

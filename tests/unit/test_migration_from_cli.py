@@ -112,3 +112,10 @@ def test_a_bind_revision_acts_only_for_its_database(tmp_path: Path) -> None:
     upgrade = module["upgrade"]
     assert callable(upgrade)
     upgrade("other")  # another database of a multi-database app: nothing, no Alembic
+
+
+def test_from_with_a_group_is_one_line_and_exit_2(tmp_path: Path) -> None:
+    args = ["--from", str(SNAPSHOT), "--snapshot", str(SNAPSHOT), "--all"]
+    result = CliRunner().invoke(app, ["migration", *args])
+    assert result.exit_code == 2
+    assert "leave out --group/--all" in result.stderr
