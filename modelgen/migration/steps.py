@@ -151,7 +151,7 @@ def _function_step(changes: Changes, schema: str, name: str) -> list[Step]:
         return []
     label = f"{schema}.{name}"
     if not want:
-        drop = tuple(f"DROP FUNCTION {types.function_signature(d)}" for d in had)
+        drop = tuple(f"DROP ROUTINE {types.function_signature(d)}" for d in had)
         return [
             Step(
                 f"drop function {label}",
@@ -172,14 +172,14 @@ def _function_step(changes: Changes, schema: str, name: str) -> list[Step]:
     new_sigs = {types.function_signature(d) for d in want} - {
         types.function_signature(d) for d in had
     }
-    undo = tuple(f"DROP FUNCTION {s}" for s in sorted(new_sigs)) + tuple(had)
+    undo = tuple(f"DROP ROUTINE {s}" for s in sorted(new_sigs)) + tuple(had)
     return [
         Step(
             f"{'replace' if had else 'create'} function {label}",
             q.function_probe(schema, name),
             ("\x1e".join(want),),
             tuple(
-                f"DROP FUNCTION IF EXISTS {types.function_signature(d)}" for d in stale
+                f"DROP ROUTINE IF EXISTS {types.function_signature(d)}" for d in stale
             )
             + tuple(want),
             undo,
