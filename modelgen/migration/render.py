@@ -191,13 +191,13 @@ def read_forms(
         for i, step in enumerate(steps):
             if not (step.run or step.undo):
                 continue
-            cur.execute(step.probe.replace("%", "%%"))
+            cur.execute(step.probe)  # no parameters: a % is a %
             row = cur.fetchone()
             forms[i] = row[0] if row else None
             if data and step.fails and forms[i] not in step.skip:
                 cur.execute("SAVEPOINT modelgen_check")
                 try:
-                    cur.execute(step.fails.replace("%", "%%"))
+                    cur.execute(step.fails)
                     if cur.fetchone()[0]:
                         failures[i] = next(
                             (h for h in step.hazards if h.startswith("may fail")),

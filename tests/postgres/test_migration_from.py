@@ -287,9 +287,14 @@ def test_check_names_the_steps_that_would_fail_on_the_targets_data(
             "ALTER TABLE books ALTER COLUMN pages SET NOT NULL",
             "CREATE UNIQUE INDEX ix_books_author ON books (author_id)",
             "ALTER TABLE authors ADD COLUMN country char(2) DEFAULT 'AU' NOT NULL",
+            "ALTER TABLE authors ADD CONSTRAINT ck_authors_email CHECK (email LIKE '%@%')",
         ]
     )
-    execute(dev, "ALTER TABLE authors ADD COLUMN country char(2) DEFAULT 'AU' NOT NULL")
+    execute(
+        dev,
+        "ALTER TABLE authors ADD COLUMN country char(2) DEFAULT 'AU' NOT NULL",
+        "UPDATE authors SET email = 'cy at example.org' WHERE name = 'Cy'",
+    )
     _, item = revision(tmp_path, _without_country(dev), reflect_url(prod))
     results = {r.label: r for r in preflight(item, dev)}
     assert results["add column public.authors.country"].runs is False  # already there
@@ -297,6 +302,10 @@ def test_check_names_the_steps_that_would_fail_on_the_targets_data(
     assert pages.runs and pages.failure and "NULLs" in pages.failure
     unique = results["create index ix_books_author on public.books (concurrently)"]
     assert unique.runs and unique.failure and "duplicate" in unique.failure
+    email = results[
+        "add check constraint ck_authors_email on public.authors (NOT VALID, then validated)"
+    ]
+    assert email.runs and email.failure and "violate ck_authors_email" in email.failure
     # --sql: what would run there, in order; nothing for the column it has
     sql = diff_sql(item, dev)
     assert '"country"' not in sql
