@@ -8,6 +8,7 @@ from __future__ import annotations
 from modelgen.catalog.schema import Column, Table
 from modelgen.migration import sql as q
 from modelgen.migration.objects import (
+    COLUMNS,
     DROP_COLUMNS,
     DROP_TABLES,
     Step,
@@ -141,6 +142,45 @@ def _back_in_place(
     columns are set aside, the column and then they are added again in order and
     filled, and the keys, indexes and triggers that used them are dropped first
     and recreated last (read from the catalog at that moment, in a DO block)."""
+    # the column and its values first: while nothing has been rewritten, a row
+    # keyed by its position (ctid) is still where the backup saw it
+    return rotate(table, later, restore[:2], restore[2:])
+
+
+def reorder_step(table: Table, before: list[str]) -> Step | None:
+    """Production's column order, where it differs from what the table has once
+    the columns are added and dropped (``before``): the columns from the first
+    one out of place are added again in production's order."""
+    want = [c.name for c in table.columns]
+    if before == want or sorted(before) != sorted(want):
+        return None
+    first = next(i for i, (a, b) in enumerate(zip(before, want, strict=True)) if a != b)
+    columns = {c.name: c for c in table.columns}
+    probe = (
+        "SELECT string_agg(a.attname, ',' ORDER BY a.attnum) FROM pg_attribute a "
+        f"WHERE a.attrelid = {q.regclass(table.schema, table.name)} "
+        "AND a.attnum > 0 AND NOT a.attisdropped"
+    )
+    return Step(
+        f"reorder the columns of {_label(table)} from {want[first]} on",
+        probe,
+        (",".join(want),),
+        tuple(rotate(table, [columns[n] for n in want[first:]], [], [])),
+        tuple(rotate(table, [columns[n] for n in before[first:]], [], [])),
+        COLUMNS,  # after the table's columns are added and changed
+        hazards=(
+            f"table rewrite: the columns of {_label(table)} from {want[first]} on "
+            "are added again in production's order, its keys, indexes and triggers "
+            "recreated",
+        ),
+    )
+
+
+def rotate(
+    table: Table, later: list[Column], first: list[str], then: list[str]
+) -> list[str]:
+    """``later`` set aside, ``first`` run, ``later`` added again in that order and
+    filled, ``then`` run; the table's dependents saved before and recreated after."""
     target = _table(table)
     out = [_SAVE_DEPENDENTS.replace("@T@", q.literal(target))]
     for item in later:
@@ -150,9 +190,7 @@ def _back_in_place(
         out.append(
             f"ALTER TABLE {target} RENAME COLUMN {q.ident(item.name)} TO {aside}"
         )
-    # the column and its values first: while nothing has been rewritten, a row
-    # keyed by its position (ctid) is still where the backup saw it
-    out += restore[:2]
+    out += first
     copied = []
     for item in later:
         bare = Column(
@@ -171,7 +209,7 @@ def _back_in_place(
         out.append(
             f"ALTER TABLE {target} DROP COLUMN {q.ident(item.name[:40] + _ASIDE)}"
         )
-    out += restore[2:]  # the column's NOT NULL, identity, comment; the backup goes
+    out += then
     for item in later:
         if item.generated is None and item.default is not None:
             out.append(_alter(table, item, f"SET DEFAULT {item.default}"))

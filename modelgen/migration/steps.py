@@ -361,6 +361,15 @@ def _table_change_steps(change: TableChange) -> list[Step]:
         steps += obj.alter_column_steps(
             old, new, old.column(name), new.column(name), changed
         )
+    # what the table holds once columns are dropped and added (added ones last)
+    wanted = {c.name for c in new.columns}
+    had = [c.name for c in old.columns if c.name in wanted]
+    kept = set(had)
+    reorder = dropped.reorder_step(
+        new, had + [c.name for c in new.columns if c.name not in kept]
+    )
+    if reorder is not None:
+        steps.append(reorder)
     return steps
 
 

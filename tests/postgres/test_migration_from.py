@@ -122,6 +122,14 @@ CASES = {
         "ALTER TABLE books ADD COLUMN title_key text "
         "GENERATED ALWAYS AS (lower(title)) STORED",
     ],
+    "a column added in the middle": [
+        "ALTER TABLE old_logs ADD COLUMN level integer DEFAULT 1 NOT NULL",
+        "ALTER TABLE old_logs RENAME COLUMN message TO message_before",
+        "ALTER TABLE old_logs ADD COLUMN message text",
+        "UPDATE old_logs SET message = message_before",
+        "ALTER TABLE old_logs DROP COLUMN message_before",
+        "CREATE INDEX ix_old_logs_message ON old_logs (message)",
+    ],
     "partitions": [
         "CREATE TABLE events_2026 PARTITION OF events "
         "FOR VALUES FROM ('2026-01-01') TO ('2027-01-01')",
