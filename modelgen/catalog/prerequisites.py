@@ -87,6 +87,9 @@ def find_prerequisites(schema: Schema) -> list[Prerequisite]:
     default = schema.default_schema
     # every schema something is created in: a schema may hold only types
     homes = {t.schema for t in schema.tables} | {s for _, s in schema.extensions}
+    # a partition may live in another schema than its parent
+    homes |= {p.schema for t in schema.tables for p in t.partition_facts}
+    homes |= {s.schema for s in schema.sequences}
     homes |= {e.schema for e in schema.enums} | {d.schema for d in schema.domains}
     homes |= {s for s, _, _ in schema.ranges + schema.composites + schema.collations}
     homes |= {s for s, _, _ in schema.functions}

@@ -39,7 +39,10 @@ def sent() -> Iterator[list[tuple[str, bool]]]:
 def test_verify_pipelines_its_ddl_once_and_looks_nothing_up(
     production_schema, pg_admin: str, sent: list[tuple[str, bool]]
 ) -> None:
-    result = verify_schema(production_schema, pg_admin)
+    """When verify creates the prerequisites itself, the database is fresh: nothing
+    to look up.  (Its default mode runs create_all as a test suite does, looking
+    first: the test below.)"""
+    result = verify_schema(production_schema, pg_admin, mode="prerequisites-first")
     assert result.differences == ()
     creates = [(s, piped) for s, piped in sent if s.lstrip().startswith("CREATE ")]
     tables = [s for s, _ in creates if s.lstrip().startswith("CREATE TABLE")]
@@ -47,6 +50,20 @@ def test_verify_pipelines_its_ddl_once_and_looks_nothing_up(
     assert all(piped for _, piped in creates)  # no round trip per statement
     # create_all's checkfirst lookups (tables, types) are not sent
     assert not [s for s, _ in sent if "pg_catalog.pg_class" in s or "pg_type" in s]
+
+
+def test_verify_by_default_runs_create_all_as_a_test_suite_does(
+    production_schema, pg_admin: str, sent: list[tuple[str, bool]]
+) -> None:
+    result = verify_schema(production_schema, pg_admin)
+    assert result.differences == ()
+    tables = [s for s, _ in sent if s.lstrip().startswith("CREATE TABLE")]
+    assert len(tables) == result.tables == 47  # once each: no replay
+    # create_all's own look-ups (checkfirst), as db.create_all() does them
+    assert [s for s, _ in sent if "pg_catalog.pg_class" in s]
+    # then drop_all: every table dropped once
+    drops = [s for s, _ in sent if s.lstrip().startswith("DROP TABLE")]
+    assert len(drops) == 47
 
 
 def _models(failing_ddl: bool, broken_relationship: bool) -> types.SimpleNamespace:
