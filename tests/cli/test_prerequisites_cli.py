@@ -1,0 +1,94 @@
+"""prerequisites.py from a user's seat: written with the models, left out on request,
+checked like every generated file; and the one-line error for a bad switch."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+from conftest import FIXTURES
+from typer.testing import CliRunner
+
+from modelgen.cli.app import app
+
+CASE = FIXTURES / "cases" / "hand_trigger"
+runner = CliRunner()
+
+
+def run(project: Path, *args: str) -> tuple[int, str, str]:
+    old = Path.cwd()
+    os.chdir(project)
+    try:
+        result = runner.invoke(app, list(args))
+    finally:
+        os.chdir(old)
+    return result.exit_code, result.stdout, result.stderr
+
+
+def _project(tmp_path: Path, extra: str = "") -> Path:
+    shutil.copytree(CASE / "handapp", tmp_path / "handapp")
+    config = (CASE / "modelgen.toml").read_text()
+    (tmp_path / "modelgen.toml").write_text(extra + config)
+    (tmp_path / "handapp" / "generated").mkdir()
+    (tmp_path / "handapp" / "generated" / "__init__.py").write_text("")
+    return tmp_path
+
+
+def test_generate_writes_the_module_and_says_to_import_it_first(
+    tmp_path: Path,
+) -> None:
+    project = _project(tmp_path)
+    code, out, err = run(
+        project, "generate", "--snapshot", str(CASE / "schema.json"), "--all"
+    )
+    assert code == 0, err
+    module = project / "handapp" / "generated" / "prerequisites.py"
+    assert module.read_text() == (CASE / "expected" / "prerequisites.py").read_text()
+    imports = out[out.index("add to") :].splitlines()
+    assert "prerequisites" in imports[1]  # the first line to add: before the models
+    assert "prerequisites to create first" not in out + err  # the module has them
+    # check: in sync, then a hand edit to a function is reported
+    code, out, err = run(project, "check", "--snapshot", str(CASE / "schema.json"))
+    assert code == 0, err
+    module.write_text(module.read_text().replace("btrim(t)", "trim(t)"))
+    code, out, err = run(project, "check", "--snapshot", str(CASE / "schema.json"))
+    assert code == 1 and "prerequisites.py" in err
+
+
+def test_prerequisites_false_leaves_the_module_out_and_lists_them(
+    tmp_path: Path,
+) -> None:
+    project = _project(tmp_path, "prerequisites = false\n")
+    # the notes table (its trigger calls touch(), which calls clean()) generated too
+    config = project / "modelgen.toml"
+    config.write_text(config.read_text() + '"notes.py" = ["notes"]\n')
+    (project / "handapp" / "models" / "notes.py").unlink()
+    code, out, err = run(
+        project, "generate", "--snapshot", str(CASE / "schema.json"), "--all"
+    )
+    assert code == 0, err
+    assert not (project / "handapp" / "generated" / "prerequisites.py").exists()
+    listed = (out + err)[(out + err).index("prerequisites to create first") :]
+    assert "function public.touch" in listed and "function public.clean" in listed
+    assert "unused" not in listed
+    assert "prerequisites" not in out[out.index("add to") :]
+
+
+def test_a_bad_switch_is_one_line_naming_the_key(tmp_path: Path) -> None:
+    project = _project(tmp_path, 'prerequisites = "no"\n')
+    code, out, err = run(project, "generate", "--snapshot", str(CASE / "schema.json"))
+    assert code == 2
+    assert "key 'prerequisites': must be true or false" in err
+    assert len(err.strip().splitlines()) == 1
+
+
+def test_verify_names_its_modes(tmp_path: Path) -> None:
+    project = _project(tmp_path)
+    code, out, err = run(
+        project, "verify", "--snapshot", str(CASE / "schema.json"), "--mode", "fast"
+    )
+    assert code == 2
+    assert err.strip() == (
+        "modelgen: error: --mode 'fast': one of create-all, prerequisites-first"
+    )
