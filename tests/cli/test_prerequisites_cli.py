@@ -92,3 +92,47 @@ def test_verify_names_its_modes(tmp_path: Path) -> None:
     assert err.strip() == (
         "modelgen: error: --mode 'fast': one of create-all, prerequisites-first"
     )
+
+
+def test_drift_finds_a_function_changed_in_production_and_fix_regenerates_it(
+    tmp_path: Path,
+) -> None:
+    project = _project(tmp_path)
+    snapshot = str(CASE / "schema.json")
+    code, out, err = run(project, "generate", "--snapshot", snapshot, "--all")
+    assert code == 0, err
+    code, out, err = run(project, "drift", "--snapshot", snapshot)
+    assert code == 0, out + err
+    # production's touch() now stamps with clock_timestamp()
+    changed = tmp_path / "changed.json"
+    text = (CASE / "schema.json").read_text()
+    assert text.count("NEW.updated_at := now()") == 1
+    changed.write_text(text.replace("now()", "clock_timestamp()"))
+    code, out, err = run(project, "drift", "--snapshot", str(changed))
+    assert code == 1
+    assert (
+        "function public.touch: prerequisites.py creates it differently from production"
+        in out
+    )
+    module = project / "handapp" / "generated" / "prerequisites.py"
+    code, out, err = run(project, "drift", "--snapshot", str(changed), "--fix")
+    assert code == 0, out + err
+    assert "fixed handapp/generated/prerequisites.py" in out
+    assert "clock_timestamp()" in module.read_text()
+    code, out, err = run(project, "drift", "--snapshot", str(changed))
+    assert code == 0, out + err
+    code, out, err = run(project, "check", "--snapshot", str(changed))
+    assert code == 0, out + err  # the fixed module is what generate writes
+
+
+def test_drift_fix_never_replaces_a_hand_edited_module(tmp_path: Path) -> None:
+    project = _project(tmp_path)
+    snapshot = str(CASE / "schema.json")
+    assert run(project, "generate", "--snapshot", snapshot, "--all")[0] == 0
+    module = project / "handapp" / "generated" / "prerequisites.py"
+    edited = module.read_text().replace("btrim(t)", "trim(t)")
+    module.write_text(edited)
+    code, out, err = run(project, "drift", "--snapshot", snapshot, "--fix")
+    assert code == 1
+    assert "prerequisites.py was edited by hand" in out + err
+    assert module.read_text() == edited
