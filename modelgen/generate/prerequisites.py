@@ -47,6 +47,7 @@ def prerequisites_body(
         ]
     drops = model_type_drops(schema, carried)
     drops += [c.drop for c in reversed(carried) if c.drop is not None]
+    drops = list(dict.fromkeys(drops))  # overloads: one drop takes them all
     if drops:
         lines += [
             "",

@@ -141,7 +141,14 @@ def _create_and_drop(importable: Path, pg_admin: str, url_or_schema: object) -> 
 
 
 @pytest.mark.parametrize(
-    "case", ["features", "partition_schema", "row_security", "shared_sequences"]
+    "case",
+    [
+        "features",
+        "partition_schema",
+        "prerequisite_order",
+        "row_security",
+        "shared_sequences",
+    ],
 )
 def test_drop_all_after_create_all_leaves_the_database_as_found(
     importable: Path, pg_admin: str, case: str
