@@ -145,9 +145,14 @@ def generate(
         _report_prerequisites(schema, files)
     missing = [] if cfg.bootstrap else missing_import_lines(result)
     if missing:
+        first = (
+            " (prerequisites first: before any model)"
+            if any("import prerequisites" in line for line in missing)
+            else ""
+        )
         typer.echo(
             f"\nadd to {_rel(result.out_dir / '__init__.py')} "
-            "(modelgen never edits it):"
+            f"(modelgen never edits it){first}:"
         )
         for line in missing:
             typer.echo(f"    {line}")

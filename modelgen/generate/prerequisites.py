@@ -19,7 +19,7 @@ from modelgen.generate.format import black_format
 from modelgen.generate.literals import lit
 
 MODULE = "prerequisites"
-IMPORT_LINE = f"from . import {MODULE}  # noqa: F401  (before the models)"
+IMPORT_LINE = f"from . import {MODULE}  # noqa: F401"
 
 _DOC = (
     '"""What the tables need before db.create_all() creates them: schemas, extensions,\n'
