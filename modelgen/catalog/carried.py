@@ -17,12 +17,12 @@ from dataclasses import dataclass
 
 from modelgen.catalog.prerequisites import (
     Prerequisite,
-    _exists,
-    _ident,
-    _literal,
-    _qualified,
     domain_ddl,
+    exists_sql,
     find_prerequisites,
+    sql_ident,
+    sql_literal,
+    sql_qualified,
 )
 from modelgen.catalog.schema import Domain, Enum, Schema, Table
 
@@ -135,10 +135,12 @@ def _model_type(found: Enum | Domain) -> Prerequisite:
         ddl = domain_ddl(found)
         kind = "domain"
     else:
-        labels = ", ".join(_literal(label) for label in found.labels)
-        ddl = f"CREATE TYPE {_qualified(found.schema, found.name)} AS ENUM ({labels})"
+        labels = ", ".join(sql_literal(label) for label in found.labels)
+        ddl = (
+            f"CREATE TYPE {sql_qualified(found.schema, found.name)} AS ENUM ({labels})"
+        )
         kind = "enum"
-    exists = _exists("pg_type", "typ", found.schema, found.name)
+    exists = exists_sql("pg_type", "typ", found.schema, found.name)
     return Prerequisite(kind, found.schema, found.name, ddl, exists)
 
 
@@ -264,15 +266,15 @@ def _drop(item: Prerequisite) -> str | None:
         statement = (
             "FOR routine IN SELECT p.oid::regprocedure FROM pg_proc p\n"
             "JOIN pg_namespace n ON n.oid = p.pronamespace\n"
-            f"WHERE n.nspname = {_literal(item.schema)} "
-            f"AND p.proname = {_literal(item.name)}\n"
+            f"WHERE n.nspname = {sql_literal(item.schema)} "
+            f"AND p.proname = {sql_literal(item.name)}\n"
             "LOOP EXECUTE 'DROP ROUTINE ' || routine; END LOOP;"
         )
     else:
         target = (
-            _ident(item.name)
+            sql_ident(item.name)
             if item.kind == "schema"
-            else _qualified(item.schema, item.name)
+            else sql_qualified(item.schema, item.name)
         )
         what = {"collation": "COLLATION", "domain": "DOMAIN", "schema": "SCHEMA"}
         statement = f"DROP {what.get(item.kind, 'TYPE')} IF EXISTS {target};"
