@@ -210,7 +210,8 @@ def _drop_all(url: str, db: object, schema: Schema) -> list[str]:
 
     engine = sa.create_engine(url)
     try:
-        db.metadata.drop_all(engine)  # type: ignore[attr-defined]
+        with _commit_every(COMMIT_EVERY, "after_drop"):  # locks, as for creating
+            db.metadata.drop_all(engine)  # type: ignore[attr-defined]
         with engine.connect() as conn:
             rows = conn.exec_driver_sql(LEFTOVER_SQL).all()
     finally:
@@ -262,25 +263,26 @@ COMMIT_EVERY = 500
 
 
 @contextlib.contextmanager
-def _commit_every(count: int) -> Iterator[None]:
-    """While active, the transaction creating tables is committed and a new one
-    begun after every ``count`` tables (an ``after_create`` listener on Table)."""
+def _commit_every(count: int, event: str = "after_create") -> Iterator[None]:
+    """While active, the transaction creating (``after_drop``: dropping) tables is
+    committed and a new one begun after every ``count`` tables (a listener on
+    Table)."""
     import sqlalchemy as sa
 
     created = 0
 
-    def after_create(target: object, connection: object, **_: object) -> None:
+    def after_each(target: object, connection: object, **_: object) -> None:
         nonlocal created
         created += 1
         if created % count == 0:
             connection.exec_driver_sql("COMMIT")  # type: ignore[attr-defined]
             connection.exec_driver_sql("BEGIN")  # type: ignore[attr-defined]
 
-    sa.event.listen(sa.Table, "after_create", after_create)
+    sa.event.listen(sa.Table, event, after_each)
     try:
         yield
     finally:
-        sa.event.remove(sa.Table, "after_create", after_create)
+        sa.event.remove(sa.Table, event, after_each)
 
 
 def _create(
