@@ -235,7 +235,7 @@ def _prerequisites_file(
         "makes the next\n# run stop (exit 1) until it is undone or --force is given.\n"
         f"# Regenerate: {regenerate_command(config, [])}\n{HASH_PREFIX}{digest}\n"
     )
-    return GeneratedFile(prerequisites_path(out_dir), header + body)
+    return GeneratedFile(prerequisites_path(out_dir), header + body, mergeable=False)
 
 
 def header_hash(path: Path, body: str, plan: FilePlan | None = None) -> str:

@@ -136,3 +136,22 @@ def test_drift_fix_never_replaces_a_hand_edited_module(tmp_path: Path) -> None:
     assert code == 1
     assert "prerequisites.py was edited by hand" in out + err
     assert module.read_text() == edited
+
+
+def test_regenerating_replaces_the_module_whole(tmp_path: Path) -> None:
+    """No hand code is kept in it: after a production change it is exactly what a
+    first generate writes (the old function's comment is not kept as if hand-written),
+    and a hand edit is refused."""
+    first, fresh = _project(tmp_path / "a"), _project(tmp_path / "b")
+    changed = tmp_path / "changed.json"
+    changed.write_text((CASE / "schema.json").read_text().replace("now()", "clock()"))
+    assert (
+        run(first, "generate", "--snapshot", str(CASE / "schema.json"), "--all")[0] == 0
+    )
+    assert run(first, "generate", "--snapshot", str(changed), "--all")[0] == 0
+    assert run(fresh, "generate", "--snapshot", str(changed), "--all")[0] == 0
+    module = Path("handapp") / "generated" / "prerequisites.py"
+    assert (first / module).read_text() == (fresh / module).read_text()
+    (first / module).write_text((first / module).read_text().replace("clock", "now"))
+    code, out, err = run(first, "generate", "--snapshot", str(changed), "--all")
+    assert code == 1 and "edited by hand" in err
