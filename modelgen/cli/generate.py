@@ -143,16 +143,13 @@ def generate(
         _report_list("not modelled (views, partitions ...)", result.plan.unmodelled)
     if not quiet and not result.plan.prerequisites:
         _report_prerequisites(schema, files)
-    missing = [] if cfg.bootstrap else missing_import_lines(result)
+    missing = missing_import_lines(result)
     if missing:
-        first = (
-            " (prerequisites first: before any model)"
-            if any("import prerequisites" in line for line in missing)
-            else ""
-        )
+        first = any("import prerequisites" in line for line in missing)
         typer.echo(
-            f"\nadd to {_rel(result.out_dir / '__init__.py')} "
-            f"(modelgen never edits it){first}:"
+            f"\nadd to {_rel(result.out_dir / '__init__.py')}"
+            + (", prerequisites before any model" if first else "")
+            + " (modelgen never edits it):"
         )
         for line in missing:
             typer.echo(f"    {line}")

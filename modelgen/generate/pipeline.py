@@ -286,9 +286,13 @@ def _imported_modules(init: Path) -> set[str]:
 def missing_import_lines(generation: Generation) -> list[str]:
     """The import lines the package's ``__init__.py`` (never edited by modelgen) still
     lacks: one per generated module it does not import yet."""
-    present = _imported_modules(generation.out_dir / "__init__.py")
+    init = generation.out_dir / "__init__.py"
+    present = _imported_modules(init)
     plan = generation.plan
     first = [IMPORT_LINE] if plan.prerequisites and MODULE not in present else []
+    if plan.extras:  # bootstrap: its own __init__.py imports every module, but one
+        # written before prerequisites.py existed is never rewritten
+        return first if init.is_file() else []
     return first + [
         line
         for file_plan, line in zip(plan.files, plan.import_lines, strict=True)

@@ -155,3 +155,28 @@ def test_regenerating_replaces_the_module_whole(tmp_path: Path) -> None:
     (first / module).write_text((first / module).read_text().replace("clock", "now"))
     code, out, err = run(first, "generate", "--snapshot", str(changed), "--all")
     assert code == 1 and "edited by hand" in err
+
+
+def test_a_bootstrap_package_from_before_is_told_to_import_the_module(
+    tmp_path: Path,
+) -> None:
+    """Its __init__.py is written once and never again: one written before
+    prerequisites.py existed lacks the import, and generate says so."""
+    snapshot = str(FIXTURES / "cases" / "triggers" / "schema.json")
+    out = tmp_path / "models"
+    assert run(tmp_path, "generate", "--snapshot", snapshot, "--out", str(out))[0] == 0
+    init = out / "__init__.py"
+    assert "from . import prerequisites" in init.read_text()
+    code, stdout, err = run(
+        tmp_path, "generate", "--snapshot", snapshot, "--out", str(out)
+    )
+    assert code == 0 and "add to" not in stdout
+    init.write_text(
+        init.read_text().replace("from . import prerequisites  # noqa: F401\n", "")
+    )
+    code, stdout, err = run(
+        tmp_path, "generate", "--snapshot", snapshot, "--out", str(out)
+    )
+    assert code == 0
+    assert "prerequisites before any model" in stdout
+    assert stdout.rstrip().endswith("from . import prerequisites  # noqa: F401")

@@ -165,3 +165,18 @@ def test_drop_all_leaves_a_corpus_schema_as_found(
 ) -> None:
     """Two schemas, extensions, policies that read other tables, trigger functions."""
     _create_and_drop(importable, pg_admin, corpus_db("graphile-starter"))
+
+
+def test_verify_names_an_extension_the_server_cannot_create(pg_admin: str) -> None:
+    from dataclasses import replace
+
+    from modelgen.errors import ModelgenError
+    from modelgen.verify import verify_schema
+
+    schema = load_snapshot(FIXTURES / "cases" / "triggers" / "schema.json")
+    schema = replace(schema, extensions=(("no_such_extension", "public"),))
+    with pytest.raises(ModelgenError) as info:
+        verify_schema(schema, pg_admin)
+    message = str(info.value)
+    assert "\n" not in message
+    assert message.startswith("extension 'no_such_extension'")
