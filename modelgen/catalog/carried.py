@@ -232,9 +232,18 @@ def _tag(base: str, text: str) -> str:
 
 
 def _create(item: Prerequisite) -> str:
-    if item.kind in ("schema", "extension") or item.ddl.startswith(
-        "CREATE COLLATION IF NOT"
-    ):
+    if item.kind == "extension":
+        # the server may not have it, or the role may not create it: one line
+        # naming it, and what to do, instead of the driver's error alone
+        name = item.name.replace('"', '""').replace("'", "''")
+        return (
+            f"DO $modelgen$ BEGIN\n{item.ddl};\n"
+            "EXCEPTION WHEN OTHERS THEN RAISE EXCEPTION "
+            f"'extension \"{name}\" cannot be created on this server: %', SQLERRM\n"
+            "USING HINT = 'install it on the server, or create it once as a superuser "
+            "in this database or its template'; END $modelgen$"
+        )
+    if item.kind == "schema" or item.ddl.startswith("CREATE COLLATION IF NOT"):
         return item.ddl
     if item.kind != "function":  # a type: one of that name is left alone
         tag = _tag("modelgen", item.ddl)

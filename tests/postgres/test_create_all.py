@@ -180,3 +180,30 @@ def test_verify_names_an_extension_the_server_cannot_create(pg_admin: str) -> No
     message = str(info.value)
     assert "\n" not in message
     assert message.startswith("extension 'no_such_extension'")
+
+
+def test_an_extension_the_server_lacks_is_one_line_naming_it(pg_admin: str) -> None:
+    """What a team's create_all says when prerequisites.py asks for an extension
+    the server does not have (or the role may not create)."""
+    from dataclasses import replace
+
+    from modelgen.catalog.carried import carried_prerequisites
+
+    schema = load_snapshot(FIXTURES / "cases" / "triggers" / "schema.json")
+    schema = replace(schema, extensions=(("no_such_extension", "public"),))
+    (create,) = [
+        c.create for c in carried_prerequisites(schema) if c.item.kind == "extension"
+    ]
+    with scratch_database(pg_admin) as url:
+        engine = sa.create_engine(url)
+        try:
+            with pytest.raises(sa.exc.DBAPIError) as info, engine.begin() as conn:
+                conn.execute(sa.DDL(create.replace("%", "%%")))
+        finally:
+            engine.dispose()
+    error = info.value.orig
+    assert str(error).splitlines()[0] == (
+        'extension "no_such_extension" cannot be created on this server: '
+        'extension "no_such_extension" is not available'
+    )
+    assert "superuser" in (error.diag.message_hint or "")  # type: ignore[union-attr]
