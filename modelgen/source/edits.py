@@ -18,6 +18,7 @@ import libcst as cst
 from modelgen.catalog.schema import Table
 from modelgen.generate.columns import RenderedTable
 from modelgen.source.calls import (
+    call_bare_types,
     edit_sequence,
     enum_labels,
     insert_type_arg,
@@ -81,8 +82,10 @@ class TableEditor:
         self.module_indexes = module_indexes or {}
         self.body = list(class_statements(cls))
         self.index = column_statements(cls)
+        # a type without arguments written as the file writes it (db.Text or db.Text())
+        shape = call_bare_types if spelling.type_calls else (lambda node: node)
         self.rendered = {
-            c.name: cst.parse_expression(a.expr)
+            c.name: shape(cst.parse_expression(a.expr))
             for c, a in zip(prod.columns, rendered.attributes, strict=True)
         }
         self.annotations = {
@@ -93,7 +96,9 @@ class TableEditor:
             c.name: a.name
             for c, a in zip(prod.columns, rendered.attributes, strict=True)
         }
-        self.table_args = rendered.table_args
+        # production's keys by name, as a model declaring them would: the unique
+        # constraints the generator adds after the table too
+        self.table_args = rendered.table_args + rendered.merged_args
         self.custom = set(rendered.custom_types)
         self.definitions = {
             name: cst.parse_expression(expr)
@@ -105,6 +110,7 @@ class TableEditor:
         self.edit = ClassEdit(body=[])
         self.removed: set[int] = set()
         self.inserted: dict[str, cst.BaseStatement] = {}
+        self.new_table_args: cst.BaseStatement | None = None  # after __tablename__
 
     def _respell(self, node: cst.BaseExpression) -> cst.BaseExpression:
         return respell(cst.Module([]).code_for_node(node), self.spelling, self.inline)
@@ -135,7 +141,8 @@ class TableEditor:
             line = f"{attr}: {text} = {code}"
         else:
             line = f"{attr} = {code}"
-        self.inserted[name] = cst.parse_statement(black_statement(line))
+        # one line: laid out by Black afterwards only in a Black file (blackstyle.py)
+        self.inserted[name] = cst.parse_statement(line + "\n")
         return None
 
     def remove_column(self, name: str) -> None:
@@ -288,6 +295,10 @@ class TableEditor:
                 after.setdefault(_tablename_index(self.body), []).append(
                     self.inserted[name]
                 )
+        if self.new_table_args is not None:
+            after.setdefault(_tablename_index(self.body), []).insert(
+                0, self.new_table_args
+            )
         body: list[cst.BaseStatement] = []
         carry: list[cst.EmptyLine] = []
         for i, stmt in enumerate(self.body):
@@ -333,19 +344,6 @@ def set_type(
         new_node = respell_node(rendered)
     args[old] = args[old].with_changes(value=new_node)
     return call.with_changes(args=args)
-
-
-def black_statement(line: str) -> str:
-    """A statement modelgen writes into a class, laid out as Black would (one line when
-    it fits in 88 columns), quotes left as they are: the file chose them."""
-    import black
-
-    mode = black.Mode(line_length=88, string_normalization=False)
-    formatted = black.format_str(f"class _Modelgen:\n    {line}\n", mode=mode)
-    body = formatted.split("\n", 1)[1]
-    return "".join(
-        row[4:] if row.startswith("    ") else row for row in body.splitlines(True)
-    )
 
 
 def _code(node: cst.CSTNode) -> str:
