@@ -32,6 +32,7 @@ KEYS = {
     "app_path": "folder put on sys.path to import models_import (default: the config's folder)",
     "ignore_findings": "drift findings to ignore: pattern -> reason (see docs/drift.md)",
     "relationship_names": '"table.column" -> relationship name, or {name, back} (see docs)',
+    "prerequisites": "write prerequisites.py (schemas, types, functions the tables need; default true)",
     "bind": "Flask-SQLAlchemy bind key of these tables' database (SQLALCHEMY_BINDS)",
     "base": 'the DeclarativeBase subclass passed to SQLAlchemy(model_class=...), "module:Name"',
 }
@@ -73,6 +74,9 @@ class Config:
     keys: frozenset[str] = frozenset()  # the keys the file sets (the rest are defaults)
     # `flask modelgen`: the app's database URL, used when neither --url nor url_env gives one
     fallback_url: str | None = field(default=None, repr=False, compare=False)
+    # write the package's prerequisites.py (false: the team creates them elsewhere,
+    # and generate lists them)
+    prerequisites: bool = True
     split: int = 0  # bootstrap: at most this many tables per module (0: one per schema)
     # "app.extensions:Base": what type checkers see under db.Model (docs/typing.md)
     base: str | None = None
@@ -200,6 +204,9 @@ def _validate(data: dict[str, Any], path: Path, prefix: str) -> Config:
     views = data.get("views", False)
     if not isinstance(views, bool):
         raise err("views", "must be true or false")
+    prerequisites = data.get("prerequisites", True)
+    if not isinstance(prerequisites, bool):
+        raise err("prerequisites", "must be true or false")
     style = string("style", "classic")
     if style not in STYLES:
         raise err("style", f"must be one of {', '.join(STYLES)}, not {style!r}")
@@ -274,6 +281,7 @@ def _validate(data: dict[str, Any], path: Path, prefix: str) -> Config:
         relationship_names=relationship_names,
         bind=bind,
         base=base,
+        prerequisites=prerequisites,
         keys=frozenset(data),
     )
 

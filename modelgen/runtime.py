@@ -25,25 +25,27 @@ BATCH = 500
 
 
 @contextlib.contextmanager
-def commit_every(count: int) -> Iterator[None]:
+def commit_every(count: int, event: str = "after_create") -> Iterator[None]:
     """While active, a transaction creating tables is committed and a new one begun
-    after every ``count`` tables (an ``after_create`` listener on every Table)."""
+    after every ``count`` tables (an ``after_create`` listener on every Table);
+    ``event="after_drop"``: a transaction dropping them (``drop_all`` locks as
+    much)."""
     import sqlalchemy as sa
 
     created = 0
 
-    def after_create(target: object, connection: Any, **_: object) -> None:
+    def after_each(target: object, connection: Any, **_: object) -> None:
         nonlocal created
         created += 1
         if created % count == 0:
             connection.exec_driver_sql("COMMIT")
             connection.exec_driver_sql("BEGIN")
 
-    sa.event.listen(sa.Table, "after_create", after_create)
+    sa.event.listen(sa.Table, event, after_each)
     try:
         yield
     finally:
-        sa.event.remove(sa.Table, "after_create", after_create)
+        sa.event.remove(sa.Table, event, after_each)
 
 
 def create_all_in_batches(metadata: Any, bind: Any, batch: int = BATCH) -> None:

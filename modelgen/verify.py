@@ -16,6 +16,7 @@ import warnings
 from dataclasses import dataclass, replace
 from pathlib import Path
 
+from modelgen.catalog.carried import compare_carried
 from modelgen.catalog.compare import compare_schemas
 from modelgen.catalog.prerequisites import Prerequisite, find_prerequisites
 from modelgen.catalog.reflect import reflect_url
@@ -26,6 +27,13 @@ from modelgen.errors import ModelgenError, first_line
 from modelgen.gcpause import collector_paused
 from modelgen.generate.pipeline import generate_files
 from modelgen.runtime import BATCH, commit_every
+
+# create-all: what a team's test suite does (a fresh database holding production's
+# extensions, the generated package imported, db.create_all()); its prerequisites
+# come from the package's own prerequisites.py.  prerequisites-first: verify
+# creates production's prerequisites itself first, for a package written with
+# `prerequisites = false` (the team creates them elsewhere).
+MODES = ("create-all", "prerequisites-first")
 
 
 @dataclass(frozen=True)
@@ -55,15 +63,18 @@ def verify_schema(
     tables: set[tuple[str, str]] | None = None,
     style: str = "classic",
     views: bool = False,
+    mode: str = "create-all",
 ) -> VerifyResult:
     """Generate models for ``tables`` (default: all) and the tables their foreign keys
     reach, create them in a fresh scratch database, and compare ``tables`` with it.
 
     The columns, constraints and indexes are rendered by the same code in
-    bootstrap and config mode, so this proves both.
+    bootstrap and config mode, so this proves both.  In ``create-all`` mode (see
+    MODES) the prerequisites module is compared too, and ``db.drop_all()`` must
+    leave the database as it found it.
     """
     with collector_paused():
-        return _verify_schema(schema, scratch_admin_url, tables, style, views)
+        return _verify_schema(schema, scratch_admin_url, tables, style, views, mode)
 
 
 def _verify_schema(
@@ -72,7 +83,10 @@ def _verify_schema(
     tables: set[tuple[str, str]] | None,
     style: str,
     views: bool,
+    mode: str = "create-all",
 ) -> VerifyResult:
+    if mode not in MODES:
+        raise ModelgenError(f"verify mode {mode!r}: one of {', '.join(MODES)}")
     if tables is not None:
         closure = fk_closure(schema, tables)
         schema = replace(
@@ -80,7 +94,13 @@ def _verify_schema(
         )
     admin = find_server(scratch_admin_url)
     package = f"modelgen_verify_{secrets.token_hex(4)}"
-    config = Config(path=None, root=Path.cwd(), style=style, views=views)
+    config = Config(
+        path=None,
+        root=Path.cwd(),
+        style=style,
+        views=views,
+        prerequisites=mode == "create-all",
+    )
     with tempfile.TemporaryDirectory(prefix="modelgen-verify-") as tmp:
         out = Path(tmp) / package
         generation = generate_files(schema, config, out=out, hashes=False)
@@ -91,8 +111,10 @@ def _verify_schema(
         try:
             module = importlib.import_module(package)
             with scratch_database(admin) as url:
-                _create_all(url, module.db, schema)
+                _create_all(url, module.db, schema, mode)
                 actual = reflect_url(url)
+                if mode == "create-all":
+                    left = _drop_all(url, module.db, schema)
         except ModelgenError:
             raise
         except (
@@ -118,6 +140,9 @@ def _verify_schema(
         for t in actual.tables
         if t.key not in known
     ]
+    if mode == "create-all":
+        diffs += compare_carried(schema, actual, generation.plan.prerequisites)
+        diffs += [f"db.drop_all() left {what}" for what in left]
     return VerifyResult(len(keys), tuple(diffs), generation.plan.unmodelled)
 
 
@@ -128,16 +153,104 @@ def _generated(generation: object) -> set[str]:
     return names
 
 
-def _create_all(url: str, db: object, schema: Schema) -> None:
-    """Create the prerequisites and ``db.metadata``'s tables, and configure the models."""
+def _create_all(
+    url: str, db: object, schema: Schema, mode: str = "prerequisites-first"
+) -> None:
+    """Create ``db.metadata``'s tables, and configure the models.
+
+    ``create-all``: as a test suite does, on a database holding production's
+    extensions (what a test database is given); everything else comes from the
+    package (its prerequisites module), and create_all looks first for what
+    exists (its default), as ``db.create_all()`` does.  ``prerequisites-first``:
+    production's prerequisites are created first, then the tables, in a fresh
+    database where nothing needs looking for."""
     import sqlalchemy as sa
 
     engine = sa.create_engine(url)
     try:
+        if mode == "create-all":
+            _install_extensions(engine, schema)
+            items: list[Prerequisite] = []
+        else:
+            items = find_prerequisites(schema)
         with commit_every(COMMIT_EVERY):
-            _create(engine, db, schema)
+            _create(engine, db, items, checkfirst=mode == "create-all")
     finally:
         engine.dispose()
+
+
+def _install_extensions(engine: object, schema: Schema) -> None:
+    """Production's extensions, in their schemas: what a test database is given (a
+    team's fixture or its template database has them).  One line naming the one
+    the server cannot create."""
+    import sqlalchemy as sa
+
+    with engine.begin() as conn:  # type: ignore[attr-defined]
+        for name, home in sorted(schema.extensions):
+            quoted = '"' + home.replace('"', '""') + '"'
+            ext = '"' + name.replace('"', '""') + '"'
+            try:
+                with conn.begin_nested():
+                    conn.exec_driver_sql(f"CREATE SCHEMA IF NOT EXISTS {quoted}")
+                    conn.exec_driver_sql(
+                        f"CREATE EXTENSION IF NOT EXISTS {ext} WITH SCHEMA {quoted}"
+                    )
+            except sa.exc.DBAPIError as exc:
+                raise ModelgenError(
+                    f"extension {name!r} (production has it in schema {home!r}) cannot "
+                    f"be created on the scratch server: {first_line(exc.orig or exc)}"
+                ) from None
+
+
+def _drop_all(url: str, db: object, schema: Schema) -> list[str]:
+    """Run ``db.drop_all()``'s drop and say what it left: the database must be as
+    the extensions left it (a test suite's teardown, then its next create_all)."""
+    import sqlalchemy as sa
+
+    engine = sa.create_engine(url)
+    try:
+        with commit_every(COMMIT_EVERY, "after_drop"):  # locks, as for creating
+            db.metadata.drop_all(engine)  # type: ignore[attr-defined]
+        with engine.connect() as conn:
+            rows = conn.exec_driver_sql(LEFTOVER_SQL).all()
+    finally:
+        engine.dispose()
+    homes = {home for _, home in schema.extensions} | {"public"}
+    return [
+        f"{kind} {name}"
+        for kind, nsp, name in rows
+        if kind != "schema" or nsp not in homes
+    ]
+
+
+# What a database holds besides its extensions' objects: relations, types (not
+# a table's row type or an array), routines and collations, and schemas.
+LEFTOVER_SQL = """
+SELECT 'schema', n.nspname, n.nspname FROM pg_namespace n
+WHERE left(n.nspname, 3) <> 'pg_' AND n.nspname <> 'information_schema'
+UNION ALL
+SELECT 'relation', n.nspname, n.nspname || '.' || c.relname FROM pg_class c
+JOIN pg_namespace n ON n.oid = c.relnamespace
+WHERE left(n.nspname, 3) <> 'pg_' AND n.nspname <> 'information_schema'
+  AND c.relkind <> 'c'  -- a composite type: a type below
+  AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.classid = 'pg_class'::regclass
+                  AND d.objid = c.oid AND d.deptype = 'e')
+UNION ALL
+SELECT 'type', n.nspname, n.nspname || '.' || t.typname FROM pg_type t
+JOIN pg_namespace n ON n.oid = t.typnamespace
+WHERE left(n.nspname, 3) <> 'pg_' AND n.nspname <> 'information_schema'
+  AND (t.typtype IN ('e', 'd', 'r', 'm') OR (t.typtype = 'c' AND EXISTS (
+      SELECT 1 FROM pg_class c WHERE c.oid = t.typrelid AND c.relkind = 'c')))
+  AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.classid = 'pg_type'::regclass
+                  AND d.objid = t.oid AND d.deptype = 'e')
+UNION ALL
+SELECT 'function', n.nspname, n.nspname || '.' || p.proname FROM pg_proc p
+JOIN pg_namespace n ON n.oid = p.pronamespace
+WHERE left(n.nspname, 3) <> 'pg_' AND n.nspname <> 'information_schema'
+  AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.classid = 'pg_proc'::regclass
+                  AND d.objid = p.oid AND d.deptype IN ('e', 'i'))
+ORDER BY 1, 3
+"""
 
 
 # Tables created per transaction: one transaction holding thousands of CREATEs
@@ -146,23 +259,28 @@ def _create_all(url: str, db: object, schema: Schema) -> None:
 COMMIT_EVERY = BATCH
 
 
-def _create(engine: object, db: object, schema: Schema) -> None:
-    if not _create_pipelined(engine, db, schema):
+def _create(
+    engine: object, db: object, items: list[Prerequisite], checkfirst: bool
+) -> None:
+    if not _create_pipelined(engine, db, items, checkfirst):
         _configure(db)  # the models' own failure is reported first
         with engine.begin() as conn:  # type: ignore[attr-defined]
-            create_prerequisites(conn, find_prerequisites(schema))
+            if items:
+                create_prerequisites(conn, items)
             db.metadata.create_all(conn)  # type: ignore[attr-defined]
 
 
-def _create_pipelined(engine: object, db: object, schema: Schema) -> bool:
+def _create_pipelined(
+    engine: object, db: object, items: list[Prerequisite], checkfirst: bool
+) -> bool:
     """The same, with the CREATE statements sent in one pipeline (psycopg 3).
 
     ``create_all`` runs as ever (the same statements in the same order, the same
     ``after_create`` listeners) but does not wait for each answer, and the
-    mappers are configured while the server works.  The database is fresh, so it
-    does not look for the tables and types first (checkfirst: a query, which a
-    pipeline cannot answer mid-way); a prerequisite that made one of them fails
-    here and the plain way skips it as it always did.  False when the driver has
+    mappers are configured while the server works.  Without ``checkfirst`` it
+    does not look for the tables and types first (the database is fresh); a
+    prerequisite that made one of them fails here and the plain way skips it as
+    it always did.  False when the driver has
     no pipeline or the server refused something: everything was rolled back and
     the caller does it again the plain way, which finds the same failure, worded
     the same, as it always did.  The models' own failure (configure) is raised
@@ -173,9 +291,10 @@ def _create_pipelined(engine: object, db: object, schema: Schema) -> bool:
             pipeline = getattr(conn.connection.driver_connection, "pipeline", None)
             if pipeline is None:
                 return False
-            create_prerequisites(conn, find_prerequisites(schema))
+            if items:
+                create_prerequisites(conn, items)
             with pipeline():  # a fresh database: nothing to check first
-                db.metadata.create_all(conn, checkfirst=False)  # type: ignore[attr-defined]
+                db.metadata.create_all(conn, checkfirst=checkfirst)  # type: ignore[attr-defined]
                 try:
                     _configure(db)
                 except Exception as exc:  # raised below, after the pipeline's end

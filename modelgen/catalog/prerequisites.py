@@ -47,7 +47,7 @@ class Prerequisite:
         while tag in self.ddl:
             tag = tag[:-1] + "_$"
         return (
-            f"DO {tag} BEGIN IF NOT ({self.exists}) THEN EXECUTE {_literal(self.ddl)}; "
+            f"DO {tag} BEGIN IF NOT ({self.exists}) THEN EXECUTE {sql_literal(self.ddl)}; "
             f"END IF; END {tag}"
         )
 
@@ -65,19 +65,19 @@ def domain_is_expressible(domain: Domain) -> bool:
 
 def domain_ddl(domain: Domain) -> str:
     """The exact CREATE DOMAIN, every CHECK with its name."""
-    parts = [f"CREATE DOMAIN {_qualified(domain.schema, domain.name)} AS"]
+    parts = [f"CREATE DOMAIN {sql_qualified(domain.schema, domain.name)} AS"]
     parts.append(domain.base.display)
     if domain.collation:
-        collation = _ident(domain.collation)
+        collation = sql_ident(domain.collation)
         if domain.collation_schema:
-            collation = f"{_ident(domain.collation_schema)}.{collation}"
+            collation = f"{sql_ident(domain.collation_schema)}.{collation}"
         parts.append(f"COLLATE {collation}")
     if domain.default is not None:
         parts.append(f"DEFAULT {domain.default}")
     if domain.not_null:
         parts.append("NOT NULL")
     for name, check in domain.checks:
-        parts.append(f"CONSTRAINT {_ident(name)} CHECK ({check})")
+        parts.append(f"CONSTRAINT {sql_ident(name)} CHECK ({check})")
     return " ".join(parts)
 
 
@@ -87,6 +87,9 @@ def find_prerequisites(schema: Schema) -> list[Prerequisite]:
     default = schema.default_schema
     # every schema something is created in: a schema may hold only types
     homes = {t.schema for t in schema.tables} | {s for _, s in schema.extensions}
+    # a partition may live in another schema than its parent
+    homes |= {p.schema for t in schema.tables for p in t.partition_facts}
+    homes |= {s.schema for s in schema.sequences}
     homes |= {e.schema for e in schema.enums} | {d.schema for d in schema.domains}
     homes |= {s for s, _, _ in schema.ranges + schema.composites + schema.collations}
     homes |= {s for s, _, _ in schema.functions}
@@ -96,8 +99,8 @@ def find_prerequisites(schema: Schema) -> list[Prerequisite]:
                 "schema",
                 "",
                 name,
-                f"CREATE SCHEMA IF NOT EXISTS {_ident(name)}",
-                f"EXISTS (SELECT 1 FROM pg_namespace WHERE nspname = {_literal(name)})",
+                f"CREATE SCHEMA IF NOT EXISTS {sql_ident(name)}",
+                f"EXISTS (SELECT 1 FROM pg_namespace WHERE nspname = {sql_literal(name)})",
             )
         )
     for extension, ext_schema in sorted(schema.extensions):
@@ -106,21 +109,27 @@ def find_prerequisites(schema: Schema) -> list[Prerequisite]:
                 "extension",
                 "",
                 extension,
-                f"CREATE EXTENSION IF NOT EXISTS {_ident(extension)} "
-                f"WITH SCHEMA {_ident(ext_schema)}",
-                f"EXISTS (SELECT 1 FROM pg_extension WHERE extname = {_literal(extension)})",
+                f"CREATE EXTENSION IF NOT EXISTS {sql_ident(extension)} "
+                f"WITH SCHEMA {sql_ident(ext_schema)}",
+                f"EXISTS (SELECT 1 FROM pg_extension WHERE extname = {sql_literal(extension)})",
             )
         )
     for nsp, name, ddl in sorted(schema.collations):
         found.append(
             Prerequisite(
-                "collation", nsp, name, ddl, _exists("pg_collation", "coll", nsp, name)
+                "collation",
+                nsp,
+                name,
+                ddl,
+                exists_sql("pg_collation", "coll", nsp, name),
             )
         )
     for kind, items in (("range", schema.ranges), ("composite", schema.composites)):
         for nsp, name, ddl in sorted(items):
             found.append(
-                Prerequisite(kind, nsp, name, ddl, _exists("pg_type", "typ", nsp, name))
+                Prerequisite(
+                    kind, nsp, name, ddl, exists_sql("pg_type", "typ", nsp, name)
+                )
             )
     for domain in sorted(schema.domains, key=lambda d: (d.schema, d.name)):
         if not domain_is_expressible(domain):
@@ -130,7 +139,7 @@ def find_prerequisites(schema: Schema) -> list[Prerequisite]:
                     domain.schema,
                     domain.name,
                     domain_ddl(domain),
-                    _exists("pg_type", "typ", domain.schema, domain.name),
+                    exists_sql("pg_type", "typ", domain.schema, domain.name),
                 )
             )
     for nsp, name, ddl in schema.functions:  # already in a deterministic order
@@ -140,7 +149,7 @@ def find_prerequisites(schema: Schema) -> list[Prerequisite]:
                 nsp,
                 name,
                 ddl.strip(),
-                _exists("pg_proc", "pro", nsp, name),
+                exists_sql("pg_proc", "pro", nsp, name),
             )
         )
     return found
@@ -219,21 +228,21 @@ def _expressions(table: Table) -> list[str]:
     return texts
 
 
-def _exists(catalog: str, prefix: str, schema: str, name: str) -> str:
+def exists_sql(catalog: str, prefix: str, schema: str, name: str) -> str:
     return (
         f"EXISTS (SELECT 1 FROM {catalog} x JOIN pg_namespace n ON n.oid = "
-        f"x.{prefix}namespace WHERE n.nspname = {_literal(schema)} "
-        f"AND x.{prefix}name = {_literal(name)})"
+        f"x.{prefix}namespace WHERE n.nspname = {sql_literal(schema)} "
+        f"AND x.{prefix}name = {sql_literal(name)})"
     )
 
 
-def _ident(name: str) -> str:
+def sql_ident(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
 
 
-def _qualified(schema: str, name: str) -> str:
-    return f"{_ident(schema)}.{_ident(name)}"
+def sql_qualified(schema: str, name: str) -> str:
+    return f"{sql_ident(schema)}.{sql_ident(name)}"
 
 
-def _literal(text: str) -> str:
+def sql_literal(text: str) -> str:
     return "'" + text.replace("'", "''") + "'"

@@ -141,7 +141,14 @@ def drift(
 
         folders = [f for f in (cfg.models, cfg.output) if f is not None]
         options = (diff, unsafe_fixes, quiet)
-        raise typer.Exit(run_fix(report, schema, folders, fmt.value, options))
+        module: tuple[Path, str] | None = None
+        if any(f.kind == "prerequisite" for f in report.findings):
+            from modelgen.generate.pipeline import prerequisites_file
+
+            regenerated = prerequisites_file(schema, cfg)
+            if regenerated is not None:
+                module = (regenerated.path, regenerated.content)
+        raise typer.Exit(run_fix(report, schema, folders, fmt.value, options, module))
     result_decided()  # what is left is the report
     sys.stdout.write(render_report(report, fmt.value, Path.cwd(), _color()))
     if fmt is not ReportFormat.text:

@@ -31,12 +31,14 @@ def run_fix(
     folders: list[Path],
     fmt: str,
     options: tuple[bool, bool, bool],
+    module: tuple[Path, str] | None = None,
 ) -> int:
     """Plan every fix, then show it (--diff) or write it (--fix); the exit code.
-    ``options``: (diff only, unsafe fixes too, quiet)."""
+    ``options``: (diff only, unsafe fixes too, quiet); ``module``: prerequisites.py
+    as generate writes it now."""
     diff_only, unsafe, quiet = options
     check_models_readable(report, folders)
-    result = plan_fixes(report, schema, unsafe)
+    result = plan_fixes(report, schema, unsafe, module)
     cwd = Path.cwd()
     patch = result.diff(cwd)
     if diff_only:

@@ -141,13 +141,15 @@ def generate(
     if not quiet:
         _report_list("no primary key, written as db.Table", result.plan.without_key)
         _report_list("not modelled (views, partitions ...)", result.plan.unmodelled)
-    if not quiet:
+    if not quiet and not result.plan.prerequisites:
         _report_prerequisites(schema, files)
-    missing = [] if cfg.bootstrap else missing_import_lines(result)
+    missing = missing_import_lines(result)
     if missing:
+        first = any("import prerequisites" in line for line in missing)
         typer.echo(
-            f"\nadd to {_rel(result.out_dir / '__init__.py')} "
-            "(modelgen never edits it):"
+            f"\nadd to {_rel(result.out_dir / '__init__.py')}"
+            + (", prerequisites before any model" if first else "")
+            + " (modelgen never edits it):"
         )
         for line in missing:
             typer.echo(f"    {line}")
@@ -321,6 +323,18 @@ def verify(
             "pip install 'modelgen[embedded]')",
         ),
     ] = None,
+    mode: Annotated[
+        str | None,
+        typer.Option(
+            "--mode",
+            metavar="MODE",
+            help="create-all: what a test suite does (a database with production's "
+            "extensions, the package imported, db.create_all(), then db.drop_all() "
+            "must leave it empty); prerequisites-first: verify creates production's "
+            "prerequisites itself first. Default: create-all, or prerequisites-first "
+            "when the config says prerequisites = false",
+        ),
+    ] = None,
     quiet: QuietOpt = False,
 ) -> None:
     """Create the models in a scratch database and compare.
@@ -330,13 +344,16 @@ def verify(
     Exit codes: 0 the same, 1 differences (listed on stdout), 2 error.
     """
     from modelgen.catalog.scratch import embedded_url
-    from modelgen.verify import verify_schema
+    from modelgen.verify import MODES, verify_schema
 
+    if mode is not None and mode not in MODES:
+        raise ModelgenError(f"--mode {mode!r}: one of {', '.join(MODES)}")
     cfg = _load(config, views)
+    chosen = mode or ("create-all" if cfg.prerequisites else "prerequisites-first")
     schema = _read_schema(cfg, url, snapshot, quiet)
     tables = _verify_tables(cfg, schema, group or [], all_groups)
     result = verify_schema(
-        schema, scratch_url or embedded_url(), tables, cfg.style, cfg.views
+        schema, scratch_url or embedded_url(), tables, cfg.style, cfg.views, chosen
     )
     result_decided()
     for line in result.differences:
@@ -345,7 +362,8 @@ def verify(
         _note(quiet, f"not modelled: {len(result.not_modelled)} views/partitions")
     _note(
         quiet,
-        f"{result.tables} table(s) compared: {len(result.differences)} difference(s)",
+        f"{result.tables} table(s) compared ({chosen}): "
+        f"{len(result.differences)} difference(s)",
     )
     if result.differences:
         raise typer.Exit(1)
@@ -402,10 +420,15 @@ def demo(
 
 
 def _report_prerequisites(schema: Schema, files: list[GeneratedFile]) -> None:
-    """What the written tables need before db.create_all() (docs/prerequisites.md)."""
-    from modelgen.catalog.prerequisites import needed_by
+    """What the written tables need before db.create_all() when the package does
+    not carry it (``prerequisites = false``; docs/prerequisites.md): what its
+    prerequisites.py would create for them, triggers' functions included."""
+    from dataclasses import replace
+
+    from modelgen.catalog.carried import carried_prerequisites
 
     names = {name for item in files for name in item.tables}
-    tables = [t for t in schema.tables if f"{t.schema}.{t.name}" in names]
-    labels = tuple(p.label for p in needed_by(schema, tables))
+    tables = tuple(t for t in schema.tables if f"{t.schema}.{t.name}" in names)
+    carried = carried_prerequisites(replace(schema, tables=tables))
+    labels = tuple(c.label for c in carried)
     _report_list("prerequisites to create first (docs/prerequisites.md)", labels)

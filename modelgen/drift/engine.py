@@ -34,6 +34,7 @@ from modelgen.drift.keys import compare_keys
 from modelgen.drift.models import ModelColumn, ModelSet, ModelTable, with_lines
 from modelgen.drift.normalize import normalize_type, same_default
 from modelgen.drift.owned import compare_owned
+from modelgen.drift.prerequisites import prerequisite_findings
 
 # kind, subject (the column), message, line
 ColumnDiff = tuple[str, str, str, int | None]
@@ -64,6 +65,7 @@ def compute_drift(
     findings += _without_table_findings(by_key, schema, config)
     findings += _dangling_key_findings(models, by_key, default)
     findings += _not_compared_findings(models)
+    findings += prerequisite_findings(schema, config, models)
     return apply_rules(
         findings, tuple(rules), by_config, models, production, len(schema.tables)
     )

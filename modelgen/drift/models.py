@@ -29,6 +29,7 @@ from modelgen.drift.owned import (
     added_constraints,
     metadata_owned,
     owned_by,
+    statement_text,
 )
 from modelgen.errors import first_line
 from modelgen.gcpause import collector_paused
@@ -103,6 +104,9 @@ class ModelSet:
     method: str  # "import", "static", "partial" (some modules scanned), "none"
     detail: str
     problems: tuple[str, ...] = field(default=())
+    # the SQL of the DDL its MetaData runs before create_all creates the tables
+    # (the package's prerequisites.py); None when the models were not imported
+    prerequisites: tuple[str, ...] | None = None
 
 
 def derive_module(app_path: Path, folder: Path) -> str | None:
@@ -160,7 +164,7 @@ def load_models(
             )
         packages.append((module, folder))
     try:
-        tables, problems = _import_tables(
+        tables, problems, before = _import_tables(
             app_path, packages, scanned, sources, config.bind, lines, mapped
         )
     except _ImportFailed as exc:
@@ -172,8 +176,9 @@ def load_models(
             "partial",
             f"imported {names}; scanned the modules that failed to import",
             tuple(problems),
+            before,
         )
-    return ModelSet(tables, "import", f"imported {names}")
+    return ModelSet(tables, "import", f"imported {names}", (), before)
 
 
 def _static(
@@ -210,8 +215,9 @@ def _import_tables(
     bind: str | None = None,
     lines: bool = True,
     mapped: bool = True,
-) -> tuple[tuple[ModelTable, ...], list[str]]:
-    """The tables of the imported packages, and the modules that failed to import.
+) -> tuple[tuple[ModelTable, ...], list[str], tuple[str, ...]]:
+    """The tables of the imported packages, the modules that failed to import, and
+    the statements their MetaData runs before creating tables.
 
     ``mapped=False`` first imports with Flask-SQLAlchemy's classes left unmapped
     (``_unmapped``); if anything fails that way, the import is simply done again
@@ -220,9 +226,9 @@ def _import_tables(
     args = (app_path, packages, scanned, sources, bind, lines)
     if not mapped:
         try:
-            tables, problems = _import_once(*args, mapped=False)
+            tables, problems, before = _import_once(*args, mapped=False)
             if not problems:
-                return tables, problems
+                return tables, problems, before
         except _ImportFailed:
             pass
     return _import_once(*args, mapped=True)
@@ -264,7 +270,7 @@ def _import_once(
     bind: str | None,
     lines: bool,
     mapped: bool,
-) -> tuple[tuple[ModelTable, ...], list[str]]:
+) -> tuple[tuple[ModelTable, ...], list[str], tuple[str, ...]]:
     saved_path = list(sys.path)
     saved_modules = set(sys.modules)
     root = app_path.resolve()
@@ -300,13 +306,25 @@ def _import_once(
                 for m in scan_models(path.parent, sources, only=path)
             )
         tables = _facts(modules, scanned, failed_files, sources, bind, lines)
+        before = _before_create(modules)
     finally:
         sys.path[:] = saved_path
         # children first: a namespace package's path is recomputed from its parent
         for name in sorted(set(sys.modules) - saved_modules, reverse=True):
             if _is_app_module(sys.modules.get(name), root):
                 del sys.modules[name]
-    return tables, problems
+    return tables, problems, before
+
+
+def _before_create(modules: list[Any]) -> tuple[str, ...]:
+    """The SQL of every DDL on the models' MetaData's ``before_create``."""
+    import sqlalchemy as sa
+
+    found: list[str] = []
+    for md in _collect(modules, sa)[0]:
+        for listener in md.dispatch.before_create:
+            found += statement_text(listener)
+    return tuple(found)
 
 
 def _try_import(name: str) -> tuple[Any, str | None]:

@@ -39,7 +39,7 @@ def _unquote(name: str) -> str:
     return name[1:-1].replace('""', '"') if name.startswith('"') else name
 
 
-def _statement_text(listener: Any) -> list[str]:
+def statement_text(listener: Any) -> list[str]:
     """The SQL a listener runs: a DDL's statement, or the string constants of a
     generated function (where the statement is a literal)."""
     statement = getattr(listener, "statement", None)
@@ -54,7 +54,7 @@ def _statement_text(listener: Any) -> list[str]:
 def _facts(listeners: Iterable[Any]) -> list[OwnedFact]:
     found: list[OwnedFact] = []
     for listener in listeners:
-        for text in _statement_text(listener):
+        for text in statement_text(listener):
             statement = classify(text)
             if statement is not None:
                 found.append((statement.kind, statement.name, statement.sql))

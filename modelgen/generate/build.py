@@ -12,6 +12,7 @@ from collections import defaultdict
 from dataclasses import replace
 from pathlib import Path
 
+from modelgen.catalog.carried import carried_prerequisites
 from modelgen.catalog.owned import foreign_key_statement
 from modelgen.catalog.schema import Schema, Table
 from modelgen.config import Config, FileSpec
@@ -221,8 +222,16 @@ def build_plan(
             imports.append(f"from .{plan.module} import {names}  # noqa: F401")
         else:
             imports.append(f"from . import {plan.module}  # noqa: F401")
+    # the module is written by bootstrap and (unless the config says no) by every
+    # run with groups: one bind's tables only (Flask-SQLAlchemy makes a bind's
+    # MetaData with its first model: nothing to listen on before it)
+    carried = (
+        tuple(carried_prerequisites(schema))
+        if config.prerequisites and not config.bind
+        else ()
+    )
     if bootstrap:
-        extras = _bootstrap_extras(out_dir, files)
+        extras = _bootstrap_extras(out_dir, files, bool(carried))
     mapped = {u.table.key for u in units if u.view}
     unmodelled = tuple(
         f"{r.schema}.{r.name} ({r.kind})"
@@ -244,6 +253,7 @@ def build_plan(
         unmodelled,
         without_key,
         left_out,
+        prerequisites=carried,
     )
 
 
@@ -598,7 +608,9 @@ def _merge_from_imports(imports: set[str]) -> set[str]:
     return plain
 
 
-def _bootstrap_extras(out_dir: Path, files: list[FilePlan]) -> list[tuple[Path, str]]:
+def _bootstrap_extras(
+    out_dir: Path, files: list[FilePlan], prerequisites: bool
+) -> list[tuple[Path, str]]:
     db_module = (
         '"""The Flask-SQLAlchemy instance of the generated models."""\n\n'
         "from flask_sqlalchemy import SQLAlchemy\n\n"
@@ -610,6 +622,8 @@ def _bootstrap_extras(out_dir: Path, files: list[FilePlan]) -> list[tuple[Path, 
         "",
     ]
     lines.append("from .extensions import db")
+    if prerequisites:  # first: the models' own DDL events come after its own
+        lines.append("from . import prerequisites  # noqa: F401")
     if modules:
         lines.append(f"from . import {', '.join(modules)}")
     lines += ["", f"__all__ = {['db', *modules]!r}".replace("'", '"'), ""]

@@ -151,11 +151,14 @@ class ColumnRenderer(SequenceRenderer, ConstraintRenderer):
             add_constraint(ddl_name, u) for u in out.merged if self.keep_not_valid
         ]
         after_create += [_not_valid_check(ddl_name, c) for c in later]
+        before_drop: list[str] = []
         if (
             self.keep_not_valid
         ):  # the models (a migration keeps it simple: no listeners)
-            owned = (self.owned_by(table, c) for c in table.columns)
+            owned = [self.owned_by(table, c) for c in table.columns]
             after_create += [statement for statement in owned if statement]
+            # the sequence outlives the table: another table's default calls it
+            before_drop = [_disown(s) for s in owned if s]
         args += [
             call(
                 "db.CheckConstraint",
@@ -179,7 +182,7 @@ class ColumnRenderer(SequenceRenderer, ConstraintRenderer):
         if table.partition_key:
             kwargs.append(('"postgresql_partition_by"', lit(table.partition_key)))
         if after_create:
-            kwargs.append(('"listeners"', _listeners(after_create)))
+            kwargs.append(('"listeners"', _listeners(after_create, before_drop)))
         out.table_kwargs = tuple(kwargs)
         return out
 
@@ -329,10 +332,19 @@ def _not_valid_check(table_name: str, check: Constraint) -> str:
     return f"ALTER TABLE {table_name} ADD CONSTRAINT {name} CHECK ({body}) NOT VALID"
 
 
-def _listeners(statements: list[str]) -> str:
-    """``[("after_create", db.DDL(...)), ...]``: statements run once the table exists."""
+def _listeners(statements: list[str], before_drop: list[str]) -> str:
+    """``[("after_create", db.DDL(...)), ...]``: statements run once the table exists
+    (and those run before it is dropped)."""
     items = [f'("after_create", {call("db.DDL", [lit(s)])})' for s in statements]
+    items += [f'("before_drop", {call("db.DDL", [lit(s)])})' for s in before_drop]
     return "[" + ", ".join(items) + "]"
+
+
+def _disown(owned_by: str) -> str:
+    """``ALTER SEQUENCE s OWNED BY t.c`` -> ``... OWNED BY NONE``: drop_all then drops
+    the table without the sequence, which another table's default still calls."""
+    sequence = owned_by[len("ALTER SEQUENCE ") : owned_by.rindex(" OWNED BY ")]
+    return f"ALTER SEQUENCE IF EXISTS {sequence} OWNED BY NONE"
 
 
 _COLLATABLE = (

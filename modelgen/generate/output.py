@@ -25,6 +25,9 @@ class GeneratedFile:
         True  # False: write only when absent (package __init__)
     )
     merged: bool = False  # content keeps the hand code of the file on disk (merge.py)
+    # False: regenerated whole, no hand code kept (prerequisites.py); a hand edit
+    # is still refused
+    mergeable: bool = True
 
 
 def content_hash(body: str) -> str:

@@ -14,9 +14,10 @@ created, so that one listener is a lambda that checks and executes its ``DDL``.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 
-from modelgen.catalog.owned import OwnedStatement, owned_statements
+from modelgen.catalog.owned import OwnedStatement, drop_sql, owned_statements
 from modelgen.catalog.schema import Table
 from modelgen.generate.literals import lit
 
@@ -35,18 +36,48 @@ def owned_listeners(
     statement); ``target`` is the expression of its Table (``Account.__table__``
     or a ``db.Table`` variable)."""
     statements = [*owned_statements(table), *extra]
-    return [_listener(target, statement) for statement in statements]
+    listeners = [_listener(target, statement) for statement in statements]
+    # what reads other tables is undone before any table is dropped: drop_all's
+    # order knows only the models' own foreign keys
+    for statement in statements:
+        undo = _undo(table, statement) if statement.waits_for else None
+        if undo is not None:
+            listeners.append(_listener(target, statement, "before_drop", undo))
+    return listeners
 
 
-def _listener(target: str, statement: OwnedStatement) -> str:
+def _listener(
+    target: str, statement: OwnedStatement, event: str = "after_create", sql: str = ""
+) -> str:
     # db.DDL: SQLAlchemy's DDL() has no annotations, so `mypy --strict` rejects a
     # call to it ("call to untyped function"); through db it is Any
-    ddl = "db." + ddl_literal(statement.sql)
+    ddl = "db." + ddl_literal(sql or statement.sql)
     if not statement.waits_for:
-        return f'event.listen({target}, "after_create", {ddl})'
+        return f'event.listen({target}, "{event}", {ddl})'
     created = "lambda metadata, bind, tables=(), **kw: "
     run = f"{target} in tables and bind.execute({ddl})"
     # a class's metadata is its table's (type checkers know Cls.metadata, while
     # Cls.__table__ is a FromClause to them, which has none)
     metadata = f"{target.removesuffix('.__table__')}.metadata"
-    return f'event.listen({metadata}, "after_create", {created}({run}))'
+    return f'event.listen({metadata}, "{event}", {created}({run}))'
+
+
+_ADDED = re.compile(
+    r'^ALTER TABLE (?P<table>(?:"(?:[^"]|"")+"|[^\s".]+)\.(?:"(?:[^"]|"")+"|[^\s".]+)) '
+    r'ADD CONSTRAINT (?P<name>"(?:[^"]|"")+"|[^\s"]+) '
+)
+
+
+def _undo(table: Table, statement: OwnedStatement) -> str | None:
+    """The statement that removes what ``statement`` added, when it is a policy or
+    a constraint added by ALTER TABLE (a partition's own foreign key, a key to a
+    partition): both read another table that drop_all may drop first."""
+    if statement.kind == "policy":
+        return drop_sql(table, statement)
+    found = _ADDED.match(statement.sql)
+    if found is None:
+        return None
+    return (
+        f"ALTER TABLE IF EXISTS {found.group('table')} "
+        f"DROP CONSTRAINT IF EXISTS {found.group('name')}"
+    )

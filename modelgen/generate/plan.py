@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from modelgen.catalog.carried import Carried
 from modelgen.catalog.owned import OwnedStatement
 from modelgen.catalog.schema import ForeignKey, Table
 from modelgen.config import FileSpec
@@ -99,6 +100,8 @@ class PackagePlan:
     # files of other groups written too because a chosen table's foreign key needs
     # them: "device_tracking.py (group infrastructure): user_sessions.device_id ..."
     also_wrote: tuple[str, ...] = ()
+    # what the package's prerequisites.py creates (empty: no such module)
+    prerequisites: tuple[Carried, ...] = ()
 
 
 @dataclass

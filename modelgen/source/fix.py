@@ -43,6 +43,7 @@ from modelgen.source.ownership import owned_hash
 from modelgen.source.primary_key import fix_primary_key
 from modelgen.source.spelling import Spelling, add_imports
 
+PREREQUISITE = "prerequisite"  # modelgen.drift.prerequisites.KIND
 FIXABLE = ("column-missing", "column-extra", "primary-key", *COLUMN_KINDS, *KEY_KINDS)
 
 
@@ -95,8 +96,17 @@ def _unified(fix: FileFix, cwd: Path) -> str:
     )
 
 
-def plan_fixes(report: DriftReport, schema: Schema, unsafe: bool = False) -> FixResult:
-    """Every drift finding repaired in memory: the new content of each model file."""
+def plan_fixes(
+    report: DriftReport,
+    schema: Schema,
+    unsafe: bool = False,
+    module: tuple[Path, str] | None = None,
+) -> FixResult:
+    """Every drift finding repaired in memory: the new content of each model file.
+
+    ``module``: the package's prerequisites.py as generate writes it now (path,
+    content), which a prerequisite finding is fixed by: it is a generated file,
+    rewritten whole unless it was edited by hand."""
     tables = {t.key: t for t in schema.tables}
     models = {
         (m.schema or schema.default_schema, m.name): m for m in report.models.tables
@@ -105,11 +115,14 @@ def plan_fixes(report: DriftReport, schema: Schema, unsafe: bool = False) -> Fix
     unfixable: list[tuple[Finding, str]] = []
     without_model: list[Finding] = []
     grouped: dict[tuple[str, str], list[Finding]] = {}
+    prerequisites: list[Finding] = []
     for finding in report.findings:
         if finding.level != DRIFT:
             continue
         if finding.kind == "table-without-model":
             without_model.append(finding)
+        elif finding.kind == PREREQUISITE:
+            prerequisites.append(finding)
         elif finding.kind not in FIXABLE:
             unfixable.append((finding, "not a fact --fix repairs"))
         else:
@@ -128,7 +141,29 @@ def plan_fixes(report: DriftReport, schema: Schema, unsafe: bool = False) -> Fix
         fix, skipped = _fix_file(path, items, renderers, unsafe)
         files.append(fix)
         unfixable += skipped
+    if prerequisites:
+        module_fix, why = _fix_module(module, prerequisites)
+        files += [module_fix] if module_fix is not None else []
+        unfixable += [(f, why) for f in prerequisites if module_fix is None]
     return FixResult(files, unfixable, without_model)
+
+
+def _fix_module(
+    module: tuple[Path, str] | None, found: list[Finding]
+) -> tuple[FileFix | None, str]:
+    """prerequisites.py regenerated, or why not."""
+    if module is None:
+        return None, "no prerequisites.py is generated (prerequisites = false or bind)"
+    path, content = module
+    try:
+        before = path.read_text(encoding="utf-8") if path.exists() else ""
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ModelgenError(
+            f"{path}: cannot read: {exc}; nothing was written"
+        ) from None
+    if before and file_state(before) != "generated":
+        return None, f"{path.name} was edited by hand (or not written by modelgen)"
+    return FileFix(path, before, content, fixed=list(found)), ""
 
 
 def _table_key(finding: Finding, schema: Schema) -> tuple[str, str]:

@@ -95,11 +95,13 @@ def test_output_does_not_depend_on_table_order(name: str, tmp_path: Path) -> Non
         )
 
 
+DDL_EVENTS = ("after_create", "before_drop", "before_create", "after_drop")
 ALLOWED_CALLS = {
     "db",
     "postgresql",
     "SQLAlchemy",
     "event",
+    "DDL",
     "bind",
     "mapped_column",  # the typed style: sqlalchemy.orm's own, typed functions
     "relationship",
@@ -107,13 +109,15 @@ ALLOWED_CALLS = {
 
 
 def _assert_ddl_listener(node: ast.Call, path: Path) -> None:
-    """The one top-level call allowed: ``event.listen(T, "after_create", db.DDL("..."))``,
-    whose statement is a string literal (data, never code)."""
+    """The one top-level call allowed: ``event.listen(T, "after_create", DDL("..."))``
+    (or another DDL event: prerequisites before create and after drop, what reads
+    other tables undone before drop), whose statement is a string literal (data,
+    never code)."""
     where = f"{path}:{node.lineno}"
     assert ast.unparse(node.func) == "event.listen", f"{where}: top-level call"
     target, event_name, ddl = node.args
     assert isinstance(target, ast.Name | ast.Attribute), where
-    assert isinstance(event_name, ast.Constant) and event_name.value == "after_create"
+    assert isinstance(event_name, ast.Constant) and event_name.value in DDL_EVENTS
     if isinstance(ddl, ast.Lambda):
         # a policy reading other tables: on the MetaData, once its table was created
         assert ast.unparse(target).endswith(".metadata"), where

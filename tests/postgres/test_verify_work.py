@@ -39,7 +39,10 @@ def sent() -> Iterator[list[tuple[str, bool]]]:
 def test_verify_pipelines_its_ddl_once_and_looks_nothing_up(
     production_schema, pg_admin: str, sent: list[tuple[str, bool]]
 ) -> None:
-    result = verify_schema(production_schema, pg_admin)
+    """When verify creates the prerequisites itself, the database is fresh: nothing
+    to look up.  (Its default mode runs create_all as a test suite does, looking
+    first: the test below.)"""
+    result = verify_schema(production_schema, pg_admin, mode="prerequisites-first")
     assert result.differences == ()
     creates = [(s, piped) for s, piped in sent if s.lstrip().startswith("CREATE ")]
     tables = [s for s, _ in creates if s.lstrip().startswith("CREATE TABLE")]
@@ -47,6 +50,20 @@ def test_verify_pipelines_its_ddl_once_and_looks_nothing_up(
     assert all(piped for _, piped in creates)  # no round trip per statement
     # create_all's checkfirst lookups (tables, types) are not sent
     assert not [s for s, _ in sent if "pg_catalog.pg_class" in s or "pg_type" in s]
+
+
+def test_verify_by_default_runs_create_all_as_a_test_suite_does(
+    production_schema, pg_admin: str, sent: list[tuple[str, bool]]
+) -> None:
+    result = verify_schema(production_schema, pg_admin)
+    assert result.differences == ()
+    tables = [s for s, _ in sent if s.lstrip().startswith("CREATE TABLE")]
+    assert len(tables) == result.tables == 47  # once each: no replay
+    # create_all's own look-ups (checkfirst), as db.create_all() does them
+    assert [s for s, _ in sent if "pg_catalog.pg_class" in s]
+    # then drop_all: every table dropped once
+    drops = [s for s, _ in sent if s.lstrip().startswith("DROP TABLE")]
+    assert len(drops) == 47
 
 
 def _models(failing_ddl: bool, broken_relationship: bool) -> types.SimpleNamespace:
@@ -117,8 +134,13 @@ def test_verify_commits_every_few_hundred_tables(
     monkeypatch.setattr(verify, "COMMIT_EVERY", 10)
     result = verify_schema(production_schema, pg_admin)
     assert result.differences == () and result.tables == 47
-    commits = [s for s, _ in sent if s.strip() == "COMMIT"]
-    assert len(commits) == 47 // 10
+    first_drop = next(
+        i for i, (s, _) in enumerate(sent) if s.lstrip().startswith("DROP TABLE")
+    )
+    creating, dropping = sent[:first_drop], sent[first_drop:]
+    assert len([s for s, _ in creating if s.strip() == "COMMIT"]) == 47 // 10
+    # and db.drop_all() afterwards (verify's check that it empties the database)
+    assert len([s for s, _ in dropping if s.strip() == "COMMIT"]) == 47 // 10
     # the listener is gone afterwards: nothing else commits behind a caller's back
     sent.clear()
     metadata = sa.MetaData()

@@ -29,7 +29,9 @@ CASES = [
 ]
 
 
+@pytest.mark.parametrize("prerequisites", [False, True])
 @pytest.mark.parametrize("modules", CASES, ids=lambda m: f"{len(m)} modules")
-def test_extras_are_blacks_output(modules: list[str]) -> None:
-    for path, content in _bootstrap_extras(Path("models"), _plans(modules)):
+def test_extras_are_blacks_output(modules: list[str], prerequisites: bool) -> None:
+    extras = _bootstrap_extras(Path("models"), _plans(modules), prerequisites)
+    for path, content in extras:
         assert format_source(content, str(path)) == black_format(content, str(path))

@@ -201,6 +201,8 @@ CALLABLE_ROOTS = {
     "db",
     "sa",
     "postgresql",
+    "event",
+    "DDL",
     "mapped_column",  # the typed style: sqlalchemy.orm's own functions
     "relationship",
 }
@@ -281,6 +283,21 @@ def check_annotation(annotation: ast.expr, classes: set[str]) -> None:
                 ), node.value
 
 
+def check_ddl_event(call: ast.Call) -> None:
+    """The prerequisites module's one statement form: ``event.listen(db.metadata,
+    "<DDL event>", DDL("<literal>"))``, the SQL a string constant (data)."""
+    assert ast.unparse(call.func) == "event.listen", ast.unparse(call)
+    target, name, ddl = call.args
+    assert ast.unparse(target) == "db.metadata" and not call.keywords
+    assert isinstance(name, ast.Constant) and name.value in (
+        "before_create",
+        "after_drop",
+    )
+    assert isinstance(ddl, ast.Call) and ast.unparse(ddl.func) == "DDL"
+    assert len(ddl.args) == 1 and isinstance(ddl.args[0], ast.Constant)
+    assert isinstance(ddl.args[0].value, str) and not ddl.keywords
+
+
 def check_tree(tree: ast.Module, siblings: set[str]) -> set[str]:
     """Only imports, classes and assignments; every call is db./sa./postgresql. or a
     class of this file. Returns the class names."""
@@ -314,6 +331,8 @@ def check_tree(tree: ast.Module, siblings: set[str]) -> set[str]:
                 assert isinstance(member, ast.Assign | ast.AnnAssign) or (
                     j == 0 and _is_docstring(member)
                 ), ast.unparse(member)
+        elif isinstance(stmt, ast.Expr) and isinstance(stmt.value, ast.Call):
+            check_ddl_event(stmt.value)
         else:
             assert isinstance(stmt, ast.Assign | ast.AnnAssign), ast.unparse(stmt)
     for node in ast.walk(tree):
