@@ -13,7 +13,14 @@ from dataclasses import dataclass
 
 from modelgen.catalog.pgtext import source_form
 from modelgen.catalog.reflect import quote_ident
-from modelgen.catalog.schema import ForeignKey, Partition, Policy, Table, Trigger
+from modelgen.catalog.schema import (
+    Constraint,
+    ForeignKey,
+    Partition,
+    Policy,
+    Table,
+    Trigger,
+)
 
 # ALTER TABLE ... <what> TRIGGER for a trigger not in its default (origin) state
 _TRIGGER_STATE = {"D": "DISABLE", "R": "ENABLE REPLICA", "A": "ENABLE ALWAYS"}
@@ -104,6 +111,17 @@ def foreign_key_statement(table: Table, fk: ForeignKey) -> OwnedStatement:
         f"{fk.definition}"
     )
     return OwnedStatement("foreign key", fk.name, sql, ("*",))
+
+
+def unique_statement(table: Table, unique: Constraint) -> OwnedStatement:
+    """A unique constraint added right after its table: inside ``CREATE TABLE``
+    PostgreSQL would merge it into the primary key or an earlier unique one
+    (``generate.constraints.merged_in_create``)."""
+    sql = (
+        f"ALTER TABLE {qualified(table)} ADD CONSTRAINT {quote_ident(unique.name)} "
+        f"{unique.definition}"
+    )
+    return OwnedStatement("unique", unique.name, sql)
 
 
 def owned_statements(table: Table) -> list[OwnedStatement]:

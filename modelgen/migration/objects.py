@@ -16,6 +16,7 @@ from modelgen.catalog.schema import (
     Column,
     Table,
 )
+from modelgen.generate.constraints import merged_in_create
 from modelgen.migration import sql as q
 
 # phases, in the order upgrade() runs them
@@ -95,13 +96,21 @@ def note(why: str) -> Step:
 def create_table_steps(table: Table) -> list[Step]:
     items = [q.column_definition(c) for c in table.columns]
     constraints = [table.primary_key] if table.primary_key else []
-    constraints += list(table.uniques) + list(table.excludes)
+    # a unique CREATE TABLE would merge into the key or an earlier unique is added
+    # after the table, as production's history did (merged_in_create)
+    merged = merged_in_create(table)
+    constraints += [u for u in table.uniques if u not in merged]
+    constraints += list(table.excludes)
     constraints += [c for c in table.checks if not c.not_valid]
     items += [f"CONSTRAINT {q.ident(c.name)} {c.definition}" for c in constraints]
     create = f"CREATE TABLE {_table(table)} (" + ", ".join(items) + ")"
     if table.partition_key:
         create += f" PARTITION BY {table.partition_key}"
     run = [create]
+    run += [
+        f"ALTER TABLE {_table(table)} ADD CONSTRAINT {q.ident(u.name)} {u.definition}"
+        for u in merged
+    ]
     if table.comment is not None:
         run.append(f"COMMENT ON TABLE {_table(table)} IS {q.literal(table.comment)}")
     for column in table.columns:

@@ -26,6 +26,7 @@ from modelgen.catalog.owned import (
     OwnedStatement,
     foreign_key_statement,
     owned_statements,
+    unique_statement,
 )
 from modelgen.catalog.pgtext import referenced_table, sequence_name
 from modelgen.catalog.prerequisites import (
@@ -37,6 +38,7 @@ from modelgen.catalog.schema import Domain, Enum, ForeignKey, Schema, Table
 from modelgen.config import Config
 from modelgen.generate.build import select_specs, table_suggestion
 from modelgen.generate.columns import ColumnRenderer, call, lit
+from modelgen.generate.constraints import merged_in_create
 from modelgen.generate.format import format_source
 from modelgen.generate.owned import ddl_literal
 from modelgen.generate.render import render_template
@@ -431,7 +433,9 @@ def _owned(
         for fk in table.foreign_keys
         if (fk.ref_schema, fk.ref_table) in found.partitions
     ]
-    return owners + owned_statements(table) + keys
+    # the uniques op.create_table leaves out (CREATE TABLE would merge them)
+    merged = [unique_statement(table, u) for u in merged_in_create(table)]
+    return owners + merged + owned_statements(table) + keys
 
 
 def _owned_step(schema: Schema, table: Table, statement: OwnedStatement) -> OwnedStep:

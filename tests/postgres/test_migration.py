@@ -317,6 +317,30 @@ def test_a_schema_that_holds_only_types_is_created_first(
     )
 
 
+def test_unique_constraints_create_table_would_merge_are_added_after_it(
+    tmp_path: Path, make_db: Callable[[], str]
+) -> None:
+    """Issue 20: PostgreSQL merges a UNIQUE on the key's columns (or another
+    UNIQUE's) inside CREATE TABLE; the revision adds those after the table, so all
+    four constraints of production come back, and downgrade removes them."""
+    source = make_db()
+    execute(
+        source,
+        "CREATE TABLE t (id int PRIMARY KEY, code text)",
+        "ALTER TABLE t ADD CONSTRAINT t_id_key UNIQUE (id)",
+        "ALTER TABLE t ADD CONSTRAINT t_code_a UNIQUE (code)",
+        "ALTER TABLE t ADD CONSTRAINT t_code_b UNIQUE (code)",
+    )
+    schema = reflect_url(source)
+    target = make_db()
+    config, actual = upgrade_exactly(tmp_path, schema, target)
+    (table,) = [t for t in actual.tables if t.name == "t"]
+    assert table.primary_key is not None and table.primary_key.name == "t_pkey"
+    assert sorted(u.name for u in table.uniques) == ["t_code_a", "t_code_b", "t_id_key"]
+    command.downgrade(config, "base")
+    assert scalar(target, "SELECT count(*) FROM pg_class WHERE relname = 't'") == 0
+
+
 def test_a_domain_over_a_composite_type_upgrades_exactly(
     tmp_path: Path, make_db: Callable[[], str]
 ) -> None:

@@ -139,6 +139,13 @@ CASES = {
         "ALTER TABLE books ENABLE ROW LEVEL SECURITY",
         "CREATE POLICY books_read ON books FOR SELECT USING (pages > 0)",
     ],
+    # CREATE TABLE would merge t_id_key into the key and t_code_b into t_code_a
+    "new table with redundant unique constraints": [
+        "CREATE TABLE t (id int PRIMARY KEY, code text)",
+        "ALTER TABLE t ADD CONSTRAINT t_id_key UNIQUE (id)",
+        "ALTER TABLE t ADD CONSTRAINT t_code_a UNIQUE (code)",
+        "ALTER TABLE t ADD CONSTRAINT t_code_b UNIQUE (code)",
+    ],
     "added column, not null with a default": [
         "ALTER TABLE authors ADD COLUMN country char(2) DEFAULT 'AU' NOT NULL",
         "ALTER TABLE books ADD COLUMN uid uuid DEFAULT gen_random_uuid()",
