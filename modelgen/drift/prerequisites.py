@@ -16,7 +16,7 @@ from pathlib import Path
 from modelgen.catalog.carried import carried_prerequisites
 from modelgen.catalog.schema import Schema
 from modelgen.config import Config
-from modelgen.drift.findings import DRIFT, Finding
+from modelgen.drift.findings import DRIFT, INFO, Finding
 from modelgen.drift.models import ModelSet
 
 KIND = "prerequisite"
@@ -60,12 +60,17 @@ def prerequisite_findings(
     findings: list[Finding] = []
     for key in sorted(set(want) | set(got)):
         label = want[key][0] if key in want else key.lower()
+        level = DRIFT
         if key not in got:
             message = (
                 f"{label} is in production but the models' MetaData does not create "
                 "it before create_all (prerequisites.py missing, not imported first, "
                 "or out of date)"
             )
+            # models that carry no prerequisites at all (hand-written ones) rely on
+            # the database having them, as they rely on it for a trigger they do not
+            # declare: reported, as those are, without failing drift
+            level = DRIFT if got else INFO
         elif key not in want:
             message = f"{label} is created by prerequisites.py but not in production"
         elif got[key] != want[key][1]:
@@ -74,7 +79,7 @@ def prerequisite_findings(
             )
         else:
             continue
-        findings.append(replace(_finding(label, message), path=path))
+        findings.append(replace(_finding(label, message), level=level, path=path))
     return findings
 
 

@@ -285,7 +285,7 @@ def check_annotation(annotation: ast.expr, classes: set[str]) -> None:
 
 def check_ddl_event(call: ast.Call) -> None:
     """The prerequisites module's one statement form: ``event.listen(db.metadata,
-    "<DDL event>", DDL("<literal>"))``, the SQL a string constant (data)."""
+    "<DDL event>", db.DDL("<literal>"))``, the SQL a string constant (data)."""
     assert ast.unparse(call.func) == "event.listen", ast.unparse(call)
     target, name, ddl = call.args
     assert ast.unparse(target) == "db.metadata" and not call.keywords
@@ -293,7 +293,7 @@ def check_ddl_event(call: ast.Call) -> None:
         "before_create",
         "after_drop",
     )
-    assert isinstance(ddl, ast.Call) and ast.unparse(ddl.func) == "DDL"
+    assert isinstance(ddl, ast.Call) and ast.unparse(ddl.func) == "db.DDL"
     assert len(ddl.args) == 1 and isinstance(ddl.args[0], ast.Constant)
     assert isinstance(ddl.args[0].value, str) and not ddl.keywords
 
