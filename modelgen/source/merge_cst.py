@@ -30,16 +30,26 @@ def ast_of(module: cst.Module, node: cst.CSTNode) -> list[ast.stmt]:
         return []
 
 
-def class_unit(module: cst.Module, node: cst.ClassDef) -> Unit | None:
+def class_unit(
+    module: cst.Module,
+    node: cst.ClassDef,
+    table: str | None = None,
+    hand: frozenset[str] = frozenset(),
+) -> Unit | None:
+    """A mapped class as units; ``table`` overrides its ``__tablename__`` (a class
+    production renamed the table of), and members whose text is in ``hand``
+    (``ast.unparse``) are the team's, however much they look like modelgen's."""
     assert isinstance(node.body, cst.IndentedBlock)
     parsed = [ast_of(module, member) for member in node.body.body]
-    table = table_of([p[0] for p in parsed if len(p) == 1])
+    table = table or table_of([p[0] for p in parsed if len(p) == 1])
     if table is None:
         return None
     seen: dict[str, int] = {}  # repeated identities numbered, as merge.py does
     members: list[Unit] = []
     for member, p in zip(node.body.body, parsed, strict=True):
         item = member_item(p[0], table) if len(p) == 1 else None
+        if item is not None and ast.unparse(p[0]) in hand:
+            item = None
         members.append(Unit(member, None if item is None else numbered(item, seen)))
     return Unit(node, Owned(f"class:{table}", "", "class", node.name.value), members)
 
@@ -47,10 +57,20 @@ def class_unit(module: cst.Module, node: cst.ClassDef) -> Unit | None:
 class StatementMerger:
     """Places the fresh owned statements among the file's statements."""
 
-    def __init__(self, fresh: cst.Module, drop: set[str], matched: set[int]) -> None:
+    def __init__(
+        self,
+        fresh: cst.Module,
+        drop: set[str],
+        matched: set[int],
+        names: dict[tuple[str, str], str] | None = None,
+    ) -> None:
         self.fresh = fresh
         self.drop = drop
         self.matched = matched  # id() of the file's units that production's replace
+        self.footer: list[cst.EmptyLine] = []  # comments left by removed last ones
+        # (class, attribute as production names it) -> the team's name for it
+        self.names = names or {}
+        self.klass = ""  # the class being merged, as production names it
 
     def sequence(
         self, old: list[Unit], fresh: list[Unit], start: int
@@ -88,38 +108,61 @@ class StatementMerger:
         for index, node in enumerate(kept):
             result.append(node)
             result += inserts.get(index, [])
+        self.footer = [line for line in carry if line.comment is not None]
         return result
 
     def replace(self, old: Unit, fresh: Unit) -> cst.BaseStatement:
         assert old.item is not None and fresh.item is not None
         if old.members is not None and fresh.members is not None:
+            self.klass = fresh.item.name
             node = cst.ensure_type(old.node, cst.ClassDef)
             block = cst.ensure_type(node.body, cst.IndentedBlock)
             members = self.sequence(old.members, fresh.members, 0)
-            return node.with_changes(body=block.with_changes(body=members))
-        if old.item.canonical == fresh.item.canonical:
-            return old.node
+            # comments above the class's last statements, when production removed
+            # them all, stay at the end of the class
+            footer = [*self.footer, *block.footer]
+            return node.with_changes(
+                body=block.with_changes(body=members, footer=footer)
+            )
+        final = self.names.get((self.klass, fresh.item.name), fresh.item.name)
+        partner = _partner(fresh.node, self.names)
+        if old.item.canonical == fresh.item.canonical:  # the team's layout stays
+            kept = old.node
+            if old.item.name != final:
+                kept = _with_target(kept, final)
+            if partner is not None:
+                kept = _with_back_populates(kept, partner)
+            return kept
         new = fresh.node
-        if old.item.name and old.item.name != fresh.item.name:
-            new = self.renamed(fresh, old.item)
-        if old.item.kind == "relationship":
-            new = _keep_back_populates(old.node, new)
+        if final != fresh.item.name:
+            new = self.renamed(fresh, final)
+        if partner is not None:
+            new = _with_back_populates(new, partner)
         if isinstance(old.node, cst.SimpleStatementLine) and isinstance(
             new, cst.SimpleStatementLine
         ):
             return old.node.with_changes(body=new.body)
         return _with_leading(new, _leading(old.node))
 
-    def renamed(self, fresh: Unit, old: Owned) -> cst.BaseStatement:
+    def prune(self, old: Unit) -> cst.BaseStatement:
+        """A class production dropped, kept for the team's code, without the
+        statements of ``drop``."""
+        node = cst.ensure_type(old.node, cst.ClassDef)
+        block = cst.ensure_type(node.body, cst.IndentedBlock)
+        members = self.sequence(old.members or [], [], 0)
+        footer = [*self.footer, *block.footer]
+        return node.with_changes(body=block.with_changes(body=members, footer=footer))
+
+    def renamed(self, fresh: Unit, name: str) -> cst.BaseStatement:
         """Production's statement under the team's attribute name, laid out as Black."""
         line = cst.ensure_type(fresh.node, cst.SimpleStatementLine)
         small = line.body[0]
         if isinstance(small, cst.Assign):
             small = small.with_changes(
-                targets=[cst.AssignTarget(target=cst.Name(old.name))]
+                targets=[cst.AssignTarget(target=cst.Name(name))]
             )
         elif isinstance(small, cst.AnnAssign):
-            small = small.with_changes(target=cst.Name(old.name))
+            small = small.with_changes(target=cst.Name(name))
         value = getattr(small, "value", None)
         if (
             fresh.item is not None
@@ -140,26 +183,46 @@ class StatementMerger:
         return cst.ensure_type(klass.body, cst.IndentedBlock).body[0]
 
 
-def _keep_back_populates(
-    old: cst.BaseStatement, new: cst.BaseStatement
-) -> cst.BaseStatement:
-    """Production's relationship, still pointing at the other side's attribute under
-    the name the team gave it."""
-    mine = _call_arg(old, "back_populates")
-    if mine is None or _call_arg(new, "back_populates") is None:
-        return new
-    line = cst.ensure_type(new, cst.SimpleStatementLine)
+def _partner(node: cst.BaseStatement, names: dict[tuple[str, str], str]) -> str | None:
+    """The other side's attribute a fresh relationship names, under the team's name."""
+    arg = _call_arg(node, "back_populates")
+    if arg is None or not isinstance(arg.value, cst.SimpleString):
+        return None
+    value = getattr(getattr(node, "body", [None])[0], "value", None)
+    target = value.args[0].value if isinstance(value, cst.Call) and value.args else None
+    if not isinstance(target, cst.SimpleString):
+        return None
+    other = str(target.evaluated_value)
+    side = str(arg.value.evaluated_value)
+    return names.get((other, side), side)
+
+
+def _with_back_populates(node: cst.BaseStatement, value: str) -> cst.BaseStatement:
+    mine = _call_arg(node, "back_populates")
+    if mine is None or (
+        isinstance(mine.value, cst.SimpleString) and mine.value.evaluated_value == value
+    ):
+        return node
+    line = cst.ensure_type(node, cst.SimpleStatementLine)
     small = line.body[0]
     call = cst.ensure_type(getattr(small, "value", None), cst.Call)
-    args = list(call.args)
-    index = next(
-        i
-        for i, a in enumerate(args)
-        if a.keyword and a.keyword.value == "back_populates"
+    args = [
+        a.with_changes(value=cst.SimpleString(_quote(value))) if a is mine else a
+        for a in call.args
+    ]
+    return line.with_changes(
+        body=[small.with_changes(value=call.with_changes(args=args))]
     )
-    args[index] = mine.with_changes(comma=args[index].comma)
-    value = call.with_changes(args=args)
-    return line.with_changes(body=[small.with_changes(value=value)])
+
+
+def _with_target(node: cst.BaseStatement, name: str) -> cst.BaseStatement:
+    line = cst.ensure_type(node, cst.SimpleStatementLine)
+    small = line.body[0]
+    if isinstance(small, cst.Assign):
+        small = small.with_changes(targets=[cst.AssignTarget(target=cst.Name(name))])
+    elif isinstance(small, cst.AnnAssign):
+        small = small.with_changes(target=cst.Name(name))
+    return line.with_changes(body=[small])
 
 
 def _call_arg(node: cst.BaseStatement, keyword: str) -> cst.Arg | None:

@@ -4,11 +4,116 @@ that is there (a team's imports and the ones modelgen wrote before look alike)."
 
 from __future__ import annotations
 
+import ast
+import re
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 import libcst as cst
 
 from modelgen.generate.format import black_format
+
+if TYPE_CHECKING:
+    from modelgen.source.decide import HandUses
+    from modelgen.source.reading import Source
+
+WORD = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+
+
+def import_block(old: Source, new: Source, remove: set[str]) -> str:
+    """The file's import block with the imports production's statements need
+    added, and the names in ``remove`` (unused_imports) taken out."""
+    old_text = old.text(0, old.tops[old.imports - 1].end) if old.imports else ""
+    present = {
+        ast.dump(t.node)
+        for t in old.tops
+        if isinstance(t.node, ast.Import | ast.ImportFrom)
+    }
+    wanted = new.tops[: new.imports]
+    if not remove and all(ast.dump(t.node) in present for t in wanted):
+        return old_text  # every import modelgen needs is there as it writes it
+    old_mod = cst.parse_module(old_text)
+    new_mod = cst.parse_module(
+        new.text(0, new.tops[new.imports - 1].end) if new.imports else ""
+    )
+    # imports further down count only above the first statement modelgen writes:
+    # a team's `import datetime` at the bottom runs after the classes need it
+    first = next((t.start for t in old.tops if t.item is not None), len(old.lines))
+    later = [
+        cst.parse_statement(old.text(t.start, t.end))
+        for t in old.tops[old.imports :]
+        if isinstance(t.node, ast.Import | ast.ImportFrom) and t.end <= first
+    ]
+    body = _without(old_mod, list(old_mod.body), remove)
+    body = merge_imports(old_mod, new_mod, body, later)
+    if len(body) == len(old_mod.body) and all(
+        a is b for a, b in zip(body, old_mod.body, strict=True)
+    ):
+        return old_text
+    return old_mod.with_changes(body=body).code
+
+
+def unused_imports(old: Source, before: str, after: str, uses: HandUses) -> set[str]:
+    """Names the import block binds that only modelgen's statements used, and that
+    none uses any more: used before (``before``, the body after the imports),
+    named nowhere now (``after``, the same part merged), and never by hand code."""
+    bound: set[str] = set()
+    for top in old.tops[: old.imports]:
+        node = top.node
+        if (
+            isinstance(node, ast.Import | ast.ImportFrom)
+            and getattr(node, "module", "") != "__future__"
+        ):
+            bound |= {
+                (a.asname or a.name).split(".")[0] for a in node.names if a.name != "*"
+            }
+    if not bound:
+        return set()
+    was = set(WORD.findall(before)) & bound
+    now = set(WORD.findall(after))
+    return {name for name in was - now if uses.first(name) is None}
+
+
+def _without(
+    module: cst.Module, body: list[cst.BaseStatement], remove: set[str]
+) -> list[cst.BaseStatement]:
+    """``body`` without the import names in ``remove`` (a line left empty goes)."""
+    if not remove:
+        return body
+    out: list[cst.BaseStatement] = []
+    lead: list[cst.EmptyLine] | None = None  # the first line went: its spacing
+    for node in body:
+        if lead is not None and not out and hasattr(node, "leading_lines"):
+            own = [line for line in node.leading_lines if line.comment is not None]
+            node = node.with_changes(leading_lines=[*lead, *own])
+            lead = None
+        if not (isinstance(node, cst.SimpleStatementLine) and len(node.body) == 1):
+            out.append(node)
+            continue
+        small = node.body[0]
+        if not isinstance(small, cst.Import | cst.ImportFrom) or isinstance(
+            getattr(small, "names", None), cst.ImportStar
+        ):
+            out.append(node)
+            continue
+        names = list(small.names)  # type: ignore[arg-type]
+        keep = [a for a in names if _bound(module, a) not in remove]
+        if len(keep) == len(names):
+            out.append(node)
+        elif keep:
+            keep[-1] = keep[-1].with_changes(comma=cst.MaybeSentinel.DEFAULT)
+            out.append(node.with_changes(body=[small.with_changes(names=keep)]))
+        elif any(line.comment for line in node.leading_lines):
+            out.append(node)  # a comment of the team's above it: keep the line
+        elif not out:
+            lead = list(node.leading_lines)
+    return out
+
+
+def _bound(module: cst.Module, alias: cst.ImportAlias) -> str:
+    if alias.asname is not None:
+        return module.code_for_node(alias.asname.name)
+    return module.code_for_node(alias.name).split(".")[0]
 
 
 def _alias(module: cst.Module, alias: cst.ImportAlias) -> str:
