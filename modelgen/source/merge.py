@@ -76,25 +76,15 @@ class Merged:
 
 def merge_file(path: Path, current: str, fresh: str) -> Merged:
     """The fresh file's owned statements placed in the file on disk."""
-    recorded, old_body = split_header(current)
-    _, fresh_body = split_header(fresh)
-    old, new = Source(old_body, path), Source(fresh_body, path)
-    verdict = judge(
-        recorded,
-        recorded == content_hash(old_body),
-        [
-            (id(node), old.hashed(id(node), item), could_be_generated(node, item))
-            for node, item in old.owned()
-        ],
-        [new.hashed(id(node), item) for node, item in new.owned()],
-    )
-    old.restrict(verdict.generated)  # the team's look-alikes are hand code
+    old, new, verdict = read_both(path, current, fresh)
     old.rename_classes(new)
     fresh_items = {item.identity: item for _, item in new.owned()}
     chosen = match([(id(n), i) for n, i in old.owned()], fresh_items)
     decision = decide(old, new, chosen)
     names = _team_names(old, new, chosen)
     body = _Assembly(old, new, chosen, decision, names).body()
+    _, old_body = split_header(current)
+    _, fresh_body = split_header(fresh)
     head = fresh[: len(fresh) - len(fresh_body)]
     if decision.staying:  # the hash counts what modelgen keeps, as it counts its own
         lines = [item_line(new.hashed(id(n), i)) for n, i in new.owned()]
@@ -119,6 +109,25 @@ def merge_file(path: Path, current: str, fresh: str) -> Merged:
         for node, item, user in decision.held
     )
     return Merged(head + body, conflicts, kept, held)
+
+
+def read_both(path: Path, current: str, fresh: str) -> tuple[Source, Source, Verdict]:
+    """The file on disk (owning only what modelgen wrote), the fresh file, and the
+    verdict on who wrote what (verdict.py)."""
+    recorded, old_body = split_header(current)
+    _, fresh_body = split_header(fresh)
+    old, new = Source(old_body, path), Source(fresh_body, path)
+    verdict = judge(
+        recorded,
+        recorded == content_hash(old_body),
+        [
+            (id(node), old.hashed(id(node), item), could_be_generated(node, item))
+            for node, item in old.owned()
+        ],
+        [new.hashed(id(node), item) for node, item in new.owned()],
+    )
+    old.restrict(verdict.generated, verdict.was)  # look-alikes are hand code
+    return old, new, verdict
 
 
 def _with_hash(head: str, digest: str) -> str:

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import ast
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import libcst as cst
 
@@ -34,11 +34,13 @@ def class_unit(
     module: cst.Module,
     node: cst.ClassDef,
     table: str | None = None,
-    hand: frozenset[str] = frozenset(),
+    hand: dict[str, str | None] | None = None,
 ) -> Unit | None:
     """A mapped class as units; ``table`` overrides its ``__tablename__`` (a class
-    production renamed the table of), and members whose text is in ``hand``
-    (``ast.unparse``) are the team's, however much they look like modelgen's."""
+    production renamed the table of); a member whose text (``ast.unparse``) maps
+    to None in ``hand`` is the team's, however much it looks like modelgen's, and
+    one that maps to an identity had that one before a hand edit changed it."""
+    hand = hand or {}
     assert isinstance(node.body, cst.IndentedBlock)
     parsed = [ast_of(module, member) for member in node.body.body]
     table = table or table_of([p[0] for p in parsed if len(p) == 1])
@@ -49,7 +51,9 @@ def class_unit(
     for member, p in zip(node.body.body, parsed, strict=True):
         item = member_item(p[0], table) if len(p) == 1 else None
         if item is not None and ast.unparse(p[0]) in hand:
-            item = None
+            was = hand[ast.unparse(p[0])]
+            # edited: never equal to production's, whatever the canonical text says
+            item = None if was is None else replace(item, identity=was, canonical="")
         members.append(Unit(member, None if item is None else numbered(item, seen)))
     return Unit(node, Owned(f"class:{table}", "", "class", node.name.value), members)
 
@@ -91,7 +95,7 @@ class StatementMerger:
                 node = self.replace(unit, fresh_by_id[ident])
                 position[ident] = len(kept)
             if carry:
-                node = _with_leading(node, carry)
+                node = with_leading(node, carry)
                 carry = ()
             kept.append(node)
         inserts: dict[int, list[cst.BaseStatement]] = {}
@@ -142,7 +146,7 @@ class StatementMerger:
             new, cst.SimpleStatementLine
         ):
             return old.node.with_changes(body=new.body)
-        return _with_leading(new, _leading(old.node))
+        return with_leading(new, _leading(old.node))
 
     def prune(self, old: Unit) -> cst.BaseStatement:
         """A class production dropped, kept for the team's code, without the
@@ -252,7 +256,7 @@ def _leading(node: cst.CSTNode) -> Sequence[cst.EmptyLine]:
     return getattr(node, "leading_lines", ())
 
 
-def _with_leading(
+def with_leading(
     node: cst.BaseStatement, lines: Sequence[cst.EmptyLine]
 ) -> cst.BaseStatement:
     if not hasattr(node, "leading_lines"):

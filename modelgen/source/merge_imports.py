@@ -80,33 +80,39 @@ def _without(
     """``body`` without the import names in ``remove`` (a line left empty goes)."""
     if not remove:
         return body
+    from modelgen.source.merge_cst import with_leading
+
     out: list[cst.BaseStatement] = []
-    lead: list[cst.EmptyLine] | None = None  # the first line went: its spacing
+    carry: list[cst.EmptyLine] = []  # the spacing and comments of removed lines
+    removed = False
     for node in body:
-        if lead is not None and not out and hasattr(node, "leading_lines"):
-            own = [line for line in node.leading_lines if line.comment is not None]
-            node = node.with_changes(leading_lines=[*lead, *own])
-            lead = None
-        if not (isinstance(node, cst.SimpleStatementLine) and len(node.body) == 1):
-            out.append(node)
-            continue
-        small = node.body[0]
-        if not isinstance(small, cst.Import | cst.ImportFrom) or isinstance(
-            getattr(small, "names", None), cst.ImportStar
+        keep = node
+        small = node.body[0] if isinstance(node, cst.SimpleStatementLine) else None
+        if (
+            small is not None
+            and len(node.body) == 1  # type: ignore[attr-defined]
+            and isinstance(small, cst.Import | cst.ImportFrom)
+            and not isinstance(small.names, cst.ImportStar)
         ):
-            out.append(node)
-            continue
-        names = list(small.names)  # type: ignore[arg-type]
-        keep = [a for a in names if _bound(module, a) not in remove]
-        if len(keep) == len(names):
-            out.append(node)
-        elif keep:
-            keep[-1] = keep[-1].with_changes(comma=cst.MaybeSentinel.DEFAULT)
-            out.append(node.with_changes(body=[small.with_changes(names=keep)]))
-        elif any(line.comment for line in node.leading_lines):
-            out.append(node)  # a comment of the team's above it: keep the line
-        elif not out:
-            lead = list(node.leading_lines)
+            names = list(small.names)
+            left = [a for a in names if _bound(module, a) not in remove]
+            if not left:
+                carry += list(node.leading_lines)  # type: ignore[attr-defined]
+                removed = True
+                continue
+            if len(left) < len(names):
+                left[-1] = left[-1].with_changes(comma=cst.MaybeSentinel.DEFAULT)
+                keep = node.with_changes(body=[small.with_changes(names=left)])
+        if removed:
+            if not out:  # the block's first lines went: no blank line above it
+                own = [x for x in getattr(keep, "leading_lines", ()) if x.comment]
+                keep = keep.with_changes(
+                    leading_lines=[x for x in carry if x.comment] + own
+                )
+            else:
+                keep = with_leading(keep, carry)
+            carry, removed = [], False
+        out.append(keep)
     return out
 
 

@@ -33,8 +33,9 @@ class Top:
     # id() of a member whose merge identity has a place suffix (numbered) -> the
     # identity the header's hash knows it by
     hashed: dict[int, str] = field(default_factory=dict)
-    # members that look like modelgen's but are the team's (ast.unparse texts)
-    hand: frozenset[str] = frozenset()
+    # members (by ast.unparse text) that look like modelgen's but are the team's
+    # (None), or whose identity a hand edit changed (the identity they had)
+    hand: dict[str, str | None] = field(default_factory=dict)
     table: str | None = None  # the table a mapped class maps (after a rename)
 
 
@@ -83,8 +84,12 @@ class Source:
             start -= 1
         return start
 
-    def restrict(self, generated: frozenset[int]) -> None:
-        """Only the statements modelgen wrote stay owned; the rest are hand code."""
+    def restrict(
+        self, generated: frozenset[int], was: dict[int, str] | None = None
+    ) -> None:
+        """Only the statements modelgen wrote stay owned; the rest are hand code.
+        A statement whose identity a hand edit changed (``was``) gets its own back."""
+        was = was or {}
         for top in self.tops:
             if top.item is not None and id(top.node) not in generated:
                 top.item, top.members, top.hashed = None, [], {}
@@ -92,17 +97,21 @@ class Source:
             seen: dict[str, int] = {}
             members: list[tuple[ast.stmt, Owned]] = []
             hashed: dict[int, str] = {}
-            hand: set[str] = set()
+            hand: dict[str, str | None] = {}
             for node, item in top.members:
                 plain = self.hashed(id(node), item)
+                if id(node) in was and was[id(node)] != plain.identity:
+                    # edited: never equal to production's, whatever its canonical
+                    plain = replace(plain, identity=was[id(node)], canonical="")
+                    hand[ast.unparse(node)] = plain.identity
                 if id(node) not in generated:
-                    hand.add(ast.unparse(node))
+                    hand[ast.unparse(node)] = None
                     continue
                 nth = numbered(plain, seen)
                 members.append((node, nth))
-                if nth is not plain:
-                    hashed[id(node)] = plain.identity
-            top.members, top.hashed, top.hand = members, hashed, frozenset(hand)
+                if nth is not plain or id(node) in was:
+                    hashed[id(node)] = self.hashed(id(node), item).identity
+            top.members, top.hashed, top.hand = members, hashed, hand
         self._hashed = {k: v for top in self.tops for k, v in top.hashed.items()}
 
     def rename_classes(self, fresh: Source) -> None:

@@ -21,7 +21,7 @@ from __future__ import annotations
 import ast
 from collections import Counter
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from itertools import combinations, product
 
 from modelgen.source.ownership import Owned, item_line, lines_hash
@@ -50,6 +50,8 @@ class Verdict:
     generated: frozenset[int]  # keys of the statements modelgen wrote
     edited: frozenset[int]  # of those, the ones edited by hand since (conflicts)
     explained: bool  # False: the hash has no explanation; edited is a guess
+    # an edited statement -> the identity it had (a column's database name edited)
+    was: dict[int, str] = field(default_factory=dict)
 
 
 def could_be_generated(node: ast.stmt, item: Owned) -> bool:
@@ -102,9 +104,9 @@ def judge(
         everyone = frozenset(key for key, _ in suspects)
         edited = frozenset(k for k, item in suspects if item.kind != "class")
         return Verdict(ours | everyone, edited, False)
-    hand, edited = found
+    hand, was = found
     rest = frozenset(k for k, _ in suspects if k not in hand)
-    return Verdict(ours | rest, edited, True)
+    return Verdict(ours | rest, frozenset(was), True, was)
 
 
 def _originals(item: Owned, unused: list[Owned]) -> list[Owned]:
@@ -124,8 +126,9 @@ def _explain(
     sure: list[str],
     suspects: list[tuple[int, Owned]],
     unused: list[Owned],
-) -> tuple[frozenset[int], frozenset[int]] | None:
-    """(the team's, the edited) among the suspects, fewest first, or None."""
+) -> tuple[frozenset[int], dict[int, str]] | None:
+    """(the team's, the edited with the identity each had) among the suspects,
+    fewest departures first, or None."""
     base = sorted(sure)  # each later sort then ~linear
     lines = [item_line(item) for _, item in suspects]
     options = [
@@ -140,10 +143,8 @@ def _explain(
         out += [item_line(f) for f in choice.values() if f is not None]
         if lines_hash(base + out) == recorded:
             hand = frozenset(suspects[i][0] for i, f in choice.items() if f is None)
-            edited = frozenset(
-                suspects[i][0] for i, f in choice.items() if f is not None
-            )
-            return hand, edited
+            was = {suspects[i][0]: f.identity for i, f in choice.items() if f}
+            return hand, was
     return None
 
 
