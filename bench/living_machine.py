@@ -42,6 +42,7 @@ def main() -> int:
     args = parser.parse_args()
     failures: Counter[str] = Counter()
     steps: dict[str, BaseException] = {}
+    seeds: dict[str, int] = {}
     ran = 0
     started = time.monotonic()
     base = args.seed if args.seed is not None else random.randrange(2**32)
@@ -69,9 +70,11 @@ def main() -> int:
             for exc in group.exceptions:
                 failures[_line(exc)] += 1
                 steps.setdefault(_line(exc), exc)
+                seeds.setdefault(_line(exc), base + number)
         except Exception as exc:  # noqa: BLE001 - every failure is reported
             failures[_line(exc)] += 1
             steps.setdefault(_line(exc), exc)
+            seeds.setdefault(_line(exc), base + number)
     elapsed = time.monotonic() - started
     print(
         f"{ran} examples of up to {args.steps} steps in {elapsed:.0f} s: "
@@ -80,6 +83,7 @@ def main() -> int:
     for line, count in failures.most_common():
         print(f"{count:5d}  {line}")
         if args.show:
+            print(f"       (--seed {seeds[line]} --examples 10 runs it again)")
             print("\n".join(getattr(steps[line], "__notes__", [])), "\n")
     return 1 if failures else 0
 

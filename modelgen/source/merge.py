@@ -257,9 +257,8 @@ class _Assembly:
                     _partner(theirs, self.names) != _back_populates(node)
                 ):
                     return True
-        if top.item is not None and top.item.name and fresh.item is not None:
-            if top.table != _own_table(top):  # renamed: __tablename__ changes
-                return True
+        if top.table != _own_table(top):  # its table renamed: __tablename__ changes
+            return True
         return any(item.identity not in present for _, item in fresh.members)
 
 

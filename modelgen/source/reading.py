@@ -118,6 +118,7 @@ class Source:
         """A class whose table production renamed, keeping the class name (``tags``
         to ``tag``: ``Tag``), is the same class: it takes the new table's identity."""
         mine = {t.item.identity for t in self.tops if t.item and t.item.kind == "class"}
+        every = {t.item.identity for t in fresh.tops if t.item}
         theirs = {
             t.item.name: t.item.identity
             for t in fresh.tops
@@ -127,7 +128,7 @@ class Source:
             item = top.item
             if item is None or item.kind != "class" or item.name not in theirs:
                 continue
-            if item.identity in {t.item.identity for t in fresh.tops if t.item}:
+            if item.identity in every:
                 continue
             old = item.identity.removeprefix("class:")
             new = theirs[item.name].removeprefix("class:")

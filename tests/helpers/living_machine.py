@@ -24,6 +24,7 @@ from __future__ import annotations
 import ast
 import importlib
 import itertools
+import os
 import re
 import shutil
 import sys
@@ -139,10 +140,11 @@ MARK = re.compile(r"hand\d+")
 class LivingModels(RuleBasedStateMachine):
     """Production, the file on disk and the team's edits, checked after each run."""
 
-    counter = itertools.count()
+    packages = itertools.count()  # imported package names are unique per process
 
     def __init__(self) -> None:
         super().__init__()
+        self.counter = itertools.count()  # names of a run: the same for a seed
         self.tmp = Path(tempfile.mkdtemp(prefix="living-"))
         self.out = self.tmp / "models"
         self.prod = start()
@@ -474,6 +476,8 @@ class LivingModels(RuleBasedStateMachine):
     @rule(force=st.booleans())
     def regenerate(self, force: bool) -> None:
         before = self.text()
+        if os.environ.get("LIVING_DUMP"):  # the file each run starts from
+            Path(os.environ["LIVING_DUMP"]).write_text(before, encoding="utf-8")
         run = self.generate(force)
         self.check_conflicts(run, before)
         if run.conflicts and not force:
@@ -551,7 +555,7 @@ class LivingModels(RuleBasedStateMachine):
             ), f"{node.name}: an attribute twice: {names}"
 
     def import_models(self) -> object:
-        number = next(self.counter)
+        number = next(self.packages)
         package = f"living_models_{number}"
         target = self.tmp / "import" / package
         shutil.copytree(self.out, target)
