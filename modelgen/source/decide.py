@@ -21,9 +21,9 @@ import io
 import re
 import tokenize
 from collections import defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
-from modelgen.source.ownership import Owned
+from modelgen.source.ownership import Owned, member_item
 from modelgen.source.reading import Source, Top
 
 WORD = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
@@ -37,6 +37,7 @@ class Decision:
         default_factory=list
     )  # node, item, user line
     staying: list[Owned] = field(default_factory=list)  # as the hash counts them
+    unkeyed: set[int] = field(default_factory=set)  # held back without their keys
     uses: HandUses | None = None
 
 
@@ -130,7 +131,43 @@ def _hold_or_drop(
         decision.drop.add(id(node))
         return
     decision.held.append((node, item, user))
-    decision.staying.append(old.hashed(id(node), item))
+    stripped = _without_foreign_keys(node)
+    if stripped is None:
+        decision.staying.append(old.hashed(id(node), item))
+        return
+    # production dropped the key with the column: kept, the key would give the
+    # generated relationships a second path to join on (AmbiguousForeignKeysError)
+    decision.unkeyed.add(id(node))
+    table = item.identity.split(":column:", 1)[0]
+    plain = member_item(stripped, table)
+    assert plain is not None
+    decision.staying.append(
+        replace(plain, identity=old.hashed(id(node), item).identity)
+    )
+
+
+def _without_foreign_keys(node: ast.stmt) -> ast.stmt | None:
+    """A column statement without its ``ForeignKey(...)`` arguments, or None when
+    it has none."""
+    call = getattr(node, "value", None)
+    if not isinstance(call, ast.Call):
+        return None
+    args = [a for a in call.args if not _is_foreign_key(a)]
+    if len(args) == len(call.args):
+        return None
+    copy = ast.parse(ast.unparse(node)).body[0]
+    copied = getattr(copy, "value", None)
+    assert isinstance(copied, ast.Call)
+    copied.args = [a for a in copied.args if not _is_foreign_key(a)]
+    return copy
+
+
+def _is_foreign_key(arg: ast.expr) -> bool:
+    func = arg.func if isinstance(arg, ast.Call) else None
+    name = func.attr if isinstance(func, ast.Attribute) else ""
+    return name == "ForeignKey" or (
+        isinstance(func, ast.Name) and func.id == "ForeignKey"
+    )
 
 
 def _all_owned(old: Source, top: Top) -> bool:

@@ -155,6 +155,9 @@ class _Assembly:
         self.drop = {
             item.identity for node, item in old.owned() if id(node) in decision.drop
         }
+        self.unkey = {
+            item.identity for node, item in old.owned() if id(node) in decision.unkeyed
+        }
 
     def body(self) -> str:
         old = self.old
@@ -234,18 +237,18 @@ class _Assembly:
         old_unit = _unit(old_mod, top)
         local = match(pairs(old_unit.members or []), self.fresh_items)
         if fresh is None:  # a class kept for the team's code: only removals
-            merger = StatementMerger(old_mod, self.drop, set())
+            merger = StatementMerger(old_mod, self.drop, set(), unkey=self.unkey)
             replaced = merger.prune(old_unit)
         else:
             new_mod = cst.parse_module(self.new.text(fresh.start, fresh.end))
-            merger = StatementMerger(new_mod, self.drop, local, self.names)
+            merger = StatementMerger(new_mod, self.drop, local, self.names, self.unkey)
             replaced = merger.replace(old_unit, _unit(new_mod, fresh))
         return old_mod.with_changes(body=[replaced]).code
 
     def _class_touched(self, top: Top, fresh: Top) -> bool:
         present: set[str] = set()
         for node, item in top.members:
-            if id(node) in self.decision.drop:
+            if id(node) in self.decision.drop or id(node) in self.decision.unkeyed:
                 return True
             if id(node) in self.chosen:
                 present.add(item.identity)

@@ -67,6 +67,7 @@ class StatementMerger:
         drop: set[str],
         matched: set[int],
         names: dict[tuple[str, str], str] | None = None,
+        unkey: set[str] | None = None,
     ) -> None:
         self.fresh = fresh
         self.drop = drop
@@ -75,6 +76,7 @@ class StatementMerger:
         # (class, attribute as production names it) -> the team's name for it
         self.names = names or {}
         self.klass = ""  # the class being merged, as production names it
+        self.unkey = unkey or set()  # columns held back: kept without their keys
 
     def sequence(
         self, old: list[Unit], fresh: list[Unit], start: int
@@ -91,6 +93,8 @@ class StatementMerger:
                 carry = list(carry) + list(_leading(unit.node))
                 continue
             node = unit.node
+            if id(unit) not in self.matched and ident in self.unkey:
+                node = self.laid_out(_without_foreign_keys(node))
             if id(unit) in self.matched and ident in fresh_by_id:
                 node = self.replace(unit, fresh_by_id[ident])
                 position[ident] = len(kept)
@@ -157,6 +161,15 @@ class StatementMerger:
         footer = [*self.footer, *block.footer]
         return node.with_changes(body=block.with_changes(body=members, footer=footer))
 
+    def laid_out(self, node: cst.BaseStatement) -> cst.BaseStatement:
+        """``node`` laid out as Black (its comments above it kept)."""
+        line = cst.ensure_type(node, cst.SimpleStatementLine)
+        code = self.fresh.code_for_node(line.with_changes(leading_lines=()))
+        laid = black_format("class _:\n    " + code.strip() + "\n", "merge")
+        klass = cst.ensure_type(cst.parse_module(laid).body[0], cst.ClassDef)
+        new = cst.ensure_type(klass.body, cst.IndentedBlock).body[0]
+        return new.with_changes(leading_lines=line.leading_lines)
+
     def renamed(self, fresh: Unit, name: str) -> cst.BaseStatement:
         """Production's statement under the team's attribute name, laid out as Black."""
         line = cst.ensure_type(fresh.node, cst.SimpleStatementLine)
@@ -217,6 +230,25 @@ def _with_back_populates(node: cst.BaseStatement, value: str) -> cst.BaseStateme
     return line.with_changes(
         body=[small.with_changes(value=call.with_changes(args=args))]
     )
+
+
+def _without_foreign_keys(node: cst.BaseStatement) -> cst.BaseStatement:
+    line = cst.ensure_type(node, cst.SimpleStatementLine)
+    small = line.body[0]
+    call = cst.ensure_type(getattr(small, "value", None), cst.Call)
+    args = [a for a in call.args if not _is_foreign_key(a.value)]
+    if args and args[-1].comma is not cst.MaybeSentinel.DEFAULT:
+        args[-1] = args[-1].with_changes(comma=cst.MaybeSentinel.DEFAULT)
+    return line.with_changes(
+        body=[small.with_changes(value=call.with_changes(args=args))]
+    )
+
+
+def _is_foreign_key(value: cst.BaseExpression) -> bool:
+    func = value.func if isinstance(value, cst.Call) else None
+    if isinstance(func, cst.Attribute):
+        return func.attr.value == "ForeignKey"
+    return isinstance(func, cst.Name) and func.value == "ForeignKey"
 
 
 def _with_target(node: cst.BaseStatement, name: str) -> cst.BaseStatement:

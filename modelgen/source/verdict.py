@@ -28,7 +28,7 @@ from modelgen.source.ownership import Owned, item_line, lines_hash
 
 # Hashes tried to explain a header (each hashes every owned statement of the file),
 # and the most owned statements hashed in all: a large file tries fewer.
-MAX_HASH_TRIES = 1024
+MAX_HASH_TRIES = 8192
 MAX_HASHED_LINES = 2_000_000
 # keywords modelgen writes in a relationship(); any other makes it the team's
 GENERATED_RELATIONSHIP_KEYWORDS = frozenset(
