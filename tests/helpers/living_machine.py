@@ -476,8 +476,6 @@ class LivingModels(RuleBasedStateMachine):
     @rule(force=st.booleans())
     def regenerate(self, force: bool) -> None:
         before = self.text()
-        if os.environ.get("LIVING_DUMP"):  # the file each run starts from
-            Path(os.environ["LIVING_DUMP"]).write_text(before, encoding="utf-8")
         run = self.generate(force)
         self.check_conflicts(run, before)
         if run.conflicts and not force:
@@ -493,15 +491,23 @@ class LivingModels(RuleBasedStateMachine):
             number
             for number, text in enumerate(lines, 1)
             for marker in self.edits
-            if marker in text and not text.lstrip().startswith("#")
+            if re.search(rf"\b{marker}\b", text) and not text.lstrip().startswith("#")
         }
         named = {c.line for c in run.conflicts}
         if not self.edits:
             assert not run.conflicts, f"a conflict with no owned edit: {run.conflicts}"
             return
         for marker, code in self.edits.items():
-            first = next(n for n in edited if marker in lines[n - 1])
+            # markers are words: hand1 is not in hand12
+            first = next(n for n in edited if re.search(rf"\b{marker}\b", lines[n - 1]))
             start = first - code.count("\n", 0, code.index(marker))
+            if (
+                start not in named
+                and first not in named
+                and os.environ.get("LIVING_DUMP")
+            ):
+                dump = Path(os.environ["LIVING_DUMP"])  # the file the run started from
+                dump.write_text(before + f"\n# named: {sorted(named)}\n")
             assert start in named or first in named, (
                 f"the edited statement at line {start} is not named: {sorted(named)}\n"
                 + code
