@@ -174,7 +174,11 @@ def _all_owned(old: Source, top: Top) -> bool:
     """Whether every line of a class is a statement modelgen wrote (or blank)."""
     lines = {top.node.lineno}
     for node, _ in top.members:
-        lines.update(range(node.lineno, (node.end_lineno or node.lineno) + 1))
+        end = node.end_lineno or node.lineno
+        after = old.lines[end - 1].encode("utf-8")[node.end_col_offset or 0 :]
+        if after.strip().startswith(b"#"):  # the team's comment at its end
+            return False
+        lines.update(range(node.lineno, end + 1))
     return all(
         number + 1 in lines or not old.lines[number].strip()
         for number in range(top.start, top.end)

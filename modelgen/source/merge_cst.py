@@ -90,7 +90,8 @@ class StatementMerger:
         for unit in old:
             ident = unit.item.identity if unit.item else None
             if id(unit) not in self.matched and ident in self.drop:
-                carry = list(carry) + list(_leading(unit.node))
+                # its comments (above it, and the team's at its end) stay
+                carry = [*carry, *_leading(unit.node), *_trailing(unit.node)]
                 continue
             node = unit.node
             if id(unit) not in self.matched and ident in self.unkey:
@@ -282,6 +283,13 @@ def _quote(name: str) -> str:
     if text.startswith("'") and '"' not in name:
         text = '"' + text[1:-1] + '"'
     return text
+
+
+def _trailing(node: cst.CSTNode) -> list[cst.EmptyLine]:
+    """The comment at the end of a removed statement's line, as a line of its own."""
+    trailing = getattr(node, "trailing_whitespace", None)
+    comment = getattr(trailing, "comment", None)
+    return [] if comment is None else [cst.EmptyLine(indent=True, comment=comment)]
 
 
 def _leading(node: cst.CSTNode) -> Sequence[cst.EmptyLine]:

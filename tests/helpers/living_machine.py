@@ -323,6 +323,18 @@ class LivingModels(RuleBasedStateMachine):
             line = (node.end_lineno or node.lineno) + 1
             self.insert(line, f"    # {marker} about the class\n", marker)
             return
+        columns = [c for n in classes for c in self.columns(n)]
+        if columns and data.draw(st.booleans()):  # at the end of a column's line
+            stmt, _, _ = data.draw(st.sampled_from(columns))
+            lines = self.text().splitlines(keepends=True)
+            end = (stmt.end_lineno or stmt.lineno) - 1
+            if "#" in lines[end]:
+                return
+            code = f"  # {marker} trailing"
+            lines[end] = lines[end].rstrip("\n") + code + "\n"
+            self.path.write_text("".join(lines), encoding="utf-8")
+            self.snippets[marker] = code
+            return
         targets: list[tuple[ast.stmt, str]] = [(s, "") for s in tree.body[1:]]
         for node in classes:
             targets += [(s, "    ") for s in node.body]
