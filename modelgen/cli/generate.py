@@ -37,33 +37,49 @@ def _merged(files: list[Any], refuse: bool) -> list[Any]:
     hand edit to a statement modelgen owns is printed, and refused unless --force;
     each class kept only for the team's code is printed (check and generate)."""
     from modelgen.errors import RefusedError
-    from modelgen.source.merge import Kept, merge_with_disk
+    from modelgen.source.merge import Held, Kept, merge_with_disk
 
     kept: list[Kept] = []
-    files, conflicts = merge_with_disk(files, kept)
+    held: list[Held] = []
+    files, conflicts = merge_with_disk(files, kept, held)
     for orphan in kept:
         typer.echo(
             f"{_rel(orphan.path)}:{orphan.line}: class {orphan.name} maps "
             f"{orphan.table}, which this file no longer generates as a class "
             "(dropped or renamed in production, moved by the config, or now a "
-            "db.Table); it is kept, statements and all, because it has code you "
-            "added: move that code, then delete the class",
+            "db.Table); it is kept with its columns, because code you added is in "
+            "it or names it: move that code, then delete the class",
+            err=True,
+        )
+    for column in held:
+        typer.echo(
+            f"{_rel(column.path)}:{column.line}: held back: production no longer has "
+            f"{column.table}.{column.column}, but {column.name} is used at line "
+            f"{column.user}; change that code, then regenerate",
             err=True,
         )
     for item in conflicts:
         typer.echo(
-            f"{_rel(item.path)}:{item.line}: differs from production, and statements "
-            "modelgen owns in this file were edited by hand since it wrote them",
+            f"{_rel(item.path)}:{item.line}: "
+            + (
+                "edited by hand since modelgen wrote it"
+                if item.certain
+                else "edited by hand, or changed in production since a hand edit "
+                "to a statement modelgen owns (the file's hash cannot tell which)"
+            )
+            + ("" if item.production else "; production no longer has it"),
             err=True,
         )
         for label, code in (("production", item.production), ("file", item.file)):
+            if not code:
+                continue
             typer.echo(f"  {label}:", err=True)
             for line in code.splitlines():
                 typer.echo(f"    {line}", err=True)
     if conflicts and refuse:
         raise RefusedError(
-            f"{len(conflicts)} statement(s) modelgen owns differ from production in "
-            "hand-edited file(s); nothing was written (undo the edit, or rerun with "
+            f"{len(conflicts)} statement(s) modelgen owns were edited by hand; "
+            "nothing was written (undo the edit, or rerun with "
             "--force to take production's statements: the rest of the file is kept, "
             "and a .bak)"
         )

@@ -4,11 +4,119 @@ that is there (a team's imports and the ones modelgen wrote before look alike)."
 
 from __future__ import annotations
 
+import ast
+import re
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 import libcst as cst
 
 from modelgen.generate.format import black_format
+from modelgen.source.reading import import_like
+
+if TYPE_CHECKING:
+    from modelgen.source.decide import HandUses
+    from modelgen.source.reading import Source
+
+WORD = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+
+
+def import_block(old: Source, new: Source, remove: set[str]) -> str:
+    """The file's import block with the imports production's statements need
+    added, and the names in ``remove`` (unused_imports) taken out."""
+    old_text = old.text(0, old.tops[old.imports - 1].end) if old.imports else ""
+    present = {ast.dump(t.node) for t in old.tops if import_like(t.node)}
+    wanted = new.tops[: new.imports]
+    if not remove and all(ast.dump(t.node) in present for t in wanted):
+        return old_text  # every import modelgen needs is there as it writes it
+    old_mod = cst.parse_module(old_text)
+    new_mod = cst.parse_module(
+        new.text(0, new.tops[new.imports - 1].end) if new.imports else ""
+    )
+    # imports further down count only above the first statement modelgen writes:
+    # a team's `import datetime` at the bottom runs after the classes need it
+    first = next((t.start for t in old.tops if t.item is not None), len(old.lines))
+    later = [
+        cst.parse_statement(old.text(t.start, t.end))
+        for t in old.tops[old.imports :]
+        if import_like(t.node) and t.end <= first
+    ]
+    body = _without(old_mod, list(old_mod.body), remove)
+    body = merge_imports(old_mod, new_mod, body, later)
+    if len(body) == len(old_mod.body) and all(
+        a is b for a, b in zip(body, old_mod.body, strict=True)
+    ):
+        return old_text
+    return old_mod.with_changes(body=body).code
+
+
+def unused_imports(old: Source, before: str, after: str, uses: HandUses) -> set[str]:
+    """Names the import block binds that only modelgen's statements used, and that
+    none uses any more: used before (``before``, the body after the imports),
+    named nowhere now (``after``, the same part merged), and never by hand code."""
+    bound: set[str] = set()
+    for top in old.tops[: old.imports]:
+        node = top.node
+        if (
+            isinstance(node, ast.Import | ast.ImportFrom)
+            and getattr(node, "module", "") != "__future__"
+        ):
+            bound |= {
+                (a.asname or a.name).split(".")[0] for a in node.names if a.name != "*"
+            }
+    if not bound:
+        return set()
+    was = set(WORD.findall(before)) & bound
+    now = set(WORD.findall(after))
+    return {name for name in was - now if uses.first(name) is None}
+
+
+def _without(
+    module: cst.Module, body: list[cst.BaseStatement], remove: set[str]
+) -> list[cst.BaseStatement]:
+    """``body`` without the import names in ``remove`` (a line left empty goes)."""
+    if not remove:
+        return body
+    from modelgen.source.merge_cst import with_leading
+
+    out: list[cst.BaseStatement] = []
+    carry: list[cst.EmptyLine] = []  # the spacing and comments of removed lines
+    removed = False
+    for node in body:
+        keep = node
+        small = node.body[0] if isinstance(node, cst.SimpleStatementLine) else None
+        if (
+            small is not None
+            and len(node.body) == 1  # type: ignore[attr-defined]
+            and isinstance(small, cst.Import | cst.ImportFrom)
+            and not isinstance(small.names, cst.ImportStar)
+        ):
+            names = list(small.names)
+            left = [a for a in names if _bound(module, a) not in remove]
+            if not left:
+                carry += list(node.leading_lines)  # type: ignore[attr-defined]
+                removed = True
+                continue
+            if len(left) < len(names):
+                left[-1] = left[-1].with_changes(comma=cst.MaybeSentinel.DEFAULT)
+                keep = node.with_changes(body=[small.with_changes(names=left)])
+        if removed:
+            if not out:  # the block's first lines went: no blank line above it
+                own = [x for x in getattr(keep, "leading_lines", ()) if x.comment]
+                keep = keep.with_changes(
+                    leading_lines=[x for x in carry if x.comment] + own
+                )
+            else:
+                keep = with_leading(keep, carry)
+            carry, removed = [], False
+        out.append(keep)
+    return out
+
+
+def _bound(module: cst.Module, alias: cst.ImportAlias) -> str:
+    if alias.asname is not None:
+        return module.code_for_node(alias.asname.name)
+    return module.code_for_node(alias.name).split(".")[0]
 
 
 def _alias(module: cst.Module, alias: cst.ImportAlias) -> str:

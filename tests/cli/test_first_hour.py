@@ -69,7 +69,7 @@ def test_check_covers_every_group_and_names_the_command_that_fixes_it(
     assert "edited by hand: payments.py" in lines, lines
     # the edited statement is named with production's and the file's version
     assert any(
-        line.startswith("payments.py:") and "differs from production" in line
+        line.startswith("payments.py:") and "edited by hand since modelgen" in line
         for line in lines
     ), lines
     assert "    amount = db.Column(db.Numeric(14, 2), nullable=False)" in lines

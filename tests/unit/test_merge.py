@@ -174,8 +174,9 @@ def test_a_class_kept_for_the_teams_code_is_reported_with_its_line(
     tmp_path: Path,
 ) -> None:
     """A class whose table left the file (production dropped or renamed it, or the
-    config moved it to another file) stays when the team added code to it, owned
-    statements and all. That was silent: generate and check said nothing, and the
+    config moved it to another file) stays when the team added code to it, with
+    its columns (its generated relationships go: their other sides are gone).
+    That was silent: generate and check said nothing, and the
     package no longer configured (pagila: `language` renamed, Language's
     relationships join keys production no longer has) or no longer imported
     (tpcc: `item` moved to items.py, `Table 'item' is already defined')."""
@@ -194,7 +195,7 @@ def test_a_class_kept_for_the_teams_code_is_reported_with_its_line(
     assert [(k.line, k.name, k.table) for k in merged.kept] == [
         (line, "Setting", "settings")
     ]
-    # and on every later run, though the recorded hash now counts it as the team's
+    # and on every later run: the recorded hash counts what modelgen kept
     again = merge_file(Path("shop.py"), merged.content, fresh)
     assert again.content == merged.content
     assert [(k.line, k.name) for k in again.kept] == [(line, "Setting")]
