@@ -216,6 +216,29 @@ def _step(pair: str) -> int:
     return int(new) - int(old)
 
 
+def run_pairs(
+    dbs: Databases,
+    todo: list[tuple[str, str]],
+    makers: dict[str, Callable[[str, str], Plan]],
+) -> list[Result]:
+    """Every pair through every tool, each result printed as it comes; a
+    version's template is dropped after the last pair that uses it."""
+    last_use = {name: i for i, pair in enumerate(todo) for name in pair}
+    results: list[Result] = []
+    for i, (old, new) in enumerate(todo):
+        for tool, make in makers.items():
+            result = check_pair(
+                dbs, old, new, tool, lambda m=make, o=old, n=new: m(o, n)
+            )
+            results.append(result)
+            notes = [n if len(n) < 240 else n[:240] + " ..." for n in result.notes[:4]]
+            print(table([result]).splitlines()[-1], *notes, sep="\n    ", flush=True)
+        for name in (old, new):
+            if last_use[name] == i:
+                dbs.release(name)
+    return results
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     default_modelgen = str(Path(sys.executable).with_name("modelgen"))
@@ -241,8 +264,6 @@ def main(argv: list[str] | None = None) -> int:
     versions = dict(read_versions(args.data))
     steps = [int(s) for s in args.steps.split(",")]
     todo = pairs(sorted(versions), steps, args.limit)
-    last_use = {name: i for i, pair in enumerate(todo) for name in pair}
-    results: list[Result] = []
     with tempfile.TemporaryDirectory(prefix="evolution-") as tmp:
         workdir = Path(tmp)
         dbs = Databases(find_server(args.server_url), versions, workdir)
@@ -252,25 +273,7 @@ def main(argv: list[str] | None = None) -> int:
             "autogenerate": Autogenerate(dbs, workdir).plan,
         }
         try:
-            for i, (old, new) in enumerate(todo):
-                for tool in tools:
-                    result = check_pair(
-                        dbs,
-                        old,
-                        new,
-                        tool,
-                        lambda m=makers[tool], o=old, n=new: m(o, n),
-                    )
-                    results.append(result)
-                    print(
-                        table([result]).splitlines()[-1],
-                        *result.notes[:3],
-                        sep="\n    ",
-                    )
-                    sys.stdout.flush()
-                for name in (old, new):
-                    if last_use[name] == i:
-                        dbs.release(name)
+            results = run_pairs(dbs, todo, {t: makers[t] for t in tools})
         finally:
             dbs.close()
     print("\n" + table(results) + "\n\n" + summary(results, steps))

@@ -35,8 +35,11 @@ from modelgen.catalog.schema import Schema, Table
 from modelgen.catalog.scratch import create_database, drop_database, run_sql_file
 
 DATA = Path(__file__).resolve().parent / "evolution" / "osm"
-# tables a migration tool keeps for itself: never part of the compared schema
-BOOKKEEPING = ("alembic_version", "modelgen_migration_log")
+# what a migration tool keeps for itself, never part of the compared schema:
+# Alembic's version table, modelgen's log table, and modelgen's schema for the
+# data of dropped tables and columns (kept until a team clears it, by design)
+BOOKKEEPING_TABLES = ("alembic_version", "modelgen_migration_log")
+BOOKKEEPING_SCHEMAS = ("modelgen_backup",)
 # psql meta-commands of newer pg_dump (\restrict KEY) that older psql rejects
 _META = ("\\restrict", "\\unrestrict")
 
@@ -69,23 +72,34 @@ class Facts:
     dump: Counter[str]
 
 
-def facts(url: str, ignore: tuple[str, ...] = BOOKKEEPING) -> Facts:
-    return Facts(_without(reflect_url(url), ignore), dump_statements(url, ignore))
+def facts(url: str) -> Facts:
+    return Facts(_without_bookkeeping(reflect_url(url)), dump_statements(url))
 
 
-def _without(schema: Schema, ignore: tuple[str, ...]) -> Schema:
-    tables = tuple(t for t in schema.tables if t.name not in ignore)
-    sequences = tuple(
-        s for s in schema.sequences if not any(s.name.startswith(n) for n in ignore)
+def _kept(schema_name: str, name: str) -> bool:
+    return schema_name not in BOOKKEEPING_SCHEMAS and not name.startswith(
+        BOOKKEEPING_TABLES
     )
-    return dataclasses.replace(schema, tables=tables, sequences=sequences)
 
 
-def dump_statements(url: str, ignore: tuple[str, ...] = BOOKKEEPING) -> Counter[str]:
+def _without_bookkeeping(schema: Schema) -> Schema:
+    """``schema`` without the bookkeeping tables (and their sequences) and
+    without anything in a bookkeeping schema."""
+    kept: dict[str, tuple[object, ...]] = {}
+    for kind in ("tables", "enums", "domains", "sequences", "others"):
+        kept[kind] = tuple(o for o in getattr(schema, kind) if _kept(o.schema, o.name))
+    for kind in ("functions", "composites", "collations", "ranges"):
+        kept[kind] = tuple(o for o in getattr(schema, kind) if _kept(o[0], o[1]))
+    return dataclasses.replace(schema, **kept)  # type: ignore[arg-type]
+
+
+def dump_statements(url: str) -> Counter[str]:
     """pg_dump --schema-only as a multiset of statements, without comments,
-    SET lines and the ignored tables: the same schema gives the same multiset."""
+    SET lines and bookkeeping: the same schema gives the same multiset."""
     args = [shutil.which("pg_dump") or "pg_dump", "--schema-only", "--no-owner"]
-    args += [f"--exclude-table={name}*" for name in ignore]  # and their sequences
+    # a bookkeeping table and its sequences (name_id_seq)
+    args += [f"--exclude-table={name}*" for name in BOOKKEEPING_TABLES]
+    args += [f"--exclude-schema={name}" for name in BOOKKEEPING_SCHEMAS]
     out = subprocess.run(
         args, env=pg_env(url), capture_output=True, text=True, check=True
     )
