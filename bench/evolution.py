@@ -168,11 +168,14 @@ class Autogenerate:
 
 
 def pairs(
-    names: list[str], steps: list[int], limit: int | None
+    names: list[str], steps: list[int], limit: int | None, every: int = 1
 ) -> list[tuple[str, str]]:
+    """(k, k+step) for each step: every ``every``-th k, at most ``limit`` of them."""
     found = []
     for step in steps:
-        chosen = [(names[i], names[i + step]) for i in range(len(names) - step)]
+        chosen = [
+            (names[i], names[i + step]) for i in range(0, len(names) - step, every)
+        ]
         found += chosen[:limit] if limit else chosen
     return found
 
@@ -250,6 +253,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--tools", default="modelgen,migra,autogenerate")
     parser.add_argument("--steps", default="1,10", help="pair distances, e.g. 1,10")
     parser.add_argument("--limit", type=int, help="at most this many pairs per step")
+    parser.add_argument("--every", type=int, default=1, help="every N-th k only")
     parser.add_argument(
         "--server-url", help="admin URL (default: as the tests find one)"
     )
@@ -265,7 +269,7 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     versions = dict(read_versions(args.data))
     steps = [int(s) for s in args.steps.split(",")]
-    todo = pairs(sorted(versions), steps, args.limit)
+    todo = pairs(sorted(versions), steps, args.limit, args.every)
     with tempfile.TemporaryDirectory(prefix="evolution-") as tmp:
         workdir = Path(tmp)
         dbs = Databases(find_server(args.server_url), versions, workdir)
