@@ -255,6 +255,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--limit", type=int, help="at most this many pairs per step")
     parser.add_argument("--every", type=int, default=1, help="every N-th k only")
     parser.add_argument(
+        "--only", action="append", help="a pair, e.g. 040-041 (repeatable)"
+    )
+    parser.add_argument(
         "--server-url", help="admin URL (default: as the tests find one)"
     )
     parser.add_argument("--data", type=Path, default=DATA)
@@ -270,6 +273,9 @@ def main(argv: list[str] | None = None) -> int:
     versions = dict(read_versions(args.data))
     steps = [int(s) for s in args.steps.split(",")]
     todo = pairs(sorted(versions), steps, args.limit, args.every)
+    if args.only:
+        # 040-041 or '040->041' (quoted: > is a shell redirection)
+        todo = [tuple(p.replace(">", "").split("-")) for p in args.only]  # type: ignore[misc]
     with tempfile.TemporaryDirectory(prefix="evolution-") as tmp:
         workdir = Path(tmp)
         dbs = Databases(find_server(args.server_url), versions, workdir)
