@@ -400,6 +400,7 @@ def merge_with_disk(
         if (
             current is None
             or current == item.content
+            or not item.mergeable
             or split_header(current)[0] is None
         ):
             result.append(item)
