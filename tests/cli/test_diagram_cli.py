@@ -101,3 +101,20 @@ def test_docs_writes_pages_and_is_deterministic(project: Path) -> None:
     again = modelgen(project, "docs", *SNAP, "--out", "docs/schema")
     assert again.returncode == 0
     assert {p.name: p.read_bytes() for p in out.iterdir()} == before
+
+
+def test_drift_markdown_draws_the_tables_with_drift(project: Path) -> None:
+    result = modelgen(project, "drift", *SNAP, "--format", "markdown", "-q")
+    assert result.returncode == 1, result.stderr
+    text = result.stdout
+    head, _, folded = text.partition(
+        "<details><summary>Diagram: the tables with drift, and their neighbours"
+    )
+    assert folded, text
+    block = folded.split("```mermaid\n", 1)[1].split("```", 1)[0]
+    assert block.startswith("---\ntitle: tables with drift\n---\nerDiagram\n")
+    # every table without a model is drawn, with its columns (not as a neighbour)
+    for table in ("payments", "invoices", "user_devices", "background_jobs"):
+        assert f"\n  {table} {{\n" in block
+        assert f"| `{table}` |" in head
+    assert 'users ||..o{ payments : "payer_id (to hand-written)"' in block

@@ -203,3 +203,15 @@ def test_graphviz_reads_every_dot_diagram(tmp_path: Path) -> None:
         )
         assert result.returncode == 0 and not result.stderr, (path, result.stderr)
         assert "<svg" in result.stdout
+
+
+def test_the_readme_picture_is_the_critical_group() -> None:
+    """README shows docs/images/critical-group.svg: `dot -Tsvg` of the golden DOT."""
+    readme = (FIXTURES.parent / "README.md").read_text(encoding="utf-8")
+    assert "](docs/images/critical-group.svg)" in readme
+    svg = (FIXTURES.parent / "docs" / "images" / "critical-group.svg").read_text()
+    titles = re.findall(r"<title>([^<&]*)</title>", svg)
+    nodes = sorted(t for t in titles if t.startswith("public."))
+    golden = (EXPECTED / "critical.dot").read_text()
+    assert nodes == sorted(re.findall(r'^  +"(public\.[^"]+)" \[label=', golden, re.M))
+    assert "<title>group critical</title>" in svg
