@@ -6,8 +6,9 @@ Each difference is one line naming the table and the fact, e.g.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from dataclasses import asdict
+from collections.abc import Callable, Iterable
+from dataclasses import asdict, dataclass
+from typing import Any
 
 from modelgen.catalog.owned import owned_statements
 from modelgen.catalog.pgtext import sequence_name
@@ -84,82 +85,120 @@ def _column_facts(column: Column) -> dict[str, object]:
     return facts
 
 
+@dataclass(frozen=True)
+class Difference:
+    """One fact on which ``want`` (production) and ``got`` differ, with both sides.
+
+    ``kind`` names the object (``column``, ``index``, ``check constraint``,
+    ``trigger``, ...); ``want``/``got`` are the objects themselves (a Column,
+    Index, Constraint, ForeignKey, OwnedStatement; None where absent), so a
+    migration can act on them; ``line`` is how verify and the tests print it
+    (None for what they only see through another line, e.g. a column that is
+    missing shows in the column list)."""
+
+    kind: str
+    name: str
+    want: Any
+    got: Any
+    line: str | None
+    fact: str = ""  # for a column present on both sides: which fact differs
+
+
 def compare_tables(want: Table, got: Table) -> list[str]:
-    diffs: list[str] = []
+    return [d.line for d in table_differences(want, got) if d.line is not None]
+
+
+def table_differences(want: Table, got: Table) -> list[Difference]:
+    """Every difference between two versions of one table, structured."""
+    diffs: list[Difference] = []
     want_names = [c.name for c in want.columns]
     got_names = [c.name for c in got.columns]
     if want_names != got_names:
-        diffs.append(f"columns {want_names} != {got_names}")
+        line = f"columns {want_names} != {got_names}"
+        diffs.append(Difference("column order", "", want_names, got_names, line))
     got_columns = {c.name: c for c in got.columns}
     for column in want.columns:
         other = got_columns.get(column.name)
         if other is None:
+            diffs.append(Difference("column", column.name, column, None, None))
             continue
         want_facts, got_facts = _column_facts(column), _column_facts(other)
         for fact in _COLUMN_FACTS:
             if want_facts[fact] != got_facts[fact]:
+                line = f"column {column.name}: {fact} {want_facts[fact]!r} != {got_facts[fact]!r}"
                 diffs.append(
-                    f"column {column.name}: {fact} {want_facts[fact]!r} != {got_facts[fact]!r}"
+                    Difference("column", column.name, column, other, line, fact)
                 )
-    if want.comment != got.comment:
-        diffs.append(f"comment {want.comment!r} != {got.comment!r}")
-    if want.partition_key != got.partition_key:
-        diffs.append(f"partition key {want.partition_key!r} != {got.partition_key!r}")
-    diffs += _compare_named(
-        "primary key",
+    wanted = set(want_names)
+    for column in got.columns:
+        if column.name not in wanted:
+            diffs.append(Difference("column", column.name, None, column, None))
+    for kind, mine, theirs in (
+        ("comment", want.comment, got.comment),
+        ("partition key", want.partition_key, got.partition_key),
+    ):
+        if mine != theirs:
+            diffs.append(
+                Difference(kind, "", mine, theirs, f"{kind} {mine!r} != {theirs!r}")
+            )
+    keys: list[tuple[str, list[Any], list[Any]]] = [
         (
-            {want.primary_key.name: want.primary_key.definition}
-            if want.primary_key
-            else {}
-        ),
-        {got.primary_key.name: got.primary_key.definition} if got.primary_key else {},
-    )
+            "primary key",
+            [want.primary_key] if want.primary_key else [],
+            [got.primary_key] if got.primary_key else [],
+        )
+    ]
     for kind, attr in (
         ("foreign key", "foreign_keys"),
         ("unique constraint", "uniques"),
         ("check constraint", "checks"),
         ("exclusion constraint", "excludes"),
+        ("index", "indexes"),
     ):
-        diffs += _compare_named(
+        keys.append((kind, list(getattr(want, attr)), list(getattr(got, attr))))
+    for kind, mine_list, theirs_list in keys:
+        diffs += _named(
             kind,
-            {c.name: _constraint_fact(c) for c in getattr(want, attr)},
-            {c.name: _constraint_fact(c) for c in getattr(got, attr)},
+            {c.name: c for c in mine_list},
+            {c.name: c for c in theirs_list},
+            lambda c: c.definition,
         )
-    diffs += _compare_named(
-        "index",
-        {i.name: i.definition for i in want.indexes},
-        {i.name: i.definition for i in got.indexes},
-    )
-    diffs += compare_owned(want, got)
+    diffs += owned_differences(want, got)
     return diffs
 
 
 def compare_owned(want: Table, got: Table) -> list[str]:
+    return [d.line for d in owned_differences(want, got) if d.line is not None]
+
+
+def owned_differences(want: Table, got: Table) -> list[Difference]:
     """Triggers, row-level security and policies, each compared as the exact
     statement that recreates it (modelgen.catalog.owned)."""
-    diffs: list[str] = []
+    diffs: list[Difference] = []
     wanted, found = owned_statements(want), owned_statements(got)
     for kind in sorted({s.kind for s in wanted} | {s.kind for s in found}):
-        diffs += _compare_named(
+        diffs += _named(
             kind,
-            {s.name: s.sql for s in wanted if s.kind == kind},
-            {s.name: s.sql for s in found if s.kind == kind},
+            {s.name: s for s in wanted if s.kind == kind},
+            {s.name: s for s in found if s.kind == kind},
+            lambda s: s.sql,
         )
     return diffs
 
 
-def _constraint_fact(constraint: object) -> str:
-    definition = str(getattr(constraint, "definition", ""))
-    return definition
-
-
-def _compare_named(kind: str, want: dict[str, str], got: dict[str, str]) -> list[str]:
+def _named(
+    kind: str, want: dict[str, Any], got: dict[str, Any], text: Callable[[Any], str]
+) -> list[Difference]:
     diffs = []
     for name in sorted(set(want) | set(got)):
-        if name not in got:
-            diffs.append(f"{kind} {name}: missing ({want[name]})")
-        elif name not in want:
-            diffs.append(f"{kind} {name}: extra ({got[name]})")
-        elif want[name] != got[name]:
-            diffs.append(f"{kind} {name}: {want[name]} != {got[name]}")
+        mine, theirs = want.get(name), got.get(name)
+        if theirs is None:
+            line = f"{kind} {name}: missing ({text(mine)})"
+        elif mine is None:
+            line = f"{kind} {name}: extra ({text(theirs)})"
+        elif text(mine) != text(theirs):
+            line = f"{kind} {name}: {text(mine)} != {text(theirs)}"
+        else:
+            continue
+        diffs.append(Difference(kind, name, mine, theirs, line))
     return diffs

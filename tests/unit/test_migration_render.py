@@ -334,7 +334,7 @@ def test_the_head_is_read_from_each_revisions_first_lines(
     """Finding the head parses what comes before a revision's first function,
     not its body (a 10,000-table revision is 12 s of CPU to parse whole); a
     script that assigns them later is still read whole."""
-    import modelgen.migration as migration
+    import modelgen.migration.revisions as migration
 
     item = _render(snapshot_schema, tmp_path)
     (tmp_path / "a_first.py").write_text(item.content)
