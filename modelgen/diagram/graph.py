@@ -175,17 +175,21 @@ def build_diagram(
     hops: int = 0,
     title: str = "",
     max_tables: int = MAX_TABLES,
+    also: Iterable[Key] = (),
 ) -> Diagram:
-    """The diagram of ``chosen`` and their neighbours within ``hops`` keys.
+    """The diagram of ``chosen`` and their neighbours within ``hops`` keys, and of
+    the tables ``also`` (drawn whole, their neighbours not added).
 
     Raises one line naming the size and a group to draw instead when it would
     hold more than ``max_tables`` tables (0: no limit)."""
-    if not chosen:
+    also = [k for k in also if k not in set(chosen)]
+    if not chosen and not also:
         raise ModelgenError("nothing to draw: no table chosen")
-    keys = [k for k in neighbourhood(schema, chosen, hops) if _known(schema, k)]
+    around = neighbourhood(schema, chosen, hops)
+    keys = [k for k in dict.fromkeys([*around, *also]) if _known(schema, k)]
     if max_tables and len(keys) > max_tables:
         raise ModelgenError(too_large(schema, models, keys, chosen, hops, max_tables))
-    main = set(chosen)
+    main = set(chosen) | set(also)
     drawn = set(keys)
     edges = [
         _edge(schema, models, table, fk)

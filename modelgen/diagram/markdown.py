@@ -17,28 +17,34 @@ from modelgen.diagram.mermaid import render_mermaid
 from modelgen.errors import ModelgenError
 
 
+def _keys(schema: Schema, names: Iterable[str]) -> list[Key]:
+    keys: dict[Key, None] = {}
+    for name in names:
+        table = schema.find_table(name)
+        if table is not None:
+            keys.setdefault(table.key)
+    return sorted(keys)
+
+
 def mermaid_block(
     schema: Schema,
     config: Config,
     names: Iterable[str],
     title: str,
     models: Models | None = None,
+    alone: Iterable[str] = (),
 ) -> list[str]:
     """Markdown lines: a fenced ``mermaid`` block of the tables ``names`` (as findings
-    and snapshot diffs display them) and their neighbours; [] when none exists."""
-    keys: dict[Key, None] = {}
-    for name in names:
-        table = schema.find_table(name)
-        if table is not None:
-            keys.setdefault(table.key)
-    if not keys:
+    and snapshot diffs display them) and their neighbours, and of the tables
+    ``alone`` without theirs; [] when none exists."""
+    chosen, also = _keys(schema, names), _keys(schema, alone)
+    if not chosen and not also:
         return []
     models = models or scan_app(schema, config)
-    chosen = sorted(keys)
     reason = ""
     for hops in (1, 0):
         try:
-            drawn = build_diagram(schema, models, chosen, hops, title)
+            drawn = build_diagram(schema, models, chosen, hops, title, also=also)
         except ModelgenError as exc:
             reason = str(exc)
             continue

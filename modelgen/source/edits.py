@@ -105,6 +105,7 @@ class TableEditor:
         self.edit = ClassEdit(body=[])
         self.removed: set[int] = set()
         self.inserted: dict[str, cst.BaseStatement] = {}
+        self.new_args: cst.BaseStatement | None = None  # a __table_args__ it lacked
 
     def _respell(self, node: cst.BaseExpression) -> cst.BaseExpression:
         return respell(cst.Module([]).code_for_node(node), self.spelling, self.inline)
@@ -288,6 +289,8 @@ class TableEditor:
                 after.setdefault(_tablename_index(self.body), []).append(
                     self.inserted[name]
                 )
+        if self.new_args is not None:  # right after __tablename__, before new columns
+            after.setdefault(_tablename_index(self.body), []).insert(0, self.new_args)
         body: list[cst.BaseStatement] = []
         carry: list[cst.EmptyLine] = []
         for i, stmt in enumerate(self.body):
@@ -411,6 +414,49 @@ def fix_key(
             editor.body[position] = replace_value(stmt, new_value)
             return None
     return _fix_column_key(editor, kind, subject, production, columns)
+
+
+def declare_key(editor: TableEditor, subject: str | None) -> str | None:
+    """Production's constraint or index ``subject``, which the model does not declare,
+    added to ``__table_args__`` (created after ``__tablename__`` when the class has
+    none).  ``sync`` asks it for the keys and indexes a production change added."""
+    production = rendered_by_name(editor.table_args).get(subject or "")
+    if production is None:
+        return "modelgen cannot write it in __table_args__"
+    entry = editor._respell(production)
+    for position, stmt in enumerate(editor.body):
+        name, value = assignment(stmt)
+        if name != "__table_args__":
+            continue
+        if not isinstance(value, cst.Tuple | cst.List):
+            return "its __table_args__ is not a literal tuple or list"
+        elements = list(value.elements)
+        at = len(elements)
+        if elements and isinstance(elements[-1].value, cst.Dict):
+            at -= 1  # the options dict ({"schema": ...}) stays last
+        comma = cst.Comma(whitespace_after=cst.SimpleWhitespace(" "))
+        if at and not isinstance(elements[at - 1].comma, cst.Comma):
+            elements[at - 1] = elements[at - 1].with_changes(comma=comma)
+        elements.insert(
+            at,
+            cst.Element(
+                entry, comma=comma if at < len(elements) else cst.MaybeSentinel.DEFAULT
+            ),
+        )
+        if isinstance(value, cst.Tuple) and len(elements) == 1:
+            elements[0] = elements[0].with_changes(comma=cst.Comma())
+        new = black_statement(
+            cst.Module([])
+            .code_for_node(replace_value(stmt, value.with_changes(elements=elements)))
+            .strip()
+        )
+        editor.body[position] = cst.parse_statement(new)
+        return None
+    code = cst.Module([]).code_for_node(entry)
+    editor.new_args = cst.parse_statement(
+        black_statement(f"__table_args__ = ({code},)")
+    )
+    return None
 
 
 def _entry_columns(entry: cst.Call) -> tuple[str, ...]:

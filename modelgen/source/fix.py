@@ -36,10 +36,19 @@ from modelgen.source.cst import (
     module_assignments,
     module_indexes,
 )
-from modelgen.source.edits import COLUMN_KINDS, KEY_KINDS, TableEditor, fix_key
+from modelgen.source.edits import (
+    COLUMN_KINDS,
+    KEY_KINDS,
+    TableEditor,
+    declare_key,
+    fix_key,
+)
 from modelgen.source.spelling import Spelling, add_imports
 
-FIXABLE = ("column-missing", "column-extra", *COLUMN_KINDS, *KEY_KINDS)
+# "index-new" / "constraint-new": a key production added that the model does not
+# declare (drift's info); only `sync` asks for these, for the keys its change added
+UNDECLARED = ("index-new", "constraint-new")
+FIXABLE = ("column-missing", "column-extra", *COLUMN_KINDS, *KEY_KINDS, *UNDECLARED)
 
 
 @dataclass
@@ -319,6 +328,10 @@ def _apply(
                 fix.held.append(finding)
                 return None
         editor.remove_column(column)
+    elif finding.kind in UNDECLARED:
+        why = declare_key(editor, finding.subject)
+        if why is not None:
+            return why
     elif finding.kind in COLUMN_KINDS:
         why = editor.change_column(column, finding.kind)
         if why is not None:
