@@ -82,6 +82,7 @@ def sync(
     --dry-run, found), 2 error (nothing written).
     """
     from modelgen.catalog.snapshot import load_snapshot
+    from modelgen.cli.drift import _source_label
     from modelgen.files import replace_all
     from modelgen.sync.body import render_body
     from modelgen.sync.plan import plan_sync, schema_changed
@@ -105,7 +106,7 @@ def sync(
         return
     versions_dir = (versions or cfg.root / "migrations" / "versions").resolve()
     plan = plan_sync(old, new, cfg, committed, versions_dir, message)
-    production = "the snapshot " + str(snapshot) if snapshot else "production"
+    production = _source_label(cfg, url, snapshot)  # a URL's password masked
     text = render_body(plan, new, cfg, production, _rel(committed))
     if dry_run:
         result_decided()

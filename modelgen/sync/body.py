@@ -34,7 +34,7 @@ def render_body(
         "",
         f"Production ({_md(production)}) differs from the committed snapshot "
         f"`{snapshot}`. This pull request brings the repository up to it; "
-        "`modelgen sync` wrote every file below in one go.",
+        "`modelgen sync` writes every file below in one go.",
         "",
         "### What changed in production",
         "",

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import shutil
 import subprocess
 import sys
 from collections.abc import Callable
@@ -65,6 +66,24 @@ def tree(project: Path) -> dict[str, str]:
         for p in sorted(project.rglob("*"))
         if p.is_file() and "__pycache__" not in p.parts
     }
+
+
+def _mermaid_parses(diagram: str, path: Path) -> None:
+    """Mermaid's own parser reads the body's diagram (tests/mermaid/, when installed;
+    tests/golden/test_mermaid_parser.py says so when it is not)."""
+    harness = ROOT / "tests" / "mermaid"
+    node = shutil.which("node")
+    if node is None or not (harness / "node_modules" / "mermaid").is_dir():
+        return
+    path.write_text(diagram, encoding="utf-8")
+    result = subprocess.run(
+        [node, str(harness / "parse.mjs"), str(path)],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        cwd=harness,
+    )
+    assert result.returncode == 0, result.stdout
 
 
 def upgrade(project: Path, url: str) -> None:
@@ -168,6 +187,7 @@ def test_a_production_change_becomes_one_reviewable_change(
     assert (
         'payments ||..o{ payment_refunds : "payment_id (to group critical)"' in diagram
     )
+    _mermaid_parses(diagram, project.parent / "body.mmd")
 
     # the migration takes a development database (the old schema) to production
     # exactly, and changes nothing on production
