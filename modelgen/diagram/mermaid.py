@@ -53,7 +53,7 @@ def render_mermaid(diagram: Diagram) -> str:
     own = {n.group for n in diagram.nodes if not n.neighbour}
     lines = ["erDiagram"]
     if diagram.title:
-        lines.insert(0, f"---\ntitle: {_string(diagram.title)}\n---")
+        lines.insert(0, f"---\ntitle: {_yaml(diagram.title)}\n---")
     for node in diagram.nodes:
         lines += _entity(node, ids[node.key], _label(node, own))
     for edge in diagram.edges:
@@ -100,6 +100,13 @@ def _string(text: str) -> str:
     for raw, code in (("#", "#35;"), ('"', "#quot;"), ("%", "#37;"), ("\\", "#92;")):
         text = text.replace(raw, code)
     return "".join(" " if ord(c) < 32 or ord(c) == 127 else c for c in text)
+
+
+def _yaml(text: str) -> str:
+    """A YAML double-quoted string: the front matter's title is YAML, where a bare
+    `` #`` starts a comment and Mermaid's entity codes are not read."""
+    text = "".join(" " if ord(c) < 32 or ord(c) == 127 else c for c in text)
+    return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
 
 
 def _type(display: str) -> str:

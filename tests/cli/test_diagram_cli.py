@@ -112,7 +112,7 @@ def test_drift_markdown_draws_the_tables_with_drift(project: Path) -> None:
     )
     assert folded, text
     block = folded.split("```mermaid\n", 1)[1].split("```", 1)[0]
-    assert block.startswith("---\ntitle: tables with drift\n---\nerDiagram\n")
+    assert block.startswith('---\ntitle: "tables with drift"\n---\nerDiagram\n')
     # every table without a model is drawn, with its columns (not as a neighbour)
     for table in ("payments", "invoices", "user_devices", "background_jobs"):
         assert f"\n  {table} {{\n" in block

@@ -70,7 +70,7 @@ def test_random_hostile_names_parse(tmp_path: Path) -> None:
         config = Config(path=None, root=tmp_path)
         chosen = select(schema, config, every=True)
         drawn = build_diagram(
-            schema, scan_app(schema, config), chosen, 0, f"seed {seed}"
+            schema, scan_app(schema, config), chosen, 0, schema.tables[0].name
         )
         files.append(tmp_path / f"seed{seed}.mmd")
         files[-1].write_text(render_mermaid(drawn), encoding="utf-8")
