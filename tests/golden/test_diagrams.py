@@ -215,3 +215,15 @@ def test_the_readme_picture_is_the_critical_group() -> None:
     golden = (EXPECTED / "critical.dot").read_text()
     assert nodes == sorted(re.findall(r'^  +"(public\.[^"]+)" \[label=', golden, re.M))
     assert "<title>group critical</title>" in svg
+
+
+def test_the_mermaid_picture_shows_the_golden_diagrams_tables() -> None:
+    """docs/images/critical-group-mermaid.svg: mermaid-cli's drawing of critical.mmd."""
+    svg = (
+        FIXTURES.parent / "docs" / "images" / "critical-group-mermaid.svg"
+    ).read_text()
+    golden = (EXPECTED / "critical.mmd").read_text()
+    labels = re.findall(r'^  (\w+)(?:\["([^"]+)"\])? \{', golden, re.M)
+    assert len(labels) == 9
+    for entity, label in labels:
+        assert f">{label or entity}<" in svg, label or entity
