@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections import deque
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from modelgen.catalog.schema import ForeignKey, Schema, Table
@@ -80,6 +80,9 @@ class Models:
     by_table: dict[Key, ExistingModel]
     groups: dict[Key, str]
     files: dict[Key, Path]  # the file a group would write a table into
+    # the tables each table's keys join it to, either way: built once per run, so
+    # a page per group costs the schema once, not once per group
+    adjacent: dict[Key, set[Key]] = field(default_factory=dict)
 
     def status(self, key: Key) -> str:
         found = self.by_table.get(key)
@@ -105,7 +108,13 @@ def scan_app(schema: Schema, config: Config) -> Models:
                 groups[table.key] = spec.group
                 if config.output is not None:
                     files[table.key] = config.output / spec.filename
-    return Models(by_table, groups, files)
+    adjacent: dict[Key, set[Key]] = {}
+    for table in schema.tables:
+        for fk in table.foreign_keys:
+            parent = (fk.ref_schema, fk.ref_table)
+            adjacent.setdefault(table.key, set()).add(parent)
+            adjacent.setdefault(parent, set()).add(table.key)
+    return Models(by_table, groups, files, adjacent)
 
 
 def display_name(schema: Schema, key: Key) -> str:
@@ -147,14 +156,10 @@ def select(
     return list(chosen)
 
 
-def neighbourhood(schema: Schema, chosen: Iterable[Key], hops: int) -> list[Key]:
+def neighbourhood(
+    adjacent: dict[Key, set[Key]], chosen: Iterable[Key], hops: int
+) -> list[Key]:
     """``chosen`` plus every table at most ``hops`` foreign keys away (either way)."""
-    adjacent: dict[Key, set[Key]] = {}
-    for table in schema.tables:
-        for fk in table.foreign_keys:
-            parent = (fk.ref_schema, fk.ref_table)
-            adjacent.setdefault(table.key, set()).add(parent)
-            adjacent.setdefault(parent, set()).add(table.key)
     distance = {key: 0 for key in chosen}
     queue = deque(distance)
     while queue:
@@ -185,7 +190,7 @@ def build_diagram(
     also = [k for k in also if k not in set(chosen)]
     if not chosen and not also:
         raise ModelgenError("nothing to draw: no table chosen")
-    around = neighbourhood(schema, chosen, hops)
+    around = neighbourhood(models.adjacent, chosen, hops)
     keys = [k for k in dict.fromkeys([*around, *also]) if _known(schema, k)]
     if max_tables and len(keys) > max_tables:
         raise ModelgenError(too_large(schema, models, keys, chosen, hops, max_tables))

@@ -94,10 +94,12 @@ def _entity_ids(nodes: tuple[Node, ...]) -> dict[Key, str]:
 
 
 def _string(text: str) -> str:
-    """Text safe inside a Mermaid double-quoted string (and a title): a quote, ``%``
-    and a backslash end such a string early, so they are entity codes like ``#``
-    itself; control characters (newlines, tabs) become spaces."""
-    for raw, code in (("#", "#35;"), ('"', "#quot;"), ("%", "#37;"), ("\\", "#92;")):
+    """Text safe inside a Mermaid double-quoted string: a quote, ``%`` and a
+    backslash end such a string early, so they are entity codes like ``#`` itself
+    (and ``<``, ``>``); control characters (newlines, tabs) become spaces."""
+    codes = (("#", "#35;"), ('"', "#quot;"), ("%", "#37;"), ("\\", "#92;"))
+    # < and > too: Mermaid reads a label's <tag ...> as HTML (and sanitizes it away)
+    for raw, code in (*codes, ("<", "#lt;"), (">", "#gt;")):
         text = text.replace(raw, code)
     return "".join(" " if ord(c) < 32 or ord(c) == 127 else c for c in text)
 
