@@ -46,6 +46,27 @@ def migration(
             help="Alembic versions folder (default: migrations/versions beside the config)",
         ),
     ] = None,
+    old: Annotated[
+        str | None,
+        typer.Option(
+            "--from",
+            metavar="OLD",
+            help="bring a database from OLD's schema to production's: a snapshot "
+            "file or a database URL (every difference, not the groups' tables)",
+        ),
+    ] = None,
+    no_renames: Annotated[
+        bool,
+        typer.Option("--no-renames", help="with --from: drop and add, never rename"),
+    ] = False,
+    check: Annotated[
+        bool,
+        typer.Option(
+            "--check",
+            help="pre-flight on --url: each step run or skipped, and which would fail "
+            "on its data; changes nothing (exit 1 when a step would fail)",
+        ),
+    ] = False,
     sql: Annotated[
         bool,
         typer.Option(
@@ -56,11 +77,13 @@ def migration(
     ] = False,
     quiet: QuietOpt = False,
 ) -> None:
-    """Write an Alembic revision creating the chosen groups' tables.
+    """Write an Alembic revision creating the chosen groups' tables, or with --from OLD
+    one that brings any database from OLD's schema to production's.
 
-    Exactly as production has them; each table is guarded, so the revision is a no-op where it exists.
+    Each step is guarded, so the revision is a no-op where production's form is there.
 
-    Exit codes: 0 written (or already there, unchanged), 2 error.
+    Exit codes: 0 written (or already there, unchanged; or no changes), 1 --check: a
+    step would fail on the target's data, 2 error.
     """
     from modelgen.generate.output import atomic_write
     from modelgen.generate.render import make_environment
@@ -72,6 +95,13 @@ def migration(
     )
 
     cfg = _load(config)
+    if old is not None or check:
+        from modelgen.cli.migration_from import migration_from
+
+        migration_from(
+            cfg, old, url, snapshot, out, message, no_renames, check, sql, quiet
+        )
+        return
     if sql:
         target = url or os.environ.get(cfg.url_env)
         if not target:

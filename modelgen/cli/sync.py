@@ -81,9 +81,9 @@ def sync(
     Exit codes: 0 no change (nothing written), 1 changes written (or, with
     --dry-run, found), 2 error (nothing written).
     """
-    from modelgen.catalog.snapshot import load_snapshot
     from modelgen.cli.drift import _source_label
     from modelgen.files import replace_all
+    from modelgen.generate.pipeline import load_schema
     from modelgen.sync.body import render_body
     from modelgen.sync.plan import plan_sync, schema_changed
 
@@ -98,7 +98,7 @@ def sync(
             f"{committed}: no committed snapshot (write one with "
             f"`modelgen snapshot -o {_rel(committed)}` and commit it)"
         )
-    old = load_snapshot(committed)
+    old = load_schema(cfg, None, committed)  # read as production is: its schemas
     new = _read_schema(cfg, url, snapshot, quiet, then="comparing")
     if not schema_changed(old, new):
         result_decided()

@@ -15,6 +15,7 @@ from collections import Counter
 from dataclasses import dataclass, field, replace
 
 from modelgen.catalog.compare import Difference, table_differences
+from modelgen.catalog.pgtext import sequence_name
 from modelgen.catalog.reflect import quote_ident
 from modelgen.catalog.schema import Constraint, Enum, ForeignKey, Index, Schema, Table
 
@@ -40,6 +41,7 @@ class Changes:
     # (table, kind "index" / "constraint", old name, new name)
     object_renames: list[tuple[Table, str, str, str]] = field(default_factory=list)
     label_renames: list[tuple[Enum, str, str]] = field(default_factory=list)
+    sequence_renames: dict[Key, Key] = field(default_factory=dict)  # old -> new
     renames: list[str] = field(default_factory=list)  # what the command says
 
 
@@ -50,20 +52,28 @@ def ref_name(schema: str, table: str) -> str:
     return f"{quote_ident(schema)}.{quote_ident(table)}"
 
 
-def _signature(table: Table) -> tuple[tuple[str, str], ...]:
-    return tuple((c.name, c.type.display) for c in table.columns)
+def _signature(table: Table) -> tuple[str, ...]:
+    return tuple(c.type.display for c in table.columns)
 
 
 def _pairs(olds: list[Table], news: list[Table]) -> list[tuple[Table, Table]]:
-    """Tables alike in one schema, each signature once on each side."""
+    """Tables alike in one schema: the same column types in the same order, most
+    column names the same (a column may be renamed with its table), each such
+    signature once on each side."""
     old_count = Counter((t.schema, _signature(t)) for t in olds)
     new_by = {(t.schema, _signature(t)): t for t in news}
     new_count = Counter((t.schema, _signature(t)) for t in news)
     found = []
     for table in olds:
         sig = (table.schema, _signature(table))
-        if old_count[sig] == 1 and new_count[sig] == 1 and table.columns:
-            found.append((table, new_by[sig]))
+        if old_count[sig] != 1 or new_count[sig] != 1 or not table.columns:
+            continue
+        other = new_by[sig]
+        same = sum(
+            a.name == b.name for a, b in zip(table.columns, other.columns, strict=True)
+        )
+        if 2 * same >= len(table.columns):
+            found.append((table, other))
     return found
 
 
@@ -164,6 +174,13 @@ def _object_renames(old: Table, new: Table) -> list[tuple[str, str, str]]:
     """(kind, old name, new name) of indexes and constraints with the same
     definition under another name, each definition once on each side."""
     found = []
+    if (
+        old.primary_key
+        and new.primary_key
+        and old.primary_key.name != new.primary_key.name
+    ):
+        if old.primary_key.definition == new.primary_key.definition:
+            found.append(("constraint", old.primary_key.name, new.primary_key.name))
     for kind, attr in (
         ("index", "indexes"),
         ("constraint", "uniques"),
@@ -202,7 +219,9 @@ def _rename_object(table: Table, kind: str, old: str, new: str) -> Table:
             for i in table.indexes
         )
         return replace(table, indexes=indexes)
-    changes = {}
+    changes: dict[str, object] = {}
+    if table.primary_key and table.primary_key.name == old:
+        changes["primary_key"] = replace(table.primary_key, name=new)
     for attr in ("uniques", "checks", "foreign_keys", "excludes"):
         changes[attr] = tuple(
             replace(c, name=new) if c.name == old else c for c in getattr(table, attr)
@@ -220,11 +239,30 @@ def _label_renames(old: Enum, new: Enum) -> list[tuple[str, str]]:
     ]
 
 
+# what modelgen and Alembic keep in a database for themselves: never migrated
+NEVER = ("alembic_version", "modelgen_migration_log")
+BACKUP_SCHEMA = "modelgen_backup"
+
+
+def _migrated(schema: Schema) -> dict[Key, Table]:
+    return {
+        t.key: t
+        for t in schema.tables
+        if t.name not in NEVER and t.schema != BACKUP_SCHEMA
+    }
+
+
 def find_changes(old: Schema, new: Schema, renames: bool = True) -> Changes:
     """Every difference between OLD and production, renames found first."""
+    old = replace(
+        old, sequences=tuple(s for s in old.sequences if s.schema != BACKUP_SCHEMA)
+    )
+    new = replace(
+        new, sequences=tuple(s for s in new.sequences if s.schema != BACKUP_SCHEMA)
+    )
     found = Changes(old, new)
-    old_tables = {t.key: t for t in old.tables}
-    new_tables = {t.key: t for t in new.tables}
+    old_tables = _migrated(old)
+    new_tables = _migrated(new)
     gone = [t for k, t in old_tables.items() if k not in new_tables]
     came = [t for k, t in new_tables.items() if k not in old_tables]
     if renames:
@@ -260,6 +298,7 @@ def find_changes(old: Schema, new: Schema, renames: bool = True) -> Changes:
                 found.renames.append(
                     f"{kind} {after.schema}.{old_name} -> {new_name} (on {after.name})"
                 )
+            before = _sequence_renames(found, before, after)
         differences = tuple(table_differences(after, before))
         if differences:
             found.changed.append(TableChange(before, after, differences))
@@ -273,6 +312,38 @@ def find_changes(old: Schema, new: Schema, renames: bool = True) -> Changes:
                         f"enum label {enum.schema}.{enum.name}: {a!r} -> {b!r}"
                     )
     return found
+
+
+def _sequence_renames(found: Changes, before: Table, after: Table) -> Table:
+    """A column's nextval() sequence that OLD alone has, where production's same
+    column calls one production alone has: renamed (its value kept)."""
+    columns = []
+    for column in before.columns:
+        other = next((c for c in after.columns if c.name == column.name), None)
+        was = sequence_name(column.default) if column.default else None
+        now = sequence_name(other.default) if other and other.default else None
+        if was and now and was != now:
+            old_key = (was[0] or found.old.default_schema, was[1])
+            new_key = (now[0] or found.new.default_schema, now[1])
+            if (
+                old_key[0] == new_key[0]
+                and found.old.sequence(*old_key) is not None
+                and found.new.sequence(*old_key) is None
+                and found.new.sequence(*new_key) is not None
+                and found.old.sequence(*new_key) is None
+                and old_key not in found.sequence_renames
+            ):
+                found.sequence_renames[old_key] = new_key
+                found.renames.append(
+                    f"sequence {old_key[0]}.{old_key[1]} -> {new_key[1]}"
+                )
+                column = replace(
+                    column,
+                    default=other.default,  # type: ignore[union-attr]
+                    serial_sequence=other.serial_sequence if column.serial_sequence else None,  # type: ignore[union-attr]
+                )
+        columns.append(column)
+    return replace(before, columns=tuple(columns))
 
 
 def _retarget_keys(table: Table, renamed: dict[Key, tuple[str, str]]) -> Table:

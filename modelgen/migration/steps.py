@@ -19,6 +19,7 @@ from modelgen.catalog.prerequisites import (
     find_prerequisites,
 )
 from modelgen.catalog.schema import Table
+from modelgen.migration import keys, types
 from modelgen.migration import objects as obj
 from modelgen.migration import sql as q
 from modelgen.migration.changes import Changes, TableChange
@@ -148,7 +149,7 @@ def _function_step(changes: Changes, schema: str, name: str) -> list[Step]:
         return []
     label = f"{schema}.{name}"
     if not want:
-        drop = tuple(f"DROP FUNCTION {obj.function_signature(d)}" for d in had)
+        drop = tuple(f"DROP FUNCTION {types.function_signature(d)}" for d in had)
         return [
             Step(
                 f"drop function {label}",
@@ -163,10 +164,11 @@ def _function_step(changes: Changes, schema: str, name: str) -> list[Step]:
     stale = [
         d
         for d in had
-        if obj.function_signature(d) not in {obj.function_signature(w) for w in want}
+        if types.function_signature(d)
+        not in {types.function_signature(w) for w in want}
     ]
-    new_sigs = {obj.function_signature(d) for d in want} - {
-        obj.function_signature(d) for d in had
+    new_sigs = {types.function_signature(d) for d in want} - {
+        types.function_signature(d) for d in had
     }
     undo = tuple(f"DROP FUNCTION {s}" for s in sorted(new_sigs)) + tuple(had)
     return [
@@ -174,7 +176,9 @@ def _function_step(changes: Changes, schema: str, name: str) -> list[Step]:
             f"{'replace' if had else 'create'} function {label}",
             q.function_probe(schema, name),
             ("\x1e".join(want),),
-            tuple(f"DROP FUNCTION IF EXISTS {obj.function_signature(d)}" for d in stale)
+            tuple(
+                f"DROP FUNCTION IF EXISTS {types.function_signature(d)}" for d in stale
+            )
             + tuple(want),
             undo,
             PREREQUISITES,
@@ -190,19 +194,37 @@ def _enum_steps(changes: Changes) -> list[Step]:
     for enum in changes.new.enums:
         before = changes.old.enum(enum.schema, enum.name)
         if before is None:
-            steps.append(obj.create_enum_step(enum))
+            steps.append(types.create_enum_step(enum))
         elif before.labels != enum.labels:
             pairs = renamed.get((enum.schema, enum.name), [])
-            steps.append(obj.enum_labels_step(before, enum, pairs, changes))
+            steps.append(types.enum_labels_step(before, enum, pairs, changes))
     for enum in changes.old.enums:
         if changes.new.enum(enum.schema, enum.name) is None:
-            steps.append(obj.drop_enum_step(enum))
+            steps.append(types.drop_enum_step(enum))
     return steps
 
 
 def _sequence_steps(changes: Changes) -> list[Step]:
     steps = []
+    for (schema, old), (_, new) in changes.sequence_renames.items():
+        steps.append(
+            Step(
+                f"rename sequence {schema}.{old} to {new}",
+                q.relation_probe(schema, new),
+                ("S",),
+                (
+                    f"ALTER SEQUENCE {q.qualified(schema, old)} RENAME TO {q.ident(new)}",
+                ),
+                (
+                    f"ALTER SEQUENCE {q.qualified(schema, new)} RENAME TO {q.ident(old)}",
+                ),
+                RENAMES,
+            )
+        )
+    renamed = set(changes.sequence_renames) | set(changes.sequence_renames.values())
     for seq in changes.new.sequences:
+        if (seq.schema, seq.name) in renamed:
+            continue
         before = changes.old.sequence(seq.schema, seq.name)
         if before == seq:
             continue
@@ -218,7 +240,7 @@ def _sequence_steps(changes: Changes) -> list[Step]:
                         f"DROP SEQUENCE IF EXISTS {q.qualified(seq.schema, seq.name)}",
                         q.create_sequence(seq),
                     ),
-                    (f"DROP SEQUENCE {q.qualified(seq.schema, seq.name)}",),
+                    (f"DROP SEQUENCE IF EXISTS {q.qualified(seq.schema, seq.name)}",),
                     SEQUENCES,
                 )
             )
@@ -235,8 +257,10 @@ def _sequence_steps(changes: Changes) -> list[Step]:
                 )
             )
     for seq in changes.old.sequences:
+        if (seq.schema, seq.name) in renamed:
+            continue
         if changes.new.sequence(seq.schema, seq.name) is None:
-            steps.append(obj.drop_sequence_step(seq))
+            steps.append(types.drop_sequence_step(seq))
     return steps
 
 
@@ -326,7 +350,7 @@ def _table_change_steps(change: TableChange) -> list[Step]:
         ):
             steps += _owned_steps(old, new, diff.want, diff.got)
         elif diff.kind != "column order":
-            steps += obj.keyed_steps(old, new, diff.kind, diff.want, diff.got)
+            steps += keys.keyed_steps(old, new, diff.kind, diff.want, diff.got)
     for name, changed in facts.items():
         steps += obj.alter_column_steps(
             old, new, old.column(name), new.column(name), changed
@@ -339,12 +363,12 @@ def _new_table_objects(table: Table) -> list[Step]:
     bare = Table(table.schema, table.name, table.columns)
     steps: list[Step] = []
     for fk in table.foreign_keys:
-        steps += obj.keyed_steps(bare, table, "foreign key", fk, None)
+        steps += keys.keyed_steps(bare, table, "foreign key", fk, None)
     for check in table.checks:
         if check.not_valid:
-            steps += obj.keyed_steps(bare, table, "check constraint", check, None)
+            steps += keys.keyed_steps(bare, table, "check constraint", check, None)
     for index in table.indexes:
-        steps += obj.keyed_steps(bare, table, "index", index, None)
+        steps += keys.keyed_steps(bare, table, "index", index, None)
     for statement in owned_statements(table):
         steps += _owned_steps(bare, table, statement, None)
     return steps
@@ -356,7 +380,7 @@ def _owned_steps(
     """Triggers, their states, row-level security flags, policies, partitions."""
     item = want or got
     assert item is not None
-    probe, form_want, form_got = obj.owned_probe(old, new, item, want, got)
+    probe, form_want, form_got = keys.owned_probe(old, new, item, want, got)
     steps = []
     if got is not None and want is not None and got.kind in ("policy", "trigger"):
         # replaced: the old one goes with the other drops, the new one comes later
@@ -379,7 +403,7 @@ def _owned_steps(
                 f"drop {got.label} on {old.schema}.{old.name}",
                 probe,
                 (None, "false", ""),
-                (obj.owned_drop(old, got),),
+                (keys.owned_drop(old, got),),
                 undo_drop,
                 DROP_KEYS,
             )
@@ -395,9 +419,9 @@ def _owned_steps(
             probe,
             (form_want,),
             run,
-            (obj.owned_drop(new, want),) + undo,
+            (keys.owned_drop(new, want),) + undo,
             OWNED,
-            hazards=obj.owned_hazards(want),
+            hazards=keys.owned_hazards(want),
         )
     )
     return steps

@@ -231,8 +231,8 @@ def add_migration(
     message: str,
 ) -> None:
     """One revision from the committed snapshot to production (``migration --from``)."""
-    # migration --from's API (docs/migration.md); the package does not export it yet
-    from modelgen.migration.render import diff_migration
+    from modelgen.generate.render import make_environment
+    from modelgen.migration.render import diff_migration  # migration --from's API
 
     if not versions_dir.is_dir():
         raise ModelgenError(
@@ -245,6 +245,7 @@ def add_migration(
         versions_dir=versions_dir,
         message=message,
         renames=True,
+        env=make_environment(config.templates),
         bind=config.bind,
     )
     if revision is None:
