@@ -116,4 +116,5 @@ def left_for_a_human(plan: SyncPlan, config: Config) -> list[str]:
             f"- not fixed ({_md(why)}): `{_md(finding.key)}`: {_md(finding.message)}"
         )
     lines += [f"- {_md(k)}" for k in plan.kept]
+    lines += [f"- {_md(d)}" for d in plan.dropped]
     return lines

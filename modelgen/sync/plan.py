@@ -47,6 +47,7 @@ class SyncPlan:
     held: list[Finding] = field(default_factory=list)  # unsafe fixes, not applied
     unfixed: list[tuple[Finding, str]] = field(default_factory=list)
     kept: list[str] = field(default_factory=list)  # classes kept for hand code only
+    dropped: list[str] = field(default_factory=list)  # config lines for gone tables
     unplaced: list[Unplaced] = field(default_factory=list)
     migration_steps: list[str] = field(default_factory=list)
     hazards: list[str] = field(default_factory=list)
@@ -94,13 +95,28 @@ def plan_sync(
     return plan
 
 
-def _on_disk(config: Config) -> Config:
+def _on_disk(schema: Schema, config: Config, plan: SyncPlan) -> Config:
     """The config with only the files already on disk: the files the team has
     generated, so the tables selected (and so their relationships) are the ones
-    of the runs that wrote them; a file never generated is `generate`'s to write."""
+    of the runs that wrote them; a file never generated is `generate`'s to write.
+
+    A table production dropped leaves its file's list (its class is kept only if
+    code was added to it); the config line is the team's to remove, and the body
+    says so."""
     out = config.output
-    files = tuple(s for s in config.files if out and (out / s.filename).is_file())
-    return replace(config, files=files)
+    files = []
+    for spec in config.files:
+        if out is None or not (out / spec.filename).is_file():
+            continue
+        there = tuple(t for t in spec.tables if schema.find_table(t) is not None)
+        for gone in sorted(set(spec.tables) - set(there)):
+            plan.dropped.append(
+                f"`{gone}` is gone from production: remove it from "
+                f'`[groups.{spec.group}]` "{spec.filename}" in the config'
+            )
+        if there:
+            files.append(replace(spec, tables=there))
+    return replace(config, files=tuple(files))
 
 
 def regenerate(schema: Schema, config: Config, plan: SyncPlan) -> list[Path]:
@@ -110,7 +126,7 @@ def regenerate(schema: Schema, config: Config, plan: SyncPlan) -> list[Path]:
     from modelgen.generate.pipeline import generate_files
     from modelgen.source.merge import Kept, merge_with_disk
 
-    on_disk = _on_disk(config)
+    on_disk = _on_disk(schema, config, plan)
     if not on_disk.files:
         return []
     result = generate_files(schema, on_disk, all_groups=True)

@@ -106,3 +106,54 @@ def test_refusals_are_one_line_exit_2_and_write_nothing(
     assert len(result.stderr.strip().splitlines()) == 1, result.stderr
     assert result.stdout == ""
     assert tree(app) == before
+
+
+def test_a_dropped_table_keeps_its_class_for_the_hand_code_and_says_so(
+    tmp_path: Path,
+) -> None:
+    """user_sessions shares payments.py here; production drops it.  The class
+    stays (code was added to it), and the body says what to do by hand."""
+    project = tmp_path / "project"
+    project.mkdir()
+    shutil.copytree(FIXTURES / "app", project / "app")
+    config = (FIXTURES / "modelgen.toml").read_text()
+    config = config.replace('"user_sessions.py" = ["user_sessions"]\n', "")
+    config = config.replace(
+        '"payments.py" = ["payments"]', '"payments.py" = ["payments", "user_sessions"]'
+    )
+    (project / "modelgen.toml").write_text(config)
+    shutil.copy(FIXTURES / "production" / "schema.json", project / "schema.json")
+    (project / "migrations" / "versions").mkdir(parents=True)
+    result = modelgen(
+        project, "generate", "--snapshot", "schema.json", "-g", "critical"
+    )
+    assert result.returncode == 0, result.stderr
+    payments = project / "app" / "models" / "payments.py"
+    text = payments.read_text()
+    marker = '    __tablename__ = "user_sessions"\n'
+    assert marker in text
+    payments.write_text(
+        text.replace(marker, marker + "\n    def is_open(self):\n        return True\n")
+    )
+    data = json.loads((project / "schema.json").read_text())
+    data["schema"]["tables"] = [
+        t for t in data["schema"]["tables"] if t["name"] != "user_sessions"
+    ]
+    (tmp_path / "prod.json").write_text(json.dumps(data))
+
+    result = modelgen(project, "sync", *PROD)
+    assert result.returncode == 1, result.stderr
+    body = result.stdout
+    assert "- `user_sessions`: table removed" in body
+    assert (
+        "- class UserSession in app/models/payments.py:" in body
+        and "maps user_sessions, which this file no longer generates; kept for the "
+        "code you added" in body
+    )
+    assert (
+        "- `user_sessions` is gone from production: remove it from "
+        '`[groups.critical]` "payments.py" in the config' in body
+    )
+    kept = payments.read_text()
+    assert "class UserSession(db.Model):" in kept and "def is_open(self):" in kept
+    assert "drop table public.user_sessions" in body.lower()
