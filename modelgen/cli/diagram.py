@@ -83,7 +83,7 @@ def diagram(
     Exit codes: 0 drawn, 2 error (a diagram too large to read included).
     """
     from modelgen.diagram.dot import render_dot
-    from modelgen.diagram.graph import build_diagram, scan_app, select
+    from modelgen.diagram.graph import TooLarge, build_diagram, scan_app, select
     from modelgen.diagram.mermaid import render_mermaid
 
     names = [t for t in (tables or "").split(",") if t.strip()]
@@ -99,9 +99,12 @@ def diagram(
         if all_groups
         else ", ".join([f"group {g}" for g in group or ()] + names)
     )
-    drawn = build_diagram(
-        schema, scan_app(schema, cfg), chosen, neighbours, title, max_tables
-    )
+    try:
+        drawn = build_diagram(
+            schema, scan_app(schema, cfg), chosen, neighbours, title, max_tables
+        )
+    except TooLarge as exc:
+        raise ModelgenError(f"{exc}, or raise --max-tables") from None
     result_decided()
     render = render_dot if fmt is DiagramFormat.dot else render_mermaid
     sys.stdout.write(render(drawn))

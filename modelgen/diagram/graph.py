@@ -28,6 +28,10 @@ HAND_WRITTEN = "hand-written"
 NO_MODEL = "no model"
 
 
+class TooLarge(ModelgenError):
+    """A diagram past ``max_tables``: the message says its size and what to draw."""
+
+
 @dataclass(frozen=True)
 class ColumnRow:
     name: str
@@ -193,7 +197,7 @@ def build_diagram(
     around = neighbourhood(models.adjacent, chosen, hops)
     keys = [k for k in dict.fromkeys([*around, *also]) if _known(schema, k)]
     if max_tables and len(keys) > max_tables:
-        raise ModelgenError(too_large(schema, models, keys, chosen, hops, max_tables))
+        raise TooLarge(too_large(schema, models, keys, chosen, hops, max_tables))
     main = set(chosen) | set(also)
     drawn = set(keys)
     edges = [
@@ -246,7 +250,7 @@ def too_large(
     fewer = f" or fewer hops (--neighbours {hops - 1})" if hops else ""
     return (
         f"a diagram of {len(keys)} tables is too large to read (at most "
-        f"{max_tables}): {hint}{fewer}, or raise --max-tables"
+        f"{max_tables}): {hint}{fewer}"
     )
 
 

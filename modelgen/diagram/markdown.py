@@ -12,9 +12,8 @@ from collections.abc import Iterable
 
 from modelgen.catalog.schema import Schema
 from modelgen.config import Config
-from modelgen.diagram.graph import Key, Models, build_diagram, scan_app
+from modelgen.diagram.graph import Key, Models, TooLarge, build_diagram, scan_app
 from modelgen.diagram.mermaid import render_mermaid
-from modelgen.errors import ModelgenError
 
 
 def _keys(schema: Schema, names: Iterable[str]) -> list[Key]:
@@ -45,7 +44,7 @@ def mermaid_block(
     for hops in (1, 0):
         try:
             drawn = build_diagram(schema, models, chosen, hops, title, also=also)
-        except ModelgenError as exc:
+        except TooLarge as exc:
             reason = str(exc)
             continue
         return ["```mermaid", render_mermaid(drawn).rstrip("\n"), "```"]

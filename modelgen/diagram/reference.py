@@ -14,14 +14,8 @@ from pathlib import Path
 
 from modelgen.catalog.schema import Policy, Schema, Table
 from modelgen.config import Config
-from modelgen.diagram.graph import (
-    Key,
-    Models,
-    build_diagram,
-    display_name,
-    scan_app,
-)
-from modelgen.diagram.mermaid import render_mermaid
+from modelgen.diagram.graph import Key, Models, display_name, scan_app
+from modelgen.diagram.markdown import mermaid_block
 from modelgen.errors import ModelgenError
 from modelgen.files import replace_all
 
@@ -105,12 +99,9 @@ def group_page(
 ) -> str:
     title = f"Group {group}" if group else "Tables in no group"
     lines = [f"# {title}", "", f"{len(keys)} table(s). [Index](index.md)", ""]
-    if keys:
-        try:
-            drawn = build_diagram(schema, models, keys, 1, title)
-            lines += ["```mermaid", render_mermaid(drawn).rstrip("\n"), "```"]
-        except ModelgenError as exc:  # too large: the page says so, the tables follow
-            lines.append(f"_No diagram: {exc}._")
+    names = [display_name(schema, key) for key in keys]
+    # with its neighbours; too large, without them; still too large, a line saying so
+    lines += mermaid_block(schema, config, names, title, models)
     for key in keys:
         lines += [""] + table_section(schema, config, models, schema.table(*key))
     return "\n".join(lines) + "\n"

@@ -227,3 +227,20 @@ def test_the_mermaid_picture_shows_the_golden_diagrams_tables() -> None:
     assert len(labels) == 9
     for entity, label in labels:
         assert f">{label or entity}<" in svg, label or entity
+
+
+def test_a_markdown_diagram_drops_neighbours_then_says_it_is_too_large() -> None:
+    from modelgen.diagram.markdown import mermaid_block
+
+    schema, config = _inputs(FIXTURES)
+    # with their neighbours these four are 41 tables, past 40: drawn without them
+    four = ["users", "categories", "rate_limits", "notification_templates"]
+    lines = mermaid_block(schema, config, four, "t")
+    assert lines[0] == "```mermaid" and lines[-1] == "```"
+    assert lines[1].count(" {\n") == 4
+    assert "\n  jobs" not in lines[1]  # a neighbour of users: left out
+    every = [t.name for t in schema.tables]
+    (line,) = mermaid_block(schema, config, every, "t")
+    assert line.startswith("_No diagram: a diagram of 47 tables is too large to read")
+    assert line.endswith("; `modelgen diagram --tables` draws a part._")
+    assert "--max-tables" not in line  # not an option outside `diagram`
