@@ -7,23 +7,14 @@ diagram of the changed tables with their neighbours.
 
 from __future__ import annotations
 
-from pathlib import Path
-
 from modelgen.catalog.schema import Schema
 from modelgen.config import Config
 from modelgen.diagram.markdown import mermaid_block
-from modelgen.sync.plan import SyncPlan
+from modelgen.sync.plan import SyncPlan, relative
 
 
 def _md(text: str) -> str:
     return text.replace("|", "\\|").replace("\n", " ")
-
-
-def _rel(path: Path, root: Path) -> str:
-    try:
-        return path.resolve().relative_to(root.resolve()).as_posix()
-    except ValueError:
-        return path.as_posix()
 
 
 def render_body(
@@ -46,7 +37,7 @@ def render_body(
         "|---|---|",
     ]
     for change in plan.changes:
-        lines.append(f"| `{_rel(change.path, config.root)}` | {_md(change.why)} |")
+        lines.append(f"| `{relative(change.path, config.root)}` | {_md(change.why)} |")
     lines += ["", "### Migration", ""]
     if plan.migration_steps:
         lines += [f"1. {_md(step)}" for step in plan.migration_steps]

@@ -58,7 +58,8 @@ class SyncPlan:
         return {change.path: change.content for change in self.changes}
 
 
-def _rel(path: Path, root: Path) -> str:
+def relative(path: Path, root: Path) -> str:
+    """``path`` as the body and its lines show it: relative to the config's folder."""
     try:
         return path.resolve().relative_to(root.resolve()).as_posix()
     except ValueError:
@@ -133,7 +134,9 @@ def regenerate(schema: Schema, config: Config, plan: SyncPlan) -> list[Path]:
     kept: list[Kept] = []
     files, conflicts = merge_with_disk(list(result.files), kept)
     if conflicts:
-        where = ", ".join(sorted({f"{c.path}:{c.line}" for c in conflicts}))
+        where = ", ".join(
+            sorted({f"{relative(c.path, config.root)}:{c.line}" for c in conflicts})
+        )
         raise ModelgenError(
             f"{where}: statements modelgen owns were edited by hand and differ from "
             "production; nothing was written (`modelgen generate` shows them)"
@@ -159,7 +162,7 @@ def regenerate(schema: Schema, config: Config, plan: SyncPlan) -> list[Path]:
             why += " (code you added is kept)"
         plan.changes.append(FileChange(item.path, item.content, why))
     plan.kept = [
-        f"class {k.name} in {_rel(k.path, config.root)}:{k.line} maps {k.table}, "
+        f"class {k.name} in {relative(k.path, config.root)}:{k.line} maps {k.table}, "
         "which this file no "
         "longer generates; kept for the code you added: move it, then delete the class"
         for k in kept

@@ -83,7 +83,7 @@ def test_same_schema_is_exit_0(app: Path) -> None:
     [
         ("no-snapshot", "schema.json: no committed snapshot (write one with"),
         ("no-versions", "versions: no such versions folder for the migration"),
-        ("hand-edit", "statements modelgen owns were edited by hand"),
+        ("hand-edit", "app/models/payments.py:"),
     ],
 )
 def test_refusals_are_one_line_exit_2_and_write_nothing(
@@ -103,6 +103,8 @@ def test_refusals_are_one_line_exit_2_and_write_nothing(
     result = modelgen(app, "sync", *PROD)
     assert result.returncode == 2, result.stdout + result.stderr
     assert message in result.stderr
+    if setup == "hand-edit":  # the file and line, then what happened
+        assert "statements modelgen owns were edited by hand" in result.stderr
     assert len(result.stderr.strip().splitlines()) == 1, result.stderr
     assert result.stdout == ""
     assert tree(app) == before
