@@ -8,6 +8,7 @@ Two jobs share the versions-folder and runtime code of ``revisions``:
   catalog, with a downgrade that undoes what that upgrade did.
 """
 
+from modelgen.migration.render import DiffMigration, diff_migration
 from modelgen.migration.revisions import (
     LOG_TABLE,
     MigrationError,
@@ -35,6 +36,8 @@ from modelgen.migration.tables import (
 )
 
 __all__ = [
+    "DiffMigration",
+    "diff_migration",
     "LOG_TABLE",
     "MigrationError",
     "MigrationFile",

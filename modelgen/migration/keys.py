@@ -3,6 +3,8 @@ for the objects a table owns: triggers, row-level security, policies, partitions
 
 from __future__ import annotations
 
+import re
+
 from modelgen.catalog.owned import OwnedStatement, drop_sql
 from modelgen.catalog.schema import (
     Constraint,
@@ -16,8 +18,11 @@ from modelgen.migration.objects import (
     DROP_KEYS,
     ONLINE,
     Step,
+    _backup_schema,
     _exists,
     _label,
+    _move,
+    _move_back,
     _table,
 )
 
@@ -273,18 +278,60 @@ def owned_probe(
     )
 
 
-def owned_drop(table: Table, statement: OwnedStatement) -> str:
+_PARTITION_OF = re.compile(
+    r" PARTITION OF (\S+) (.*?)(?: PARTITION BY .*)?$", re.DOTALL
+)
+
+
+def owned_drop(
+    table: Table, statement: OwnedStatement
+) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """(what drops it, what brings it back): a partition is detached and kept
+    aside in the backup schema with its rows, like a dropped table."""
     if statement.kind in ("policy", "trigger", "trigger state", "row level security"):
-        return drop_sql(table, statement)
+        return (drop_sql(table, statement),), (statement.sql,)
     if statement.kind == "partition":
         schema, _, name = statement.name.partition(".")
-        return f"DROP TABLE IF EXISTS {q.qualified(schema, name)}"
+        found = _PARTITION_OF.search(statement.sql)
+        if found is None:
+            return (), ()
+        parent, bound = found.group(1), found.group(2)
+        backup = q.backup_name("partition", schema, name, statement.sql)
+        target = q.qualified(schema, name)
+        return (
+            (
+                _backup_schema(),
+                f"ALTER TABLE {parent} DETACH PARTITION {target}",
+                *_move("TABLE", schema, name, q.BACKUP_SCHEMA, backup),
+            ),
+            (
+                *_move_back("TABLE", schema, name, backup),
+                f"ALTER TABLE {parent} ATTACH PARTITION {target} {bound}",
+            ),
+        )
     if statement.kind == "index":
-        return f"DROP INDEX IF EXISTS {q.qualified(table.schema, statement.name)}"
-    return f"SELECT 1  -- {statement.kind} {statement.name} goes with its partition"
+        drop = f"DROP INDEX IF EXISTS {q.qualified(table.schema, statement.name)}"
+        return (drop,), (statement.sql,)
+    return (), ()  # a partition's own constraint goes and comes with its partition
 
 
-def owned_hazards(statement: OwnedStatement) -> tuple[str, ...]:
+def owned_remove(table: Table, statement: OwnedStatement) -> tuple[str, ...]:
+    """What undoes adding ``statement``'s object: a partition created by the
+    upgrade is dropped (OLD had no place for its rows), the others as above."""
+    if statement.kind == "partition":
+        schema, _, name = statement.name.partition(".")
+        return (f"DROP TABLE IF EXISTS {q.qualified(schema, name)}",)
+    return owned_drop(table, statement)[0]
+
+
+def owned_hazards(statement: OwnedStatement, dropped: bool = False) -> tuple[str, ...]:
+    if dropped and statement.kind == "partition":
+        return (
+            f"drops partition {statement.name}: kept with its rows in "
+            f"{q.BACKUP_SCHEMA} until the backups are cleared",
+        )
+    if dropped:
+        return ()
     if statement.kind == "row level security":
         return (
             f"row-level security ({statement.name}): roles without a policy see no rows",

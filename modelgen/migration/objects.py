@@ -132,43 +132,6 @@ def _column_extras(table: Table, column: Column) -> list[str]:
     return run
 
 
-def drop_table_steps(table: Table) -> list[Step]:
-    """The table goes aside into the backup schema, with its rows; its triggers
-    and foreign keys are dropped first (so nothing it calls or references is
-    held), and come back with it."""
-    backup = q.backup_name("table", table.schema, table.name, repr(table.columns))
-    loose = [
-        f"DROP TRIGGER {q.ident(t.name)} ON {_table(table)}" for t in table.triggers
-    ]
-    loose += [
-        f"ALTER TABLE {_table(table)} DROP CONSTRAINT {q.ident(k.name)}"
-        for k in table.foreign_keys
-    ]
-    back = [
-        f"ALTER TABLE {_table(table)} ADD CONSTRAINT {q.ident(k.name)} {k.definition}"
-        for k in table.foreign_keys
-    ]
-    back += [t.definition for t in table.triggers]
-    where = f"{q.BACKUP_SCHEMA}.{backup}"
-    return [
-        Step(
-            f"drop table {_label(table)} (kept as {where})",
-            q.relation_probe(table.schema, table.name),
-            (None,),
-            (
-                _backup_schema(),
-                *loose,
-                *_move("TABLE", table.schema, table.name, q.BACKUP_SCHEMA, backup),
-            ),
-            (*_move_back("TABLE", table.schema, table.name, backup), *back),
-            DROP_TABLES,
-            hazards=(
-                f"drops table {_label(table)}: kept with its rows as {where} until the backups are cleared",
-            ),
-        )
-    ]
-
-
 def table_comment_step(old: Table, new: Table) -> Step:
     def comment(text: str | None) -> str:
         return f"COMMENT ON TABLE {_table(new)} IS {q.literal(text) if text is not None else 'NULL'}"
@@ -223,72 +186,10 @@ def add_column_steps(table: Table, column: Column) -> list[Step]:
     ]
 
 
-def drop_column_steps(table: Table, column: Column) -> list[Step]:
-    """The column's values go to a backup table (keyed by the primary key, else by
-    row position) before it is dropped; downgrade adds it back and fills it."""
-    target, name = _table(table), q.ident(column.name)
-    drop = f"ALTER TABLE {target} DROP COLUMN {name}"
-    label = f"drop column {_label(table, column.name)}"
-    probe = q.column_probe(table.schema, table.name, column.name, "present")
-    restore = [
-        f"ALTER TABLE {target} ADD COLUMN {q.column_definition(column, not_null=False, identity=False)}"
-    ]
-    if column.generated is not None:
-        return [Step(label, probe, (None,), (drop,), tuple(restore), DROP_COLUMNS)]
-    backup = q.backup_name(
-        "column", table.name, column.name, table.schema, repr(column)
-    )
-    where = f"{q.BACKUP_SCHEMA}.{backup}"
-    keys = list(table.primary_key.columns) if table.primary_key else []
-    if column.name in keys:
-        keys = []
-    picked = [q.ident(k) for k in keys] or ["ctid AS modelgen_ctid"]
-    match = (
-        " AND ".join(f"t.{q.ident(k)} = b.{q.ident(k)}" for k in keys)
-        or "t.ctid = b.modelgen_ctid"
-    )
-    hazards = [
-        f"drops column {_label(table, column.name)}: its values are kept in {where} until the backups are cleared"
-    ]
-    if not keys:
-        hazards.append(
-            f"{_label(table)} has no primary key: downgrade matches rows by position (ctid); rows updated since the upgrade do not get their value back"
-        )
-    cast = f"b.value::{column.type.display}"
-    restore.append(
-        f"UPDATE {target} AS t SET {name} = {cast} FROM {q.qualified(q.BACKUP_SCHEMA, backup)} AS b WHERE {match}"
-    )
-    if column.identity is not None:
-        restore.append(
-            f"ALTER TABLE {target} ALTER COLUMN {name} ADD{q.identity_clause(column.identity)}"
-        )
-    if not column.nullable:
-        restore.append(f"ALTER TABLE {target} ALTER COLUMN {name} SET NOT NULL")
-    restore += _column_extras(table, column)
-    restore.append(f"DROP TABLE {q.qualified(q.BACKUP_SCHEMA, backup)}")
-    copy = (
-        f"CREATE TABLE {q.qualified(q.BACKUP_SCHEMA, backup)} AS SELECT {', '.join(picked)}, "
-        f"{name}::text AS value FROM {target}"
-    )
-    return [
-        Step(
-            f"{label} (values kept in {where})",
-            probe,
-            (None,),
-            (_backup_schema(), copy, drop),
-            tuple(restore),
-            DROP_COLUMNS,
-            hazards=tuple(hazards),
-        )
-    ]
-
-
 def alter_column_steps(
     old: Table, new: Table, before: Column, after: Column, facts: set[str]
 ) -> list[Step]:
     steps: list[Step] = []
-    if facts & {"generated"}:
-        return drop_column_steps(old, before) + add_column_steps(new, after)
     if facts & {"type", "collation", "collation_schema"}:
         steps.append(_type_step(new, before, after))
     if "default" in facts:

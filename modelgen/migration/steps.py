@@ -19,7 +19,7 @@ from modelgen.catalog.prerequisites import (
     find_prerequisites,
 )
 from modelgen.catalog.schema import Table
-from modelgen.migration import keys, types
+from modelgen.migration import dropped, keys, types
 from modelgen.migration import objects as obj
 from modelgen.migration import sql as q
 from modelgen.migration.changes import Changes, TableChange
@@ -43,7 +43,9 @@ def build_steps(changes: Changes) -> list[Step]:
     steps += _enum_steps(changes)
     steps += _sequence_steps(changes)
     steps += [
-        s for t in _dependents_first(changes.dropped) for s in obj.drop_table_steps(t)
+        s
+        for t in _dependents_first(changes.dropped)
+        for s in dropped.drop_table_steps(t)
     ]
     steps += _rename_steps(changes)
     for change in changes.changed:
@@ -332,7 +334,7 @@ def _table_change_steps(change: TableChange) -> list[Step]:
     facts: dict[str, set[str]] = {}
     for diff in change.differences:
         if diff.kind == "column" and diff.want is None:
-            steps += obj.drop_column_steps(old, diff.got)
+            steps += dropped.drop_column_steps(old, diff.got)
         elif diff.kind == "column" and diff.got is None:
             steps += obj.add_column_steps(new, diff.want)
         elif diff.kind == "column":
@@ -352,6 +354,10 @@ def _table_change_steps(change: TableChange) -> list[Step]:
         elif diff.kind != "column order":
             steps += keys.keyed_steps(old, new, diff.kind, diff.want, diff.got)
     for name, changed in facts.items():
+        if "generated" in changed:  # PostgreSQL 15 cannot change it in place
+            steps += dropped.drop_column_steps(old, old.column(name))
+            steps += obj.add_column_steps(new, new.column(name))
+            continue
         steps += obj.alter_column_steps(
             old, new, old.column(name), new.column(name), changed
         )
@@ -397,15 +403,16 @@ def _owned_steps(
         got = None
     if want is None:
         assert got is not None
-        undo_drop = (got.sql,)
+        run_drop, undo_drop = keys.owned_drop(old, got)
         steps.append(
             Step(
                 f"drop {got.label} on {old.schema}.{old.name}",
                 probe,
-                (None, "false", ""),
-                (keys.owned_drop(old, got),),
+                (form_want, None),
+                run_drop,
                 undo_drop,
                 DROP_KEYS,
+                hazards=keys.owned_hazards(got, dropped=True),
             )
         )
         return steps
@@ -419,7 +426,7 @@ def _owned_steps(
             probe,
             (form_want,),
             run,
-            (keys.owned_drop(new, want),) + undo,
+            keys.owned_remove(new, want) + undo,
             OWNED,
             hazards=keys.owned_hazards(want),
         )

@@ -9,6 +9,8 @@ bring the development database back to exactly OLD's catalog with every row.
 
 from __future__ import annotations
 
+import threading
+import time
 from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
@@ -23,7 +25,12 @@ from modelgen.catalog.reflect import reflect_url
 from modelgen.catalog.schema import Schema
 from modelgen.catalog.scratch import execute
 from modelgen.migration import LOG_TABLE
-from modelgen.migration.render import DiffMigration, diff_migration, preflight
+from modelgen.migration.render import (
+    DiffMigration,
+    diff_migration,
+    diff_sql,
+    preflight,
+)
 
 BASE = [
     "CREATE TYPE mood AS ENUM ('sad', 'ok', 'happy')",
@@ -41,6 +48,11 @@ BASE = [
     "INSERT INTO books (author_id, title, pages, isbn) VALUES "
     "(1, 'A', 10, '978-1'), (2, 'B', 20, NULL), (1, 'C', NULL, '978-3')",
     "INSERT INTO old_logs (message) VALUES ('one'), ('two')",
+    "CREATE TABLE events (id bigint NOT NULL, at date NOT NULL, body text) "
+    "PARTITION BY RANGE (at)",
+    "CREATE TABLE events_2025 PARTITION OF events "
+    "FOR VALUES FROM ('2025-01-01') TO ('2026-01-01')",
+    "INSERT INTO events VALUES (1, '2025-03-01', 'kept')",
 ]
 
 CASES = {
@@ -70,7 +82,16 @@ CASES = {
         "ALTER TABLE books ADD CONSTRAINT ck_books_pages CHECK (pages > 0)",
     ],
     "dropped column": ["ALTER TABLE authors DROP COLUMN note"],
-    "dropped column in the middle": ["ALTER TABLE authors DROP COLUMN born"],
+    "dropped column in the middle": [
+        "CREATE TRIGGER authors_touch BEFORE UPDATE ON authors "
+        "FOR EACH ROW EXECUTE FUNCTION touch()",
+        "ALTER TABLE authors DROP COLUMN born",
+    ],
+    "dropped columns in the middle of a table with no key": [
+        "ALTER TABLE books DROP CONSTRAINT books_pkey",
+        "ALTER TABLE books DROP COLUMN author_id",
+        "ALTER TABLE books DROP COLUMN pages",
+    ],
     "dropped table": ["DROP TABLE old_logs"],
     "type, default, nullability, comment": [
         "ALTER TABLE books ALTER COLUMN pages TYPE bigint",
@@ -95,6 +116,17 @@ CASES = {
         "CONSTRAINT ck_reviews_body CHECK (length(body) < 1000), UNIQUE (book_id, number))",
         "COMMENT ON TABLE reviews IS 'one per reader'",
     ],
+    "identity, collation, generated column": [
+        "ALTER TABLE books ALTER COLUMN id SET GENERATED ALWAYS SET CACHE 5",
+        'ALTER TABLE authors ALTER COLUMN name TYPE text COLLATE "C"',
+        "ALTER TABLE books ADD COLUMN title_key text "
+        "GENERATED ALWAYS AS (lower(title)) STORED",
+    ],
+    "partitions": [
+        "CREATE TABLE events_2026 PARTITION OF events "
+        "FOR VALUES FROM ('2026-01-01') TO ('2027-01-01')",
+        "DROP TABLE events_2025",
+    ],
     "row security and policy": [
         "ALTER TABLE books ENABLE ROW LEVEL SECURITY",
         "CREATE POLICY books_read ON books FOR SELECT USING (pages > 0)",
@@ -110,7 +142,7 @@ def rows(url: str) -> dict[str, list[tuple[object, ...]]]:
     found = {}
     with connect(url) as conn:
         cur = conn.cursor()
-        for table in ("authors", "books", "old_logs"):
+        for table in ("authors", "books", "old_logs", "events"):
             cur.execute(f"SELECT * FROM {table} ORDER BY 1")
             found[table] = [tuple(r) for r in cur.fetchall()]
     return found
@@ -187,23 +219,13 @@ def test_a_change_upgrades_exactly_is_a_no_op_on_production_and_downgrades_with_
 
     command.downgrade(alembic_config(root, dev), "base")
     restored = reflect_url(dev)
-    if case == "dropped column in the middle":
-        # PostgreSQL adds a column at the end: every fact but the order is back
-        assert [d for d in differences(old, restored) if "columns [" not in d] == []
-        assert [c.name for c in restored.table("public", "authors").columns][
-            -1
-        ] == "born"
-    else:
-        assert differences(old, restored) == []
-    assert rows(dev) == {
-        table: (
-            [r[:4] + r[5:] + r[4:5] for r in found]
-            if case == "dropped column in the middle" and table == "authors"
-            else found
-        )
-        for table, found in before_rows.items()
-    }
-    assert "modelgen_backup" not in {t.schema for t in restored.tables}
+    assert differences(old, restored) == []
+    assert rows(dev) == before_rows
+    assert "modelgen_backup" not in {t.schema for t in restored.tables}, [
+        (t.name, t.columns[0].name)
+        for t in restored.tables
+        if t.schema == "modelgen_backup"
+    ]
 
 
 def test_renames_are_said_and_turned_off_by_no_renames(
@@ -275,6 +297,11 @@ def test_check_names_the_steps_that_would_fail_on_the_targets_data(
     assert pages.runs and pages.failure and "NULLs" in pages.failure
     unique = results["create index ix_books_author on public.books (concurrently)"]
     assert unique.runs and unique.failure and "duplicate" in unique.failure
+    # --sql: what would run there, in order; nothing for the column it has
+    sql = diff_sql(item, dev)
+    assert '"country"' not in sql
+    assert sql.index("VALIDATE CONSTRAINT") < sql.index("SET NOT NULL")
+    assert "CREATE UNIQUE INDEX CONCURRENTLY ix_books_author ON public.books" in sql
 
 
 def _without_country(url: str) -> Schema:
@@ -336,3 +363,52 @@ def test_a_missing_prerequisite_stops_the_upgrade_with_one_line_naming_it(
     assert "add trigger books_stamp on public.books" in message
     assert "function stamp() does not exist" in message
     assert differences(old, reflect_url(dev)) == []
+
+
+def test_a_step_that_waits_for_a_lock_tries_again(
+    pair: Callable[[list[str]], tuple[str, str]], tmp_path: Path
+) -> None:
+    """lock_timeout (5 s) ends the wait; the statement is retried, and succeeds
+    once the other session lets go of the table."""
+    dev, prod = pair(["COMMENT ON TABLE books IS 'every book'"])
+    new = reflect_url(prod)
+    root, _ = revision(tmp_path, reflect_url(dev), new)
+    locked = threading.Event()
+
+    def hold() -> None:
+        with connect(dev) as conn:
+            cur = conn.cursor()
+            cur.execute("BEGIN")
+            cur.execute("LOCK TABLE books IN ACCESS EXCLUSIVE MODE")
+            locked.set()
+            time.sleep(7)
+            cur.execute("COMMIT")
+
+    holder = threading.Thread(target=hold)
+    holder.start()
+    assert locked.wait(30)
+    start = time.perf_counter()
+    command.upgrade(alembic_config(root, dev), "head")
+    holder.join()
+    assert time.perf_counter() - start > 5  # waited past one lock_timeout
+    assert differences(new, reflect_url(dev)) == []
+
+
+def test_a_failure_after_enum_labels_were_committed_undoes_them_too(
+    pair: Callable[[list[str]], tuple[str, str]], tmp_path: Path
+) -> None:
+    """Labels are added outside the transaction; a later step failing (a NOT NULL
+    column with no default, on a table with rows) leaves OLD's labels."""
+    dev, prod = pair(
+        [
+            "ALTER TYPE mood ADD VALUE 'ecstatic'",
+            "DELETE FROM old_logs",
+            "ALTER TABLE old_logs ADD COLUMN level integer NOT NULL",
+        ]
+    )
+    old = reflect_url(dev)
+    root, _ = revision(tmp_path, old, reflect_url(prod))
+    with pytest.raises(SystemExit, match=r"add column public.old_logs.level: .*null"):
+        command.upgrade(alembic_config(root, dev), "head")
+    assert differences(old, reflect_url(dev)) == []
+    assert LOG_TABLE not in {t.name for t in reflect_url(dev).tables}

@@ -48,7 +48,8 @@ def test_writes_one_revision_and_says_its_steps_and_hazards(tmp_path: Path) -> N
     (written,) = versions.glob("*.py")
     assert f"wrote {written}" in result.stdout
     assert "drop column public.payments.failure_reason (values kept in" in result.stdout
-    assert "hazards (1):" in result.stdout
+    assert "hazards (2):" in result.stdout
+    assert "downgrade rewrites public.payments" in result.stdout
     assert "its values are kept in modelgen_backup." in result.stdout
     again = CliRunner().invoke(app, ["migration", *args])
     assert again.exit_code == 0 and len(list(versions.glob("*.py"))) == 2  # on the head
@@ -88,3 +89,26 @@ def test_check_needs_production_from_elsewhere(tmp_path: Path) -> None:
     )
     assert result.exit_code == 2
     assert "production's schema" in result.stderr and "secret" not in result.stderr
+
+
+def test_a_bind_revision_acts_only_for_its_database(tmp_path: Path) -> None:
+    from modelgen.migration import diff_migration
+    from modelgen.migration.render import offline_upgrade
+
+    production = load_snapshot(_dropped_column(tmp_path))
+    item = diff_migration(
+        load_snapshot(SNAPSHOT),
+        production,
+        versions_dir=tmp_path,
+        message="m",
+        bind="reporting",
+    )
+    assert item is not None
+    assert 'bind_key = "reporting"' in item.content
+    assert 'def upgrade(engine_name: str = "") -> None:' in item.content
+    assert "DROP COLUMN" in offline_upgrade(item.content, "m.py", None)
+    module: dict[str, object] = {}
+    exec(compile(item.content, "m.py", "exec"), module)
+    upgrade = module["upgrade"]
+    assert callable(upgrade)
+    upgrade("other")  # another database of a multi-database app: nothing, no Alembic
