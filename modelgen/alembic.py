@@ -7,12 +7,20 @@ In a Flask-Migrate ``migrations/env.py``, before ``context.configure(...)``::
 
 ``include_object`` skips partitions (their parent is the model), views and
 materialized views (mapped read-only or not at all), extension-owned tables,
+unique constraints a model adds after its table (``after_create`` DDL),
 the config's ``ignore`` tables, what ``.modelgen-ignore`` / ``[ignore_findings]``
-accept, and ``alembic_version`` / ``modelgen_migration_log``.  Importing the
+accept, ``alembic_version`` / ``modelgen_migration_log``, and a production
+index, unique constraint or foreign key that no model declares.  Importing the
 module also makes Alembic compare ``nextval()`` defaults as text (see
-``_compare_nextval_default``), and connects to nothing: the config and one
-catalog query are read on the first call and cached for the run.  The config is ``$MODELGEN_CONFIG``, else
-the one found from the current directory.
+``_compare_nextval_default``) and leave alone a server default or comment the
+model does not declare, and connects to nothing: the config and one catalog
+query are read on the first call and cached for the run.  The config is
+``$MODELGEN_CONFIG``, else the one found from the current directory.
+
+One rule with ``modelgen drift``: what drift reports as info (production has
+it, the model does not say; docs/drift.md, "Drift or info") is not drift, so
+autogenerate proposes no operation for it either, and ``drift`` exits 0 where
+autogenerate with these hooks is empty (tests/postgres/test_drift_alembic.py).
 
 This module is ``modelgen.alembic``; ``import alembic`` (absolute, as every
 import in this package is) still reaches the real Alembic.
@@ -33,6 +41,9 @@ from modelgen.errors import ModelgenError
 
 CONFIG_ENV = "MODELGEN_CONFIG"
 ALWAYS_SKIPPED = ("alembic_version", "modelgen_migration_log")
+# objects of a table that drift reports as info when production has them and no
+# model declares them: autogenerate would drop them
+UNDECLARED_KEYS = ("index", "unique_constraint", "foreign_key_constraint")
 _NEXTVAL = re.compile(r"^nextval\('(?P<seq>(?:[^']|'')+)'(?:::regclass)?\)$")
 
 
@@ -130,13 +141,52 @@ def include_object(
 ) -> bool:
     """Alembic's ``include_object`` hook: False for what modelgen deliberately leaves out."""
     skips = _skips()
+    if type_ == "unique_constraint" and reflected and compare_to is None:
+        if _added_after_create(object, name):
+            return False
     if type_ == "table":
         only_in_database = reflected and compare_to is None
         only_in_models = not reflected and compare_to is None
         if not (only_in_database or only_in_models):
             return True
         return skips.table_reason(object.schema, object.name, reflected) is None
+    if type_ in UNDECLARED_KEYS and reflected and compare_to is None:
+        return False  # production's, undeclared: info for drift, not a drop
     return skips.object_reason(object, name, type_) is None
+
+
+def _added_after_create(constraint: Any, name: str | None) -> bool:
+    """A database unique constraint the model's Table adds by ``after_create`` DDL
+    (one CREATE TABLE would merge it into another key): the MetaData holds no
+    UniqueConstraint for it, and Alembic would propose dropping it.  Read from the
+    listeners as drift reads them (``drift.owned.added_constraints``)."""
+    from modelgen.drift.owned import added_constraints, table_owned
+
+    table = getattr(constraint, "table", None)
+    if table is None or not name:
+        return False
+    key = f"{table.schema}.{table.name}" if table.schema else table.name
+    for metadata in _target_metadatas():
+        model = metadata.tables.get(key)
+        if model is not None:
+            added, _ = added_constraints(model, tuple(table_owned(model)))
+            return any(
+                kind == "u" and added_name == name for kind, added_name, *_ in added
+            )
+    return False
+
+
+def _target_metadatas() -> list[Any]:
+    """The running migration's ``target_metadata`` (one MetaData or a list of them)."""
+    try:
+        from alembic import context
+
+        target = context.get_context().opts.get("target_metadata")
+    except Exception:  # no env.py run in progress
+        return []
+    if target is None:
+        return []
+    return list(target) if isinstance(target, list | tuple) else [target]
 
 
 def nextval_defaults_differ(
@@ -176,6 +226,8 @@ def _compare_nextval_default(
 ) -> Any:
     """Runs before Alembic's own server-default comparison, on PostgreSQL only.
 
+    A column whose model declares no server default is left alone, as drift
+    leaves it (hand-written models set Python-side defaults).  Otherwise:
     Alembic strips ``::regclass`` from the database's ``nextval('s'::regclass)``
     but not from the model's same text, finds them unequal and then evaluates
     ``SELECT nextval(..) = nextval(..)`` on the server: false every time, and it
@@ -188,6 +240,11 @@ def _compare_nextval_default(
     context = autogen_context.migration_context
     if getattr(context, "_user_compare_server_default", False) is False:
         return PriorityDispatchResult.CONTINUE  # defaults are not compared at all
+    if metadata_col.server_default is None:
+        # the model does not declare one (a Python-side default, say): drift's
+        # rule, not a default (or an identity) to drop
+        alter_column_op.existing_server_default = conn_col.server_default
+        return PriorityDispatchResult.STOP
     dialect = autogen_context.dialect
     differs = nextval_defaults_differ(
         _default_text(conn_col.server_default),
@@ -202,6 +259,46 @@ def _compare_nextval_default(
     return PriorityDispatchResult.STOP
 
 
+def _keep_undeclared_column_comment(
+    autogen_context: Any,
+    alter_column_op: Any,
+    schema: str | None,
+    tname: str,
+    cname: str,
+    conn_col: Any,
+    metadata_col: Any,
+) -> Any:
+    """A column comment production has and the model does not declare is not
+    dropped: drift compares comments only where the model declares one."""
+    from alembic.util import PriorityDispatchResult
+
+    if metadata_col.comment is None and conn_col.comment:
+        alter_column_op.existing_comment = conn_col.comment
+        return PriorityDispatchResult.STOP
+    return PriorityDispatchResult.CONTINUE
+
+
+def _keep_undeclared_table_comment(
+    autogen_context: Any,
+    modify_table_ops: Any,
+    schema: str | None,
+    tname: str,
+    conn_table: Any,
+    metadata_table: Any,
+) -> Any:
+    """The same for a table's comment."""
+    from alembic.util import PriorityDispatchResult
+
+    if (
+        conn_table is not None
+        and metadata_table is not None
+        and metadata_table.comment is None
+        and conn_table.comment
+    ):
+        return PriorityDispatchResult.STOP
+    return PriorityDispatchResult.CONTINUE
+
+
 def _register_comparator() -> None:
     """Alembic's registry for third-party comparators (Alembic 1.18 and later)."""
     try:
@@ -209,12 +306,17 @@ def _register_comparator() -> None:
         from alembic.util import DispatchPriority
     except ImportError:  # an older Alembic: its own comparison stays in charge
         return
-    comparators.dispatch_for(
-        "column",
-        subgroup="server_default",
-        priority=DispatchPriority.FIRST,
-        qualifier="postgresql",
-    )(_compare_nextval_default)
+    for target, subgroup, function in (
+        ("column", "server_default", _compare_nextval_default),
+        ("column", "comments", _keep_undeclared_column_comment),
+        ("table", "comments", _keep_undeclared_table_comment),
+    ):
+        comparators.dispatch_for(
+            target,
+            subgroup=subgroup,
+            priority=DispatchPriority.FIRST,
+            qualifier="postgresql",
+        )(function)
 
 
 _PARENTHESISED_NAME = re.compile(r"\((\w+)\)")

@@ -96,8 +96,15 @@ class Config:
 
 def find_config(explicit: Path | None, cwd: Path) -> Path | None:
     """--config, else the nearest folder from ``cwd`` upward holding modelgen.toml or a
-    pyproject.toml with [tool.modelgen] (modelgen.toml first), as git and ruff look."""
+    pyproject.toml with [tool.modelgen] (modelgen.toml first), as git and ruff look.
+
+    A relative --config is looked for the same way, from ``cwd`` upward: the
+    ``Regenerate:`` line of a generated file (``--config modelgen.toml``) then
+    works from any folder of the project, the models folder included."""
     if explicit is not None:
+        found = _upward(explicit, cwd) if not explicit.is_absolute() else None
+        if found is not None:
+            return found
         if not explicit.is_file():
             raise ConfigError(f"{explicit}: config file not found")
         return explicit
@@ -107,6 +114,18 @@ def find_config(explicit: Path | None, cwd: Path) -> Path | None:
             return candidate
         if _has_tool_modelgen(folder / "pyproject.toml"):
             return folder / "pyproject.toml"
+    return None
+
+
+def _upward(relative: Path, cwd: Path) -> Path | None:
+    """The nearest ``folder / relative`` from ``cwd`` upward that is a config (a
+    pyproject.toml only with [tool.modelgen]: a subproject's own one is passed by)."""
+    for folder in (cwd, *cwd.parents):
+        candidate = folder / relative
+        if candidate.is_file() and (
+            candidate.name != "pyproject.toml" or _has_tool_modelgen(candidate)
+        ):
+            return candidate
     return None
 
 

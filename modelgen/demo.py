@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import os
+import shlex
 import shutil
+import sys
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -76,17 +79,34 @@ def run_demo(target: Path, admin_url: str | None = None) -> DemoResult:
     return DemoResult(target, list(outcome.written), url, started_over)
 
 
+def program() -> str:
+    """This modelgen as a command that works as printed, from any folder: ``modelgen``
+    when that is the one on PATH; else this environment's console script by its
+    absolute path (a virtual environment nobody activated, as the README's first
+    command makes); else this Python with ``-m modelgen``."""
+    script = Path(sys.executable).parent / (
+        "modelgen.exe" if os.name == "nt" else "modelgen"
+    )
+    if script.is_file():
+        on_path = shutil.which("modelgen")
+        if on_path and Path(on_path).resolve() == script.resolve():
+            return "modelgen"
+        return shlex.quote(str(script))
+    return f"{shlex.quote(sys.executable)} -m modelgen"
+
+
 def next_steps(folder: str, admin_url: str | None) -> list[str]:
     """What to try next with the files the demo left, as commands that work there."""
-    scratch = f" --scratch-url {admin_url}" if admin_url else ""
+    scratch = f" --scratch-url {shlex.quote(admin_url)}" if admin_url else ""
+    run = program()
     return [
-        f"cd {folder}",
-        f"modelgen check --snapshot {SNAPSHOT} --group critical"
+        f"cd {shlex.quote(folder)}",
+        f"{run} check --snapshot {SNAPSHOT} --group critical"
         "    # the files on disk match the schema",
-        f"modelgen drift --snapshot {SNAPSHOT}"
+        f"{run} drift --snapshot {SNAPSHOT}"
         "    # every model vs production: the groups still missing",
-        f"modelgen verify --snapshot {SNAPSHOT} --group critical{scratch}"
+        f"{run} verify --snapshot {SNAPSHOT} --group critical{scratch}"
         "    # create them in a scratch database and compare",
-        "modelgen generate --snapshot schema.json --group enterprise"
+        f"{run} generate --snapshot {SNAPSHOT} --group enterprise"
         "    # the next group",
     ]

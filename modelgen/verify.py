@@ -8,13 +8,11 @@ two Schemas are compared fact by fact (modelgen.catalog.compare).
 
 from __future__ import annotations
 
-import contextlib
 import importlib
 import secrets
 import sys
 import tempfile
 import warnings
-from collections.abc import Iterator
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -27,6 +25,7 @@ from modelgen.config import Config
 from modelgen.errors import ModelgenError, first_line
 from modelgen.gcpause import collector_paused
 from modelgen.generate.pipeline import generate_files
+from modelgen.runtime import BATCH, commit_every
 
 
 @dataclass(frozen=True)
@@ -135,40 +134,16 @@ def _create_all(url: str, db: object, schema: Schema) -> None:
 
     engine = sa.create_engine(url)
     try:
-        with _commit_every(COMMIT_EVERY):
+        with commit_every(COMMIT_EVERY):
             _create(engine, db, schema)
     finally:
         engine.dispose()
 
 
-# Tables created per transaction.  Each CREATE holds its locks (the table, its
-# indexes, sequences and types) until commit, and PostgreSQL's shared lock table
-# holds max_locks_per_transaction (64) x max_connections (100) = 6,400 by
-# default: one transaction for 5,000 tables ran out ("out of shared memory").
-# The scratch database is thrown away, so nothing needs it to be atomic.
-COMMIT_EVERY = 500
-
-
-@contextlib.contextmanager
-def _commit_every(count: int) -> Iterator[None]:
-    """While active, the transaction creating tables is committed and a new one
-    begun after every ``count`` tables (an ``after_create`` listener on Table)."""
-    import sqlalchemy as sa
-
-    created = 0
-
-    def after_create(target: object, connection: object, **_: object) -> None:
-        nonlocal created
-        created += 1
-        if created % count == 0:
-            connection.exec_driver_sql("COMMIT")  # type: ignore[attr-defined]
-            connection.exec_driver_sql("BEGIN")  # type: ignore[attr-defined]
-
-    sa.event.listen(sa.Table, "after_create", after_create)
-    try:
-        yield
-    finally:
-        sa.event.remove(sa.Table, "after_create", after_create)
+# Tables created per transaction: one transaction holding thousands of CREATEs
+# runs out of PostgreSQL's lock table (modelgen.runtime), and the scratch
+# database is thrown away, so nothing needs it to be atomic.
+COMMIT_EVERY = BATCH
 
 
 def _create(engine: object, db: object, schema: Schema) -> None:

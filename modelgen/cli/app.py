@@ -43,7 +43,8 @@ ConfigOpt = Annotated[
         "--config",
         "-c",
         metavar="FILE",
-        help="modelgen.toml or pyproject.toml (default: found from here upward)",
+        help="modelgen.toml or pyproject.toml (default: found from here upward; "
+        "a relative FILE is looked for from here upward too)",
     ),
 ]
 UrlOpt = Annotated[
@@ -89,7 +90,11 @@ OutOpt = Annotated[
 ]
 QuietOpt = Annotated[
     bool,
-    typer.Option("--quiet", "-q", help="no progress or summary lines on stderr"),
+    typer.Option(
+        "--quiet",
+        "-q",
+        help="only errors, warnings and reports: no progress, summary or 'wrote' lines",
+    ),
 ]
 
 
@@ -120,6 +125,13 @@ def _note(quiet: bool, message: str) -> None:
     """A summary or progress line on stderr, unless --quiet."""
     if not quiet:
         typer.echo(message, err=True)
+
+
+def _done(quiet: bool, message: str) -> None:
+    """A 'wrote FILE' line on stdout (what a run did, not what needs attention),
+    unless --quiet."""
+    if not quiet:
+        typer.echo(message)
 
 
 def _err(message: str) -> None:

@@ -21,6 +21,7 @@ from modelgen.cli.app import (
     QuietOpt,
     SnapshotOpt,
     UrlOpt,
+    _done,
     _status,
     app,
     guarded,
@@ -240,7 +241,7 @@ def init(
     _progress(quiet, "reading production ...")
     schema = load_schema(_with_hooks(Config(path=None, root=Path.cwd())), url, snapshot)
     result = write_init_config(schema, target, models)
-    typer.echo(f"wrote {output}: {result.summary}")
+    _done(quiet, f"wrote {output}: {result.summary}")
     _progress(
         quiet,
         "next: review the groups, then `modelgen generate --group unassigned --dry-run`",

@@ -48,7 +48,8 @@ def run_fix(
         label = path.relative_to(cwd) if path.is_relative_to(cwd) else path
         fixed = next(f for f in result.files if f.path == path).fixed
         keys = dict.fromkeys(f.key for f in fixed)  # a column can have two findings
-        typer.echo(f"fixed {label}: {', '.join(keys)}")
+        if not quiet:  # what was done; the summary below says what is left
+            typer.echo(f"fixed {label}: {', '.join(keys)}")
     for line in fix_summary(result, applied=True):
         typer.echo(line)
     return 1 if result.remaining else 0

@@ -18,6 +18,7 @@ from modelgen.cli.app import (
     SplitOpt,
     UrlOpt,
     ViewsOpt,
+    _done,
     _load,
     _note,
     _read_schema,
@@ -127,14 +128,13 @@ def generate(
         return
     outcome = write_files(files, force=force)
     for path in outcome.written:
-        typer.echo(f"wrote {_rel(path)}")
-    if not quiet:
-        for path in outcome.unchanged:
-            typer.echo(f"unchanged {_rel(path)}")
+        _done(quiet, f"wrote {_rel(path)}")
+    for path in outcome.unchanged:
+        _done(quiet, f"unchanged {_rel(path)}")
     for path in outcome.backups:
         typer.echo(f"kept the hand-edited version as {_rel(path)}")
     for line in result.plan.also_wrote:
-        typer.echo(f"also wrote {line}")
+        _done(quiet, f"also wrote {line}")
     _report_list(
         "foreign keys left out (their target has no model)", result.plan.left_out
     )
@@ -203,7 +203,12 @@ def check(
     hand), 2 error.
     """
     from modelgen.generate.output import compare_files
-    from modelgen.generate.pipeline import check_db_import, generate_files, output_dir
+    from modelgen.generate.pipeline import (
+        check_db_import,
+        generate_files,
+        output_dir,
+        unassigned,
+    )
 
     cfg = _load(config, views, split)
     if cfg.path is None and out is None:
@@ -215,9 +220,15 @@ def check(
     diffs = compare_files(_merged(list(result.files), refuse=False), Path.cwd())
     drift = [d for d in diffs if d.status != "unchanged"]
     for line in result.plan.also_wrote:
-        typer.echo(f"also checked {line}", err=True)
+        _note(quiet, f"also checked {line}")
     _report_list(
         "foreign keys left out (their target has no model)", result.plan.left_out
+    )
+    # not a file that differs (the exit code stays check's), but never silent
+    _report_list(
+        "production tables with no model, in no group of the config (add them to "
+        "a group, or to 'ignore'; `modelgen drift` fails on them)",
+        unassigned(result, schema, cfg),
     )
     result_decided()  # what is left is the report
     for item in drift:
@@ -266,7 +277,7 @@ def snapshot(
     cfg = _load(config)
     schema = _read_schema(cfg, url, None, quiet, then="writing the snapshot")
     write_snapshot(schema, output)
-    typer.echo(f"wrote {_rel(output.resolve())}: {len(schema.tables)} tables")
+    _done(quiet, f"wrote {_rel(output.resolve())}: {len(schema.tables)} tables")
 
 
 def _verify_tables(
@@ -374,11 +385,11 @@ def demo(
     result = run_demo(directory.resolve(), url)
     if result.started_over:
         _note(quiet, f"{_rel(result.target)}: an earlier demo; started it over")
-    typer.echo(
-        f"fixture production loaded; fixture app copied to {_rel(result.target)}"
+    _done(
+        quiet, f"fixture production loaded; fixture app copied to {_rel(result.target)}"
     )
     for path in result.written:
-        typer.echo(f"wrote {_rel(path)}")
+        _done(quiet, f"wrote {_rel(path)}")
     if result.written and not quiet:
         first = next((p for p in result.written if p.name == "payments.py"), None)
         first = first or result.written[0]

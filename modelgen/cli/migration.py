@@ -16,6 +16,7 @@ from modelgen.cli.app import (
     QuietOpt,
     SnapshotOpt,
     UrlOpt,
+    _done,
     _load,
     _note,
     _read_schema,
@@ -141,10 +142,10 @@ def migration(
         return
     if item.path.exists():
         if item.path.read_text(encoding="utf-8") == item.content:
-            typer.echo(f"unchanged {_rel(item.path)}")
+            _done(quiet, f"unchanged {_rel(item.path)}")
             return
         raise ModelgenError(f"{item.path}: exists with other content; not replaced")
     atomic_write(item.path, item.content)
-    typer.echo(f"wrote {_rel(item.path)}")
-    typer.echo(f"  revision {item.revision}, down_revision {item.down_revision}")
-    typer.echo(f"  tables: {', '.join(item.tables)}")
+    _done(quiet, f"wrote {_rel(item.path)}")
+    _done(quiet, f"  revision {item.revision}, down_revision {item.down_revision}")
+    _done(quiet, f"  tables: {', '.join(item.tables)}")

@@ -96,6 +96,16 @@ def _compare_primary_key(prod: Table, model: ModelTable) -> list[KeyDiff]:
                 f"({', '.join(prod_cols) or 'none'}) in production",
             )
         ]
+    if model_cols != prod_cols:  # the same columns: the order is the index's order
+        return [
+            (
+                DRIFT,
+                "primary-key",
+                None,
+                f"primary key columns in the order ({', '.join(model_cols)}) in the "
+                f"model, ({', '.join(prod_cols)}) in production",
+            )
+        ]
     if mine and mine.name and theirs and mine.name != theirs.name:
         return [
             (

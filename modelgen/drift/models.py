@@ -24,7 +24,12 @@ from pathlib import Path
 from typing import Any
 
 from modelgen.config import Config
-from modelgen.drift.owned import OwnedFact, metadata_owned, owned_by
+from modelgen.drift.owned import (
+    OwnedFact,
+    added_constraints,
+    metadata_owned,
+    owned_by,
+)
 from modelgen.errors import first_line
 from modelgen.gcpause import collector_paused
 from modelgen.source.existing import (
@@ -368,7 +373,11 @@ def _facts(
             where = locations.get(key) or by_name.get(table.name)
             home = _home(table.name, homes.get(id(table), []), sources)
             facts = _table_facts(table, cls, where, sa, lines, sources, home)
-            tables.append(replace(facts, owned=owned_by(table, on_metadata)))
+            added, owned = added_constraints(table, owned_by(table, on_metadata))
+            constraints = facts.constraints + tuple(ModelConstraint(*a) for a in added)
+            tables.append(
+                replace(facts, owned=owned, constraints=_sorted_keys(constraints))
+            )
     imported = {(t.schema, t.name) for t in tables}
     # models in modules that failed to import: known from the scan only
     for model in scanned:
@@ -491,9 +500,7 @@ def _table_facts(
         line=line,
         generated=where.generated if where else _generated_file(path, sources),
         columns=columns,
-        constraints=tuple(
-            sorted(constraints, key=lambda c: (c.kind, c.name or "", c.columns))
-        ),
+        constraints=_sorted_keys(constraints),
         indexes=tuple(sorted(indexes, key=lambda i: (i.name or "", i.elements))),
         comment=table.comment,
     )
@@ -624,7 +631,7 @@ def _constraint_facts(constraint: Any, dialect: Any, sa: Any) -> ModelConstraint
     name = _name(constraint.name)
     columns = tuple(c.name for c in constraint.columns)
     if isinstance(constraint, sa.PrimaryKeyConstraint):
-        return ModelConstraint("p", name, columns) if columns else None
+        return ModelConstraint("p", name, _key_order(constraint)) if columns else None
     if isinstance(constraint, sa.UniqueConstraint):
         return ModelConstraint("u", name, columns)
     if isinstance(constraint, sa.CheckConstraint):
@@ -652,6 +659,23 @@ def _constraint_facts(constraint: Any, dialect: Any, sa: Any) -> ModelConstraint
     if type(constraint).__name__ == "ExcludeConstraint":
         return ModelConstraint("x", name, columns)
     return None
+
+
+def _sorted_keys(keys: Iterable[ModelConstraint]) -> tuple[ModelConstraint, ...]:
+    return tuple(sorted(keys, key=lambda c: (c.kind, c.name or "", c.columns)))
+
+
+def _key_order(key: Any) -> tuple[str, ...]:
+    """A primary key's columns in the order ``CREATE TABLE`` gets them (the index's
+    order): a key made of ``primary_key=True`` columns puts its ``autoincrement=True``
+    column first (SQLAlchemy's DDL compiler does the same)."""
+    columns = key.columns
+    if getattr(key, "_implicit_generated", False):
+        try:
+            columns = key.columns_autoinc_first
+        except Exception:  # noqa: BLE001 - a bad autoincrement is not this finding
+            pass
+    return tuple(c.name for c in columns)
 
 
 def _metadata_schema(constraint: Any) -> str | None:

@@ -15,6 +15,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from modelgen.catalog.owned import classify, owned_statements
+from modelgen.catalog.pgtext import closing_paren
 from modelgen.catalog.schema import Table
 from modelgen.drift.normalize import normalize_expr
 
@@ -25,6 +26,13 @@ OwnedDiff = tuple[str, str, str, str]
 
 _IDENT = r'"(?:[^"]|"")+"|[^\s".]+'
 _ON = re.compile(rf" ON (?:(?P<schema>{_IDENT})\.)?(?P<table>{_IDENT}) ")
+_ADD = re.compile(
+    rf"ALTER TABLE (?:(?P<schema>{_IDENT})\.)?(?P<table>{_IDENT}) ADD CONSTRAINT "
+    rf"(?:{_IDENT}) (?P<kind>CHECK|UNIQUE(?: NULLS NOT DISTINCT)?) ?\(",
+    re.DOTALL,
+)
+# (kind "u" or "c", name, columns of a unique, the CHECK's expression)
+AddedConstraint = tuple[str, str, tuple[str, ...], str | None]
 
 
 def _unquote(name: str) -> str:
@@ -80,6 +88,36 @@ def owned_by(
         if table.schema is None or schema is None or schema == table.schema:
             found.append(fact)
     return tuple(found)
+
+
+def added_constraints(
+    table: Any, facts: tuple[OwnedFact, ...]
+) -> tuple[list[AddedConstraint], tuple[OwnedFact, ...]]:
+    """The unique and CHECK constraints a Table's DDL adds to the table itself
+    (``ALTER TABLE t ADD CONSTRAINT c UNIQUE (...)`` / ``CHECK (...) NOT VALID``,
+    which CREATE TABLE cannot say), read back as constraints of the model; the
+    other statements (a partition's constraints, a key to a partition) stay."""
+    added: list[AddedConstraint] = []
+    rest: list[OwnedFact] = []
+    for fact in facts:
+        kind, name, sql = fact
+        found = _ADD.match(sql) if kind == "constraint" else None
+        schema = found and found.group("schema")
+        if (
+            found is None
+            or _unquote(found.group("table")) != table.name
+            or (schema and _unquote(schema) != table.schema)
+        ):
+            rest.append(fact)
+            continue
+        start = found.end() - 1
+        body = sql[start + 1 : closing_paren(sql, start)]
+        if found.group("kind") == "CHECK":
+            added.append(("c", name, (), body))
+        else:
+            columns = re.findall(r'"(?:[^"]|"")+"|[^\s,"]+', body)
+            added.append(("u", name, tuple(_unquote(c) for c in columns), None))
+    return added, tuple(rest)
 
 
 def compare_owned(

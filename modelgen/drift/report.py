@@ -48,11 +48,21 @@ def _place(finding: Finding, cwd: Path) -> str:
     return place
 
 
+def other_drift(report: DriftReport) -> list[Finding]:
+    """The drift findings that are not a table or a model on one side only: with
+    those two lists, a partition of ``report.drift`` (every count adds up)."""
+    return [
+        f
+        for f in report.drift
+        if f.kind not in ("table-without-model", "model-without-table")
+    ]
+
+
 def summary_line(report: DriftReport) -> str:
     parts = [
         f"{len(report.without_model)} table(s) without a model",
         f"{len(report.without_table)} model(s) without a table",
-        f"{len(report.drift) - len(report.without_model) - len(report.without_table)} other drift finding(s)",
+        f"{len(other_drift(report))} other drift finding(s)",
         f"{len(report.info)} info",
         f"{len(report.ignored)} ignored",
     ]
@@ -109,14 +119,9 @@ def _text_without_model(report: DriftReport, cwd: Path, style: _Style) -> list[s
 
 def _text_sections(report: DriftReport, cwd: Path, style: _Style) -> list[str]:
     """Models without a table, the other drift, then info: one line per finding."""
-    other_drift = [
-        f
-        for f in report.drift
-        if f.kind not in ("table-without-model", "model-without-table")
-    ]
     sections = (
         ("Models without a table", report.without_table, "31"),
-        ("Drift", other_drift, "31"),
+        ("Drift", other_drift(report), "31"),
         ("Info (not failing)", report.info, "2"),
     )
     lines: list[str] = []
@@ -211,14 +216,20 @@ def render_markdown(
     report: DriftReport, cwd: Path, diagram: list[str] | None = None
 ) -> str:
     icon = "❌" if report.drift else "✅"
+    verdict = (
+        f"drift found ({len(report.drift)} finding(s))"
+        if report.drift
+        else "models match production"
+    )
+    # one row per section below, each the number of lines that section lists
     lines = [
-        f"### {icon} modelgen drift: {'drift found' if report.drift else 'models match production'}",
+        f"### {icon} modelgen drift: {verdict}",
         "",
         "| | count |",
         "|---|---:|",
         f"| tables without a model | {len(report.without_model)} |",
         f"| models without a table | {len(report.without_table)} |",
-        f"| drift findings (all) | {len(report.drift)} |",
+        f"| other drift findings | {len(other_drift(report))} |",
         f"| info (not failing) | {len(report.info)} |",
         f"| ignored (with reasons) | {len(report.ignored)} |",
     ]
@@ -248,7 +259,8 @@ def render_markdown(
 
 
 def _markdown_tables(report: DriftReport, cwd: Path) -> list[str]:
-    """The tables without a model (with group and file), then every other drift finding."""
+    """The tables without a model (with group and file), the models without a
+    table, then the other drift findings: the summary's first three rows."""
     lines: list[str] = []
     if report.without_model:
         lines += [
@@ -262,10 +274,14 @@ def _markdown_tables(report: DriftReport, cwd: Path) -> list[str]:
             lines.append(
                 f"| `{f.table}` | {f.group or '_unassigned_'} | {('`' + _rel(f.file, cwd) + '`') if f.file else ''} |"
             )
-    others = [f for f in report.drift if f.kind != "table-without-model"]
-    if others:
-        lines += ["", "#### Drift", "", "| key | where | finding |", "|---|---|---|"]
-        for f in others:  # the key (table.column) as in the text and json reports
+    for title, items in (
+        ("Models without a table", report.without_table),
+        ("Drift", other_drift(report)),
+    ):
+        if not items:
+            continue
+        lines += ["", f"#### {title}", "", "| key | where | finding |", "|---|---|---|"]
+        for f in items:  # the key (table.column) as in the text and json reports
             key = f"`{_md(f.key)}`" if f.key else ""
             lines.append(f"| {key} | `{_md(_place(f, cwd))}` | {_md(f.message)} |")
     return lines

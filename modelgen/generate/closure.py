@@ -108,3 +108,22 @@ def describe_left_out(schema: Schema, table: Table, fk: ForeignKey) -> str:
         "table without a model",
     )
     return f"{_columns(table, fk)} -> {fk.ref_table} ({kind}; key {fk.name})"
+
+
+def unassigned_tables(
+    schema: Schema, config: Config, existing: Iterable[ExistingModel]
+) -> tuple[str, ...]:
+    """Production tables with no model that no group and no ``ignore`` entry names
+    (``users``; ``audit.events`` outside the default schema): what drift reports
+    as unassigned, and what check would otherwise pass over in silence."""
+    if config.bootstrap:
+        return ()  # a bootstrap models every table
+    default = schema.default_schema
+    have = {(m.schema or default, m.table) for m in existing}
+    for spec in config.files:
+        have |= {t.key for t in _spec_tables(schema, spec)}
+    return tuple(
+        name if space == default else f"{space}.{name}"
+        for space, name in sorted(t.key for t in schema.tables)
+        if (space, name) not in have and not _ignored(config, (space, name))
+    )

@@ -23,7 +23,11 @@ from modelgen.catalog.schema import (
     Schema,
     Table,
 )
-from modelgen.generate.constraints import ConstraintRenderer
+from modelgen.generate.constraints import (
+    ConstraintRenderer,
+    add_constraint,
+    merged_in_create,
+)
 from modelgen.generate.literals import call, lit
 from modelgen.generate.plan import AttrPlan
 from modelgen.generate.sequences import SequenceRenderer, default_name
@@ -48,6 +52,9 @@ class RenderedTable:
     ranks: dict[str, int] = field(default_factory=dict)
     custom_types: dict[str, str] = field(default_factory=dict)
     imports: set[str] = field(default_factory=set)
+    # unique constraints CREATE TABLE would merge into another key: added after it
+    merged: tuple[Constraint, ...] = ()
+    merged_args: tuple[str, ...] = ()  # the same as UniqueConstraint(...): for --fix
 
     def table_expr(self, metadata: str | None = None, bind_key: str = "") -> str:
         """``db.Table(name, [metadata,] columns..., constraints..., kwargs...)``."""
@@ -93,7 +100,7 @@ class ColumnRenderer(SequenceRenderer, ConstraintRenderer):
         pk_cols = pk.columns if pk else ()
         pk_explicit = pk is not None and (
             pk.name != default_name(table.name, "pkey")
-            or list(pk_cols) != [c.name for c in table.columns if c.name in pk_cols]
+            or list(pk_cols) != self._implicit_pk_order(table)
             or pk.deferrable
         )
         attributes = []
@@ -118,11 +125,23 @@ class ColumnRenderer(SequenceRenderer, ConstraintRenderer):
         if pk is not None and pk_explicit:
             args.append(self._constraint("db.PrimaryKeyConstraint", pk))
         args += [self._fk_constraint(table, fk) for fk in composite_fks]
-        args += [self._constraint("db.UniqueConstraint", u) for u in table.uniques]
-        # A CHECK added NOT VALID inside CREATE TABLE would be validated: like a
-        # NOT VALID foreign key it is added after the table, by ALTER TABLE.
+        # A unique constraint CREATE TABLE would merge into an earlier one, and a
+        # CHECK added NOT VALID (CREATE TABLE would validate it): like a NOT VALID
+        # foreign key, they are added after the table, by ALTER TABLE.
+        # (Never inside CREATE TABLE, where it is lost; a migration, which has no
+        # listeners, must add ``out.merged`` after the table itself.)
+        out.merged = tuple(merged_in_create(table))
+        uniques = {
+            u.name: self._constraint("db.UniqueConstraint", u) for u in table.uniques
+        }
+        args += [uniques[u.name] for u in table.uniques if u not in out.merged]
+        out.merged_args = tuple(uniques[u.name] for u in out.merged)
         later = [c for c in table.checks if c.not_valid and self.keep_not_valid]
-        after_create = [_not_valid_check(self.ddl_table_name(table), c) for c in later]
+        ddl_name = self.ddl_table_name(table)
+        after_create = [
+            add_constraint(ddl_name, u) for u in out.merged if self.keep_not_valid
+        ]
+        after_create += [_not_valid_check(ddl_name, c) for c in later]
         if (
             self.keep_not_valid
         ):  # the models (a migration keeps it simple: no listeners)
@@ -154,6 +173,21 @@ class ColumnRenderer(SequenceRenderer, ConstraintRenderer):
             kwargs.append(('"listeners"', _listeners(after_create)))
         out.table_kwargs = tuple(kwargs)
         return out
+
+    def _implicit_pk_order(self, table: Table) -> list[str]:
+        """The key's columns as SQLAlchemy writes a key made of ``primary_key=True``
+        columns: in table order, but the ``autoincrement=True`` one (a SERIAL in a
+        composite key) first.  Where that is not production's order (the index's
+        order), the key is written as an explicit ``PrimaryKeyConstraint``."""
+        pk = table.primary_key
+        assert pk is not None
+        columns = [c for c in table.columns if c.name in pk.columns]
+        first = [
+            c.name
+            for c in columns
+            if len(pk.columns) > 1 and self.is_pg_serial(table, c)
+        ]
+        return first + [c.name for c in columns if c.name not in first]
 
     # -- columns -------------------------------------------------------------
 

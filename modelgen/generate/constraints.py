@@ -8,6 +8,35 @@ from modelgen.catalog.schema import Constraint, ForeignKey, Index, Schema, Table
 from modelgen.generate.literals import call, lit
 
 
+def merged_in_create(table: Table) -> list[Constraint]:
+    """The unique constraints PostgreSQL would merge into the primary key or an
+    earlier unique constraint if ``CREATE TABLE`` declared them all: the same
+    index (columns in order, INCLUDE, NULLS NOT DISTINCT, deferrability).  Added
+    one by one by ``ALTER TABLE``, all of them stay, so the models add these after
+    the table (``after_create``), as production's history did."""
+
+    def index_of(key: Constraint) -> tuple[object, ...]:
+        include = key.index.include if key.index is not None else ()
+        flags = (key.nulls_not_distinct, key.deferrable, key.initially_deferred)
+        return (key.columns, include, *flags)
+
+    seen = {index_of(table.primary_key)} if table.primary_key is not None else set()
+    merged = []
+    for unique in table.uniques:
+        if index_of(unique) in seen:
+            merged.append(unique)
+        seen.add(index_of(unique))
+    return merged
+
+
+def add_constraint(table_name: str, constraint: Constraint) -> str:
+    """``ALTER TABLE <table_name> ADD CONSTRAINT <name> <production's definition>``
+    for ``db.DDL``, whose text is %-formatted (``table_name`` is escaped already)."""
+    name = quote_ident(constraint.name).replace("%", "%%")
+    definition = constraint.definition.replace("%", "%%")
+    return f"ALTER TABLE {table_name} ADD CONSTRAINT {name} {definition}"
+
+
 class ConstraintRenderer:
     schema: Schema
     keep_not_valid: bool

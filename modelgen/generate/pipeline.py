@@ -15,7 +15,7 @@ from modelgen.catalog.schema import Schema
 from modelgen.config import Config
 from modelgen.errors import ConfigError, DatabaseError
 from modelgen.generate.build import PackagePlan, build_plan, select_specs
-from modelgen.generate.closure import complete_selection
+from modelgen.generate.closure import complete_selection, unassigned_tables
 from modelgen.generate.format import black_format, format_source
 from modelgen.generate.output import (
     HASH_PREFIX,
@@ -25,7 +25,7 @@ from modelgen.generate.output import (
 )
 from modelgen.generate.plan import FilePlan
 from modelgen.generate.render import make_environment, render_file, render_header
-from modelgen.source.existing import scan_models
+from modelgen.source.existing import ExistingModel, scan_models
 from modelgen.source.ownership import owned_hash
 from modelgen.source.planhash import plan_hash
 
@@ -35,6 +35,7 @@ class Generation:
     files: tuple[GeneratedFile, ...]
     plan: PackagePlan
     out_dir: Path
+    existing: tuple[ExistingModel, ...] = ()  # the scan of the models folder
 
 
 def load_schema(config: Config, url: str | None, snapshot: Path | None) -> Schema:
@@ -193,7 +194,16 @@ def generate_files(
     for path, content in plan.extras:  # one statement a line, as the models: no Black
         formatted = format_source(content, str(path))  # import unless a line is long
         files.append(GeneratedFile(path, formatted, overwrite_if_present=False))
-    return Generation(tuple(files), plan, out_dir)
+    return Generation(tuple(files), plan, out_dir, tuple(existing))
+
+
+def unassigned(
+    generation: Generation, schema: Schema, config: Config
+) -> tuple[str, ...]:
+    """Production tables with no model that no group names (check reports them).
+    Without a models folder the models are the output package's, as drift reads."""
+    known = generation.existing if config.models else scan_models(config.output)
+    return unassigned_tables(schema, config, known)
 
 
 def header_hash(path: Path, body: str, plan: FilePlan | None = None) -> str:

@@ -28,6 +28,38 @@ def type_arg(call: cst.Call) -> int | None:
     return None
 
 
+def call_bare_types(node: cst.BaseExpression) -> cst.BaseExpression:
+    """A rendered Column/mapped_column call with its argument-less type called, as a
+    file that writes ``db.Text()`` does: ``db.Column(db.Text)`` -> ``db.Column(db.Text())``,
+    ``ARRAY(db.Text)`` -> ``ARRAY(db.Text())``.  Only a type class the generator
+    names through a module (``db.``, ``sa.``, ``postgresql.``) is called, never a
+    variable holding a type (``status_enum``)."""
+    if not isinstance(node, cst.Call):
+        return node
+    at = type_arg(node)
+    if at is None:
+        return node
+    args = list(node.args)
+    args[at] = args[at].with_changes(value=_called(args[at].value))
+    return node.with_changes(args=args)
+
+
+def _called(node: cst.BaseExpression) -> cst.BaseExpression:
+    if (
+        isinstance(node, cst.Attribute)
+        and isinstance(node.value, cst.Name)
+        and node.value.value in ("db", "sa", "postgresql")
+        and node.attr.value[:1].isupper()
+    ):
+        return cst.Call(func=node)
+    if isinstance(node, cst.Call) and call_name(node) == "ARRAY" and node.args:
+        first = node.args[0]
+        return node.with_changes(
+            args=[first.with_changes(value=_called(first.value)), *node.args[1:]]
+        )
+    return node
+
+
 def insert_type_arg(call: cst.Call, value: cst.BaseExpression) -> cst.Call:
     """A type argument for a call that has none: first, or after the column's name."""
     args = list(call.args)

@@ -18,6 +18,7 @@ import libcst as cst
 from modelgen.catalog.schema import Table
 from modelgen.generate.columns import RenderedTable
 from modelgen.source.calls import (
+    call_bare_types,
     edit_sequence,
     enum_labels,
     insert_type_arg,
@@ -81,8 +82,10 @@ class TableEditor:
         self.module_indexes = module_indexes or {}
         self.body = list(class_statements(cls))
         self.index = column_statements(cls)
+        # a type without arguments written as the file writes it (db.Text or db.Text())
+        shape = call_bare_types if spelling.type_calls else (lambda node: node)
         self.rendered = {
-            c.name: cst.parse_expression(a.expr)
+            c.name: shape(cst.parse_expression(a.expr))
             for c, a in zip(prod.columns, rendered.attributes, strict=True)
         }
         self.annotations = {
@@ -93,7 +96,9 @@ class TableEditor:
             c.name: a.name
             for c, a in zip(prod.columns, rendered.attributes, strict=True)
         }
-        self.table_args = rendered.table_args
+        # production's keys by name, as a model declaring them would: the unique
+        # constraints the generator adds after the table too
+        self.table_args = rendered.table_args + rendered.merged_args
         self.custom = set(rendered.custom_types)
         self.definitions = {
             name: cst.parse_expression(expr)
@@ -105,7 +110,7 @@ class TableEditor:
         self.edit = ClassEdit(body=[])
         self.removed: set[int] = set()
         self.inserted: dict[str, cst.BaseStatement] = {}
-        self.new_args: cst.BaseStatement | None = None  # a __table_args__ it lacked
+        self.new_table_args: cst.BaseStatement | None = None  # after __tablename__
 
     def _respell(self, node: cst.BaseExpression) -> cst.BaseExpression:
         return respell(cst.Module([]).code_for_node(node), self.spelling, self.inline)
@@ -136,7 +141,8 @@ class TableEditor:
             line = f"{attr}: {text} = {code}"
         else:
             line = f"{attr} = {code}"
-        self.inserted[name] = cst.parse_statement(black_statement(line))
+        # one line: laid out by Black afterwards only in a Black file (blackstyle.py)
+        self.inserted[name] = cst.parse_statement(line + "\n")
         return None
 
     def remove_column(self, name: str) -> None:
@@ -289,8 +295,10 @@ class TableEditor:
                 after.setdefault(_tablename_index(self.body), []).append(
                     self.inserted[name]
                 )
-        if self.new_args is not None:  # right after __tablename__, before new columns
-            after.setdefault(_tablename_index(self.body), []).insert(0, self.new_args)
+        if self.new_table_args is not None:
+            after.setdefault(_tablename_index(self.body), []).insert(
+                0, self.new_table_args
+            )
         body: list[cst.BaseStatement] = []
         carry: list[cst.EmptyLine] = []
         for i, stmt in enumerate(self.body):
@@ -336,19 +344,6 @@ def set_type(
         new_node = respell_node(rendered)
     args[old] = args[old].with_changes(value=new_node)
     return call.with_changes(args=args)
-
-
-def black_statement(line: str) -> str:
-    """A statement modelgen writes into a class, laid out as Black would (one line when
-    it fits in 88 columns), quotes left as they are: the file chose them."""
-    import black
-
-    mode = black.Mode(line_length=88, string_normalization=False)
-    formatted = black.format_str(f"class _Modelgen:\n    {line}\n", mode=mode)
-    body = formatted.split("\n", 1)[1]
-    return "".join(
-        row[4:] if row.startswith("    ") else row for row in body.splitlines(True)
-    )
 
 
 def _code(node: cst.CSTNode) -> str:
@@ -414,49 +409,6 @@ def fix_key(
             editor.body[position] = replace_value(stmt, new_value)
             return None
     return _fix_column_key(editor, kind, subject, production, columns)
-
-
-def declare_key(editor: TableEditor, subject: str | None) -> str | None:
-    """Production's constraint or index ``subject``, which the model does not declare,
-    added to ``__table_args__`` (created after ``__tablename__`` when the class has
-    none).  ``sync`` asks it for the keys and indexes a production change added."""
-    production = rendered_by_name(editor.table_args).get(subject or "")
-    if production is None:
-        return "modelgen cannot write it in __table_args__"
-    entry = editor._respell(production)
-    for position, stmt in enumerate(editor.body):
-        name, value = assignment(stmt)
-        if name != "__table_args__":
-            continue
-        if not isinstance(value, cst.Tuple | cst.List):
-            return "its __table_args__ is not a literal tuple or list"
-        elements = list(value.elements)
-        at = len(elements)
-        if elements and isinstance(elements[-1].value, cst.Dict):
-            at -= 1  # the options dict ({"schema": ...}) stays last
-        comma = cst.Comma(whitespace_after=cst.SimpleWhitespace(" "))
-        if at and not isinstance(elements[at - 1].comma, cst.Comma):
-            elements[at - 1] = elements[at - 1].with_changes(comma=comma)
-        elements.insert(
-            at,
-            cst.Element(
-                entry, comma=comma if at < len(elements) else cst.MaybeSentinel.DEFAULT
-            ),
-        )
-        if isinstance(value, cst.Tuple) and len(elements) == 1:
-            elements[0] = elements[0].with_changes(comma=cst.Comma())
-        new = black_statement(
-            cst.Module([])
-            .code_for_node(replace_value(stmt, value.with_changes(elements=elements)))
-            .strip()
-        )
-        editor.body[position] = cst.parse_statement(new)
-        return None
-    code = cst.Module([]).code_for_node(entry)
-    editor.new_args = cst.parse_statement(
-        black_statement(f"__table_args__ = ({code},)")
-    )
-    return None
 
 
 def _entry_columns(entry: cst.Call) -> tuple[str, ...]:

@@ -25,6 +25,8 @@ from modelgen.errors import ModelgenError
 from modelgen.files import replace_all
 from modelgen.generate.columns import ColumnRenderer
 from modelgen.generate.naming import attribute_name, unique
+from modelgen.generate.output import HASH_PREFIX, file_state, split_header
+from modelgen.source.blackstyle import follow_layout
 from modelgen.source.cst import (
     SingleTableSubclasses,
     assignment,
@@ -36,19 +38,22 @@ from modelgen.source.cst import (
     module_assignments,
     module_indexes,
 )
-from modelgen.source.edits import (
-    COLUMN_KINDS,
-    KEY_KINDS,
-    TableEditor,
-    declare_key,
-    fix_key,
-)
+from modelgen.source.edits import COLUMN_KINDS, KEY_KINDS, TableEditor, fix_key
+from modelgen.source.ownership import owned_hash
+from modelgen.source.primary_key import declare_key, fix_primary_key
 from modelgen.source.spelling import Spelling, add_imports
 
 # "index-new" / "constraint-new": a key production added that the model does not
 # declare (drift's info); only `sync` asks for these, for the keys its change added
 UNDECLARED = ("index-new", "constraint-new")
-FIXABLE = ("column-missing", "column-extra", *COLUMN_KINDS, *KEY_KINDS, *UNDECLARED)
+FIXABLE = (
+    "column-missing",
+    "column-extra",
+    "primary-key",
+    *COLUMN_KINDS,
+    *KEY_KINDS,
+    *UNDECLARED,
+)
 
 
 @dataclass
@@ -213,8 +218,8 @@ def _fix_file(
     new_body = _without(
         [_replace_module_stmt(s, classes, values) for s in module.body], removed
     )
-    module = add_imports(module.with_changes(body=new_body), spelling.added)
-    fix.after = module.code
+    edited = add_imports(module.with_changes(body=new_body), spelling.added)
+    fix.after = _rehashed(before, follow_layout(path, module, edited).code)
     try:  # a fix must never leave a file Python cannot read
         compile(fix.after, str(path), "exec", dont_inherit=True)
     except SyntaxError as exc:
@@ -223,6 +228,21 @@ def _fix_file(
             "nothing was written (please report this)"
         ) from None
     return fix, skipped
+
+
+def _rehashed(before: str, after: str) -> str:
+    """``after`` with its header recording its own owned statements, when ``before``
+    was a generated file nobody had edited: --fix wrote those statements for
+    modelgen, so ``check`` and ``generate`` take the file as modelgen's (in sync
+    when the fix reads as generate writes it, else out of date and rewritten
+    without --force).  A hand-edited file keeps its record: a fix does not make
+    the team's edit modelgen's."""
+    if file_state(before) != "generated":
+        return after
+    recorded, body = split_header(after)
+    if recorded is None:
+        return after
+    return after.replace(HASH_PREFIX + recorded, HASH_PREFIX + owned_hash(body), 1)
 
 
 def _editor(
@@ -334,6 +354,10 @@ def _apply(
             return why
     elif finding.kind in COLUMN_KINDS:
         why = editor.change_column(column, finding.kind)
+        if why is not None:
+            return why
+    elif finding.kind == "primary-key":
+        why = fix_primary_key(editor)
         if why is not None:
             return why
     else:

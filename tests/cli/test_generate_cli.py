@@ -200,3 +200,66 @@ def test_command_line_mistakes_are_one_line_and_exit_2(
     )
     assert proc.returncode == 2
     assert message in proc.stderr and len(proc.stderr.strip().splitlines()) == 1
+
+
+def test_quiet_prints_no_wrote_lines_only_what_needs_attention(project: Path) -> None:
+    args = ("--snapshot", str(SNAPSHOT), "--group", "critical")
+    code, out, err = run(project, "generate", *args, "-q")
+    assert code == 0, err
+    assert (project / "app" / "models" / "payments.py").is_file()
+    assert "wrote" not in out and "wrote" not in err
+    # what the user must still do is not progress: the __init__.py lines stay
+    assert "from .payments import Payment  # noqa: F401" in out
+    code, out, err = run(project, "generate", *args, "-q")  # a rerun: all unchanged
+    assert code == 0 and "unchanged" not in out
+    code, out, err = run(project, "generate", *args)  # without -q they are said
+    assert "unchanged app/models/payments.py" in out
+
+
+def test_check_names_a_new_production_table_in_no_group(project: Path) -> None:
+    """drift fails on it; check (whose exit code is about the generated files)
+    still names it instead of passing over it in silence."""
+    from dataclasses import replace
+
+    from modelgen.catalog.schema import Table
+    from modelgen.catalog.snapshot import load_snapshot, write_snapshot
+
+    schema = load_snapshot(SNAPSHOT)
+    users = schema.find_table("users")
+    assert users is not None
+    fresh = Table("public", "coupons", (replace(users.columns[0], default=None),))
+    write_snapshot(replace(schema, tables=(*schema.tables, fresh)), project / "s.json")
+    code, _, err = run(project, "generate", "--snapshot", "s.json", "--all")
+    assert code == 0, err
+    code, _, err = run(project, "check", "--snapshot", "s.json", "-q")
+    assert code == 0, err  # every generated file is in sync
+    assert "in no group of the config" in err
+    assert err.splitlines()[-1].endswith("(1): coupons")
+    code, _, err = run(project, "check", "--snapshot", str(SNAPSHOT))
+    assert code == 0 and "in no group" not in err  # ignored, hand-written: not named
+
+
+def test_the_regenerate_line_works_from_any_folder_of_the_project(
+    project: Path,
+) -> None:
+    """The header's command, run where the file is (or anywhere below the config),
+    finds the config and writes the same files to the same place."""
+    import shlex
+
+    code, _, err = run(
+        project, "generate", "--snapshot", str(SNAPSHOT), "-g", "critical"
+    )
+    assert code == 0, err
+    models = project / "app" / "models"
+    text = (models / "payments.py").read_text()
+    line = next(x for x in text.splitlines() if x.startswith("# Regenerate: "))
+    command = shlex.split(line.removeprefix("# Regenerate: "))
+    assert command[:2] == ["modelgen", "generate"]
+    deeper = project / "app" / "models" / "sub"
+    deeper.mkdir()
+    for folder in (project, models, deeper):
+        code, out, err = run(folder, *command[1:], "--snapshot", str(SNAPSHOT))
+        assert code == 0, err
+        assert "wrote" not in out and "unchanged" in out, out
+        assert (models / "payments.py").read_text() == text
+        assert not (folder / "app").exists() or folder == project

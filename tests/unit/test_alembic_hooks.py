@@ -157,3 +157,20 @@ def test_expression_indexes_compare_without_the_exact_forms_parentheses() -> Non
     assert clean("lower((email)::text)") == clean("lower(email::text)")
     assert clean("lower((email)::text)") != clean("upper(email::text)")
     assert clean("(a + b)") != clean("a + (b * c)")
+
+
+@pytest.mark.parametrize(
+    "type_", ["index", "unique_constraint", "foreign_key_constraint"]
+)
+def test_an_undeclared_production_key_is_never_dropped_a_model_one_is_created(
+    project: Path, type_: str
+) -> None:
+    """drift calls the first info (exit 0): autogenerate must not drop it."""
+    users = table("users")
+    index = sa.Index("ix_users_id", users.c.id)
+    assert not hooks.include_object(index, "ix_users_id", type_, True, None)
+    assert hooks.include_object(index, "ix_users_id", type_, False, None)
+    assert hooks.include_object(index, "ix_users_id", type_, True, index)
+    # a column production has and the model lacks is drift: it still shows
+    column = users.c.id
+    assert hooks.include_object(column, "id", "column", True, None)

@@ -56,6 +56,25 @@ def test_the_config_is_found_from_a_subfolder_upward_as_git_and_ruff_do(
     assert find_config(None, tmp_path) == pyproject
 
 
+def test_a_relative_config_is_looked_for_upward_too(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`--config pyproject.toml`, as a generated file's Regenerate line prints it,
+    from a subfolder with a pyproject.toml of its own (not modelgen's)."""
+    deep = tmp_path / "app" / "models"
+    deep.mkdir(parents=True)
+    ours = write(tmp_path, '[tool.modelgen]\noutput = "app/models"\n', "pyproject.toml")
+    write(tmp_path / "app", "[tool.ruff]\nline-length = 90\n", "pyproject.toml")
+    monkeypatch.chdir(deep)
+    assert find_config(Path("pyproject.toml"), deep) == ours
+    assert load_config(ours).output == deep
+    with pytest.raises(ConfigError, match="other.toml: config file not found"):
+        find_config(Path("other.toml"), deep)
+    absolute = tmp_path / "app" / "models" / "missing.toml"
+    with pytest.raises(ConfigError, match="config file not found"):
+        find_config(absolute, deep)
+
+
 @pytest.mark.parametrize(
     ("text", "message"),
     [

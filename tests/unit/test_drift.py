@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import replace
 from pathlib import Path
 
@@ -334,6 +335,21 @@ def test_enum_labels_are_compared() -> None:
     (enum,) = [f for f in report.drift if f.kind == "enum"]
     assert "missing from the model: admin" in enum.message
     assert enum.line == 16
+
+
+def test_primary_key_column_order_is_a_difference() -> None:
+    """The same columns in another order: another index order, so drift."""
+    table = users_table(
+        primary_key=Constraint("users_pkey", "p", ("id", "email"), "PRIMARY KEY")
+    )
+    model = users_model(constraints=(ModelConstraint("p", None, ("email", "id")),))
+    (finding,) = [f for f in drift_of(table, model).drift if f.kind == "primary-key"]
+    assert finding.message == (
+        "primary key columns in the order (email, id) in the model, "
+        "(id, email) in production"
+    )
+    same = users_model(constraints=(ModelConstraint("p", None, ("id", "email")),))
+    assert "primary-key" not in [f.kind for f in drift_of(table, same).drift]
 
 
 def test_primary_key_differences() -> None:
@@ -676,3 +692,34 @@ def test_a_collation_is_compared_apart_from_the_type() -> None:
         finding.message
     )
     assert drift_of(production, users_model()).drift == []  # the model does not say
+
+
+def test_markdown_counts_add_up_to_the_rows_of_their_sections() -> None:
+    """Each summary row is the number of lines its section lists, and the drift
+    rows add up to the total in the heading (a reviewer adds them up)."""
+    gone = replace(users_model(), name="gone", class_name="Gone", line=40)
+    production = users_table(
+        columns=users_table().columns + (pcol("nickname", "character varying(40)"),)
+    )
+    schema = schema_of(
+        production, Table("public", "payments", (pcol("id", "integer", False),))
+    )
+    models = ModelSet((users_model(), gone), "import", "imported app.models")
+    report = compute_drift(schema, CONFIG, models)
+    out = render_markdown(report, Path("/"))
+    counts = dict(re.findall(r"^\| ([a-z ()]+) \| (\d+) \|$", out, re.M))
+    sections: dict[str, int] = {}
+    for block in out.split("\n#### ")[1:]:
+        title, _, body = block.partition("\n")
+        rows = [line for line in body.splitlines() if line.startswith("| ")]
+        sections[title] = len(rows) - 1  # less the header row
+    assert sections == {
+        "Tables without a model": int(counts["tables without a model"]),
+        "Models without a table": int(counts["models without a table"]),
+        "Drift": int(counts["other drift findings"]),
+    }
+    assert min(sections.values()) >= 1  # every kind is there to be counted
+    assert f"drift found ({sum(sections.values())} finding(s))" in out
+    assert len(report.drift) == sum(sections.values())
+    info = re.search(r"<summary>Info: (\d+)", out)
+    assert info and int(info.group(1)) == int(counts["info (not failing)"])

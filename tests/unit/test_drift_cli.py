@@ -84,7 +84,7 @@ def test_drift_needs_a_config(tmp_path: Path) -> None:
 def test_init_from_a_snapshot_and_never_over_an_existing_config(project: Path) -> None:
     (project / "modelgen.toml").unlink()
     snapshot(project / "schema.json", "users", "payments", "alembic_version")
-    result = modelgen(project, "init", "--snapshot", "schema.json", "-q")
+    result = modelgen(project, "init", "--snapshot", "schema.json")
     assert result.returncode == 0, result.stderr
     assert result.stdout.startswith("wrote modelgen.toml: 1 table(s) without a model")
     assert "models in app/models" in result.stdout
@@ -94,4 +94,8 @@ def test_init_from_a_snapshot_and_never_over_an_existing_config(project: Path) -
     again = modelgen(project, "init", "--snapshot", "schema.json")
     assert again.returncode == 2
     assert "already exists" in again.stderr
+    assert (project / "modelgen.toml").read_text() == text
+    (project / "modelgen.toml").unlink()
+    quiet = modelgen(project, "init", "--snapshot", "schema.json", "-q")
+    assert quiet.returncode == 0 and quiet.stdout == "" and quiet.stderr == ""
     assert (project / "modelgen.toml").read_text() == text

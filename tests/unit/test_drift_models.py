@@ -480,3 +480,31 @@ def test_a_table_re_exported_by_the_package_is_in_the_file_that_defines_it(
         models = load_models(load_config(project / "modelgen.toml"), lines=lines)
         table = next(t for t in models.tables if t.name == "job_tags")
         assert table.path is not None and table.path.name == "tagging.py"
+
+
+def test_a_primary_key_is_read_in_the_order_create_table_writes_it() -> None:
+    """SQLAlchemy writes a key of ``primary_key=True`` columns with its
+    ``autoincrement=True`` column first; an explicit PrimaryKeyConstraint as listed."""
+    import sqlalchemy as sa
+    from sqlalchemy.dialects import postgresql
+    from sqlalchemy.schema import CreateTable
+
+    from modelgen.drift.models import _constraint_facts
+
+    def key_of(*extra: object, implicit: bool) -> tuple[str, ...]:
+        table = sa.Table(
+            "events",
+            sa.MetaData(),
+            sa.Column("shard_id", sa.Integer, primary_key=implicit),
+            sa.Column("id", sa.BigInteger, primary_key=implicit, autoincrement=True),
+            *extra,
+        )
+        fact = _constraint_facts(table.primary_key, postgresql.dialect(), sa)
+        assert fact is not None
+        ddl = str(CreateTable(table).compile(dialect=postgresql.dialect()))
+        assert f"PRIMARY KEY ({', '.join(fact.columns)})" in ddl
+        return fact.columns
+
+    assert key_of(implicit=True) == ("id", "shard_id")
+    explicit = sa.PrimaryKeyConstraint("shard_id", "id")
+    assert key_of(explicit, implicit=False) == ("shard_id", "id")

@@ -230,3 +230,60 @@ def test_the_files_quote_is_read_from_its_plain_strings_without_its_syntax_tree(
         spelling.QUOTE_SAMPLE + 1
     )
     assert Spelling.of(cst.parse_module(many)).quote == "'"
+
+
+KEYED = """class BufferedEvent(Model):
+    __tablename__ = "buffered_events"{args}
+
+    shard_id: Mapped[int] = mapped_column(primary_key=True)
+    run_id: Mapped[bytes] = mapped_column(LargeBinary, primary_key=True)
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=True)
+    data: Mapped[bytes]
+"""
+PKEY = 'PrimaryKeyConstraint("shard_id", "run_id", "id", name="buffered_events_pkey")'
+
+
+@pytest.mark.parametrize(
+    ("args", "fixed"),
+    [
+        # a new or rebuilt statement is one line here; the file's layout (Black's
+        # in a Black-formatted file) is applied to the whole file by blackstyle
+        ("", f"\n    __table_args__ = ({PKEY},)"),
+        (
+            '\n    __table_args__ = {"comment": "events"}',
+            f'\n    __table_args__ = ({PKEY}, {{"comment": "events"}})',
+        ),
+        (
+            '\n    __table_args__ = (\n        Index("ix_data", "data"),  # why\n    )',
+            f'\n    __table_args__ = (\n        {PKEY},\n        Index("ix_data", "data"),  # why\n    )',
+        ),
+    ],
+    ids=["no table args", "a dict", "a tuple, one entry a line"],
+)
+def test_a_key_on_the_columns_moves_to_table_args_in_production_s_order(
+    args: str, fixed: str
+) -> None:
+    from conftest import FIXTURES
+
+    from modelgen.catalog.snapshot import load_snapshot
+    from modelgen.generate.columns import ColumnRenderer
+    from modelgen.source.cst import module_assignments
+    from modelgen.source.fix import _editor
+    from modelgen.source.primary_key import fix_primary_key
+
+    schema = load_snapshot(
+        FIXTURES / "cases" / "composite_key_serial_last" / "schema.json"
+    )
+    (prod,) = [t for t in schema.tables if t.name == "buffered_events"]
+    source = KEYED.format(args=args)
+    module = cst.parse_module(source)
+    renderers = {s: ColumnRenderer(schema, s) for s in ("classic", "typed")}
+    cls = model_classes(module)["buffered_events"]
+    editor = _editor(
+        cls, prod, renderers, Spelling.of(module, source), module_assignments(module)
+    )
+    assert fix_primary_key(editor) is None
+    body = cls.body.with_changes(body=editor.finish().body)
+    assert code(cls.with_changes(body=body)) == KEYED.format(args=fixed).replace(
+        ", primary_key=True", ""
+    ).replace("mapped_column(primary_key=True)", "mapped_column()")
