@@ -150,7 +150,13 @@ def drift(
                 module = (regenerated.path, regenerated.content)
         raise typer.Exit(run_fix(report, schema, folders, fmt.value, options, module))
     result_decided()  # what is left is the report
-    sys.stdout.write(render_report(report, fmt.value, Path.cwd(), _color()))
+    diagram = None
+    if fmt is ReportFormat.markdown:
+        from modelgen.diagram.markdown import mermaid_block
+
+        tables = [f.table for f in report.drift if f.table]
+        diagram = mermaid_block(schema, cfg, tables, "tables with drift")
+    sys.stdout.write(render_report(report, fmt.value, Path.cwd(), _color(), diagram))
     if fmt is not ReportFormat.text:
         _progress(quiet, summary_line(report))
     if report.exit_code:

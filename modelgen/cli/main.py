@@ -11,6 +11,8 @@ import typer
 from modelgen.cli import generate  # noqa: F401  generate, check, snapshot, verify, demo
 from modelgen.cli import drift  # noqa: F401  drift, snapshot diff, init
 from modelgen.cli import migration  # noqa: F401  migration
+from modelgen.cli import diagram  # noqa: F401  diagram, docs
+from modelgen.cli import sync  # noqa: F401  sync
 
 # isort: on
 from modelgen.cli.app import _err, app

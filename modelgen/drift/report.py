@@ -13,11 +13,18 @@ SCHEMA_VERSION = 1  # of the json outputs (drift and snapshot diff)
 _Style = Callable[[str, str], str]  # (text, ANSI code) -> text, coloured or not
 
 
-def render_report(report: DriftReport, fmt: str, cwd: Path, color: bool = False) -> str:
+def render_report(
+    report: DriftReport,
+    fmt: str,
+    cwd: Path,
+    color: bool = False,
+    diagram: list[str] | None = None,
+) -> str:
+    """``diagram``: markdown only, the lines of the drifted tables' diagram."""
     if fmt == "json":
         return render_json(report, cwd)
     if fmt == "markdown":
-        return render_markdown(report, cwd)
+        return render_markdown(report, cwd, diagram)
     if fmt == "github":
         return render_github(report, cwd)
     return render_text(report, cwd, color)
@@ -205,7 +212,9 @@ def _md(text: str) -> str:
     return text.replace("|", "\\|").replace("\n", " ")
 
 
-def render_markdown(report: DriftReport, cwd: Path) -> str:
+def render_markdown(
+    report: DriftReport, cwd: Path, diagram: list[str] | None = None
+) -> str:
     icon = "❌" if report.drift else "✅"
     verdict = (
         f"drift found ({len(report.drift)} finding(s))"
@@ -225,6 +234,10 @@ def render_markdown(report: DriftReport, cwd: Path) -> str:
         f"| ignored (with reasons) | {len(report.ignored)} |",
     ]
     lines += _markdown_tables(report, cwd)
+    if diagram:  # folded: a PR comment's reader opens it when the table is not enough
+        lines += _details(
+            "Diagram: the tables with drift, and their neighbours", diagram
+        )
     if report.info:
         lines += _details(
             f"Info: {len(report.info)} (not failing)",

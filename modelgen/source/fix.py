@@ -40,11 +40,21 @@ from modelgen.source.cst import (
 )
 from modelgen.source.edits import COLUMN_KINDS, KEY_KINDS, TableEditor, fix_key
 from modelgen.source.ownership import owned_hash
-from modelgen.source.primary_key import fix_primary_key
+from modelgen.source.primary_key import declare_key, fix_primary_key
 from modelgen.source.spelling import Spelling, add_imports
 
 PREREQUISITE = "prerequisite"  # modelgen.drift.prerequisites.KIND
-FIXABLE = ("column-missing", "column-extra", "primary-key", *COLUMN_KINDS, *KEY_KINDS)
+# "index-new" / "constraint-new": a key production added that the model does not
+# declare (drift's info); only `sync` asks for these, for the keys its change added
+UNDECLARED = ("index-new", "constraint-new")
+FIXABLE = (
+    "column-missing",
+    "column-extra",
+    "primary-key",
+    *COLUMN_KINDS,
+    *KEY_KINDS,
+    *UNDECLARED,
+)
 
 
 @dataclass
@@ -373,6 +383,10 @@ def _apply(
                 fix.held.append(finding)
                 return None
         editor.remove_column(column)
+    elif finding.kind in UNDECLARED:
+        why = declare_key(editor, finding.subject)
+        if why is not None:
+            return why
     elif finding.kind in COLUMN_KINDS:
         why = editor.change_column(column, finding.kind)
         if why is not None:

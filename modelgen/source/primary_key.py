@@ -5,6 +5,9 @@ Production's key is written in ``__table_args__`` whenever ``primary_key=True`` 
 the columns would not give it (``modelgen.generate.columns``), so that is the one
 form a fix writes: an entry there is replaced; a key declared on the columns loses
 their ``primary_key=True`` and the entry goes first in ``__table_args__``.
+
+``declare_key`` writes any other production key or index the same way (``sync``:
+the keys a production change added, which the model does not declare).
 """
 
 from __future__ import annotations
@@ -46,6 +49,17 @@ def fix_primary_key(editor: TableEditor) -> str | None:
             without = set_kwarg(call, "primary_key", None)
             editor.body[position] = replace_call(editor.body[position], without)
     return why
+
+
+def declare_key(editor: TableEditor, subject: str | None) -> str | None:
+    """Production's constraint or index ``subject``, which the model does not
+    declare, added to ``__table_args__`` the way a key is (created after
+    ``__tablename__`` when the class has none).  ``sync`` asks it for the keys and
+    indexes a production change added."""
+    production = rendered_by_name(editor.table_args).get(subject or "")
+    if production is None:
+        return "modelgen cannot write it in __table_args__"
+    return _table_args(editor, editor._respell(production))
 
 
 def _table_args(

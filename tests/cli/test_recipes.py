@@ -95,11 +95,11 @@ def test_the_doc_has_the_commands_the_recipes_promise() -> None:
     pull_request = modelgen_lines(block_with("on: pull_request"))
     assert "modelgen check --snapshot schema.json --all" in pull_request
     assert "modelgen drift --snapshot schema.json --format github" in pull_request
-    nightly = modelgen_lines(block_with("schedule:"))
+    nightly = modelgen_lines(block_with("fresh-schema.json"))
     assert nightly[0] == "modelgen snapshot -o fresh-schema.json"
     assert "modelgen drift --snapshot fresh-schema.json --format github" in nightly
     assert "DATABASE_URL: ${{ secrets.MODELGEN_READONLY_URL }}" in block_with(
-        "schedule:"
+        "fresh-schema.json"
     )
 
 
@@ -134,7 +134,7 @@ def test_scheduled_recipe_refreshes_the_snapshot_and_fails_on_drift(
     production_url: str,
     make_db: Callable[[], str],
 ) -> None:
-    lines = modelgen_lines(block_with("schedule:"))
+    lines = modelgen_lines(block_with("fresh-schema.json"))
     env = {**shell_env, "DATABASE_URL": production_url}
     for line in lines:
         result = run(line, synced, env)

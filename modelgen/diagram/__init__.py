@@ -1,0 +1,1 @@
+"""ER diagrams (Mermaid, DOT) and the Markdown schema reference built from a Schema."""

@@ -1,0 +1,1 @@
+"""``modelgen sync``: a production change turned into the change the repository needs."""
