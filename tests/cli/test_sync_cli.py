@@ -157,5 +157,5 @@ def test_a_dropped_table_keeps_its_class_for_the_hand_code_and_says_so(
         '`[groups.critical]` "payments.py" in the config' in body
     )
     kept = payments.read_text()
-    assert "class UserSession(db.Model):" in kept and "def is_open(self):" in kept
+    assert "class UserSession(Model):" in kept and "def is_open(self):" in kept
     assert "drop table public.user_sessions" in body.lower()
