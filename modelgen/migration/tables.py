@@ -482,7 +482,8 @@ def build_migration(
         definitions[enum_variable(enum, schema)] = _enum_definition(schema, enum)
     third = {"import sqlalchemy as sa", "from alembic import op"}
     third.add("from sqlalchemy.dialects import postgresql")
-    std: set[str] = set()
+    # the runtime's step(): a failed statement is one line, not a traceback
+    std = {"import contextlib", "from collections.abc import Iterator"}
     for line in found.imports:
         if line.startswith("from typing") or line.startswith("import "):
             std.add(line)
