@@ -6,7 +6,6 @@ fail) and ``--sql`` (the statements), read-only.
 from __future__ import annotations
 
 import hashlib
-import io
 import textwrap
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -20,7 +19,11 @@ from modelgen.generate.format import format_source
 from modelgen.generate.render import make_environment, render_template
 from modelgen.migration.changes import find_changes
 from modelgen.migration.objects import Step
-from modelgen.migration.revisions import MigrationError, find_head, load_revision, slug
+from modelgen.migration.revisions import (
+    find_head,
+    offline_run,
+    slug,
+)
 from modelgen.migration.steps import build_steps
 
 TEMPLATE = "migration_from.py.j2"
@@ -230,23 +233,6 @@ def diff_sql(item: DiffMigration, url: str) -> str:
 
 
 def offline_upgrade(content: str, label: str, forms: dict[int, Any] | None) -> str:
-    try:
-        from alembic.operations import Operations
-        from alembic.runtime.migration import MigrationContext
-    except ImportError:
-        raise MigrationError("--sql needs Alembic: pip install alembic") from None
-    module = load_revision(content, label)
-    buffer = io.StringIO()
-    opts: dict[str, Any] = {
-        "as_sql": True,
-        "output_buffer": buffer,
-        "literal_binds": True,
-    }
-    if forms is not None:
-        opts["modelgen_forms"] = forms
-    context = MigrationContext.configure(
-        dialect_name="postgresql", dialect_opts={"paramstyle": "named"}, opts=opts
+    return offline_run(
+        content, label, {} if forms is None else {"modelgen_forms": forms}
     )
-    with Operations.context(context), context.begin_transaction():
-        module.upgrade(*[module.bind_key] if hasattr(module, "bind_key") else [])
-    return buffer.getvalue()

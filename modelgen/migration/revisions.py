@@ -137,6 +137,17 @@ def catalog_rows(url: str, sql: str) -> list[tuple[Any, ...]]:
 def upgrade_sql(content: str, label: str, rows: list[tuple[Any, ...]] | None) -> str:
     """The SQL ``upgrade()`` emits for a database whose catalog query gave ``rows``
     (None: an empty database), by running it in Alembic's offline mode."""
+    return offline_run(
+        content, label, {} if rows is None else {"modelgen_catalog": rows}
+    )
+
+
+def offline_run(content: str, label: str, extra: dict[str, Any]) -> str:
+    """The SQL a revision's ``upgrade()`` emits in Alembic's offline mode, with
+    ``extra`` in the context's options (what the revision's runtime reads instead
+    of the catalog: group revisions ``modelgen_catalog``, ``--from`` ones
+    ``modelgen_forms``).  A revision that stops (SystemExit: one line) is a
+    MigrationError."""
     try:
         from alembic.operations import Operations
         from alembic.runtime.migration import MigrationContext
@@ -148,9 +159,8 @@ def upgrade_sql(content: str, label: str, rows: list[tuple[Any, ...]] | None) ->
         "as_sql": True,
         "output_buffer": buffer,
         "literal_binds": True,
+        **extra,
     }
-    if rows is not None:
-        opts["modelgen_catalog"] = rows
     context = MigrationContext.configure(
         dialect_name="postgresql", dialect_opts={"paramstyle": "named"}, opts=opts
     )
@@ -158,6 +168,6 @@ def upgrade_sql(content: str, label: str, rows: list[tuple[Any, ...]] | None) ->
         with Operations.context(context), context.begin_transaction():
             # a revision for a bind (`bind_key`) runs only when called with its name
             module.upgrade(*[module.bind_key] if hasattr(module, "bind_key") else [])
-    except module.MissingPrerequisite as exc:
+    except SystemExit as exc:  # MissingPrerequisite, StepFailed
         raise MigrationError(str(exc)) from None
     return buffer.getvalue()
